@@ -1,0 +1,162 @@
+"""The one place that decides how models look on the wire.
+
+Every model inherits :class:`WireModel` and every enum :class:`WireEnum`. The rules:
+
+* keys are the camelCase aliases; construction accepts aliases and field names;
+* unknown keys are kept in ``additional_properties`` and written back out, like the official SDK;
+* ``to_dict()`` is the official SDK's python-mode dict (datetimes stay ``datetime``, an explicitly
+  set nullable field stays as ``None``);
+* ``to_wire()`` / ``to_json()`` are the JSON wire form: ``None`` omitted, enums as values and
+  datetimes as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC, milliseconds);
+* parsing accepts any ISO-8601 date-time form.
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Self
+
+from dateutil.parser import isoparse
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainSerializer,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+_WIRE_CONTEXT_KEY = "bandwidth_wire"
+
+
+def format_wire_datetime(value: datetime) -> str:
+    """`2022-06-17T22:19:40.375Z`: UTC, milliseconds (truncated). Naive datetimes are taken as UTC."""
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def parse_iso8601_datetime(value: Any) -> Any:
+    """Turn any ISO-8601 date-time string into a datetime; leave other values to pydantic."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return isoparse(text)
+    except (ValueError, OverflowError):
+        return value  # pydantic reports the error with the field's location
+
+
+WireDatetime = Annotated[
+    datetime,
+    BeforeValidator(parse_iso8601_datetime),
+    PlainSerializer(format_wire_datetime, return_type=str, when_used="json"),
+]
+"""The type of every date-time field of every model."""
+
+
+class WireEnum(str, Enum):  # noqa: UP042 (a str mixin like the official SDK; not StrEnum)
+    """Base of the string enums (it has no members itself)."""
+
+    @classmethod
+    def from_json(cls, json_str: str) -> Self:
+        return cls(json.loads(json_str))
+
+    def to_wire(self) -> str:
+        return str(self.value)
+
+
+class WireModel(BaseModel):
+    """Base of every wire model."""
+
+    model_config = ConfigDict(populate_by_name=True, validate_assignment=True, protected_namespaces=())
+
+    NULLABLE_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    """Field names that `to_dict()` writes as ``None`` when they were explicitly set to ``None``."""
+
+    additional_properties: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def wire_keys(cls) -> frozenset[str]:
+        """Every key the model knows: field names and their aliases."""
+        keys: set[str] = set()
+        for name, info in cls.model_fields.items():
+            keys.add(name)
+            if info.alias:
+                keys.add(info.alias)
+        return frozenset(keys)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_unknown_keys(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if not isinstance(data, dict):
+            return handler(data)
+        known = cls.wire_keys()
+        unknown = {key: value for key, value in data.items() if key not in known}
+        if not unknown:
+            return handler(data)
+        model = handler({key: value for key, value in data.items() if key in known})
+        model.additional_properties.update(unknown)
+        return model
+
+    @model_serializer(mode="wrap")
+    def _flatten_additional_properties(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        extras = data.pop("additional_properties", None)
+        wire = bool(info.context and info.context.get(_WIRE_CONTEXT_KEY))
+        if info.exclude_none and not wire:
+            self._restore_explicit_nulls(data, by_alias=bool(info.by_alias))
+        if extras:
+            data.update(extras)
+        return data
+
+    def _restore_explicit_nulls(self, data: dict[str, Any], *, by_alias: bool) -> None:
+        fields = type(self).model_fields
+        for name in self.NULLABLE_FIELDS:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                alias = fields[name].alias
+                data[alias if by_alias and alias else name] = None
+
+    # -- the official SDK's model API -------------------------------------------------------------
+
+    def to_str(self) -> str:
+        """Returns the string representation of the model using alias."""
+        return pprint.pformat(self.model_dump(by_alias=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a dict keyed by alias (python values: datetimes, enum members)."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON-ready wire form: aliases, no ``None``, enum values, millisecond UTC datetimes."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude_none=True, context={_WIRE_CONTEXT_KEY: True}
+        )
+
+    def to_json(self) -> str:
+        """The JSON wire form as a string (same content as `to_wire()`)."""
+        return json.dumps(self.to_wire())
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> Self | None:
+        """Create an instance from a dict (unknown keys go to ``additional_properties``)."""
+        if obj is None:
+            return None
+        return cls.model_validate(obj)
+
+    @classmethod
+    def from_json(cls, json_str: str) -> Self | None:
+        """Create an instance from a JSON string."""
+        return cls.from_dict(json.loads(json_str))

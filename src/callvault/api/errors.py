@@ -1,0 +1,95 @@
+"""One error envelope for every non-2xx answer: {"type", "description", "id"}."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from callvault.domain.errors import VoiceApiError
+
+log = logging.getLogger("callvault.api")
+
+_HTTP_TYPES = {
+    400: "validation",
+    401: "authentication-error",
+    403: "authorization-error",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "validation",
+    415: "unsupported-media-type",
+    416: "validation",
+    429: "error",
+}
+
+
+def error_response(
+    status: int, error_type: str, description: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    error_id = str(uuid.uuid4())
+    body = {"type": error_type, "description": description, "id": error_id}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field_name(error: dict[str, Any]) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    return ".".join(loc) or "body"
+
+
+async def _voice_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VoiceApiError)
+    return error_response(exc.status, exc.type, exc.description, exc.headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":
+        return error_response(400, "validation", "Malformed JSON in the request body")
+    return error_response(400, "validation", f"Invalid field {_field_name(first)!r}: {first.get('msg', '')}")
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = allowed_methods(request)
+    descriptions = {
+        404: "Not found: no such path",
+        405: "Method not allowed on this path",
+    }
+    description = descriptions.get(status, str(exc.detail))
+    return error_response(status, _HTTP_TYPES.get(status, "error"), description, headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal-error", "An unexpected error occurred; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VoiceApiError, _voice_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,65 @@
+"""Ingest: how a recorder, an import or a test puts a finished recording in (not in Bandwidth's API)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from callvault.api.auth import authorize, base_url, services_of
+from callvault.domain.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from callvault.services.ingest import ingest_recording, parse_metadata
+from callvault.services.wire import recording_json
+
+router = APIRouter()
+
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _check_declared_size(request: Request, max_upload: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_upload + _MULTIPART_OVERHEAD:
+        raise PayloadTooLarge(f"The upload is larger than the {max_upload} byte limit")
+
+
+async def _metadata_text(value: str | UploadFile | None) -> str | bytes | None:
+    if isinstance(value, UploadFile):
+        return await value.read(1 << 20)
+    return value
+
+
+@router.post("/ingest/accounts/{accountId}/calls/{callId}/recordings", status_code=201)
+async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:  # noqa: N803
+    await run_in_threadpool(authorize, request, accountId)
+    services = services_of(request)
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise UnsupportedMediaType(
+            f"Unsupported Content-Type {content_type!r}: "
+            "send multipart/form-data with metadata and media parts"
+        )
+    _check_declared_size(request, services.settings.max_upload)
+    async with request.form(max_files=2, max_fields=8) as form:
+        media = form.get("media")
+        if not isinstance(media, UploadFile):
+            raise ValidationFailed("Missing media part: attach the WAV or MP3 file as 'media'")
+        metadata = parse_metadata(await _metadata_text(form.get("metadata")))
+        recording = await run_in_threadpool(
+            lambda: ingest_recording(
+                services.store,
+                services.blobs,
+                account_id=accountId,
+                call_id=callId,
+                metadata=metadata,
+                media=media.file,
+                max_upload=services.settings.max_upload,
+            )
+        )
+    body = recording_json(_api_base(request), recording, None)
+    return JSONResponse(body, status_code=201)
+
+
+def _api_base(request: Request) -> str:
+    """Ingest is served beside the API; its answers point at the /api/v2 prefix when it was used."""
+    return base_url(request)

@@ -1,0 +1,20 @@
+"""The `callvault` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from callvault.cli import db, importer, serve, users
+
+app = typer.Typer(
+    help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
+)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(users.app, name="users")
+app.add_typer(db.app, name="db")
+app.command("import")(importer.import_recordings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,29 @@
+"""Settings from flags over environment, and errors printed the way a person wants to read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from callvault.settings import Settings
+
+console = Console(stderr=True)
+
+DataDirOption = typer.Option(None, "--data-dir", help="Data directory (env CALLVAULT_DATA_DIR)")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)
+
+
+def fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def data_dir_option(value: Path | None) -> dict[str, Any]:
+    return {"data_dir": value} if value is not None else {}

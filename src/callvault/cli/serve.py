@@ -1,0 +1,90 @@
+"""`callvault serve` and `callvault worker`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from callvault.api.app import create_app
+from callvault.cli.common import DataDirOption, console, load_settings
+from callvault.jobs.runner import JobRunner
+from callvault.jobs.wiring import build_handlers
+from callvault.services.container import build_services, ensure_dev_user
+
+
+def _export_settings(host: str, port: int, data_dir: Path) -> None:
+    os.environ["CALLVAULT_HOST"] = host
+    os.environ["CALLVAULT_PORT"] = str(port)
+    os.environ["CALLVAULT_DATA_DIR"] = str(data_dir)
+
+
+def serve(
+    host: str = typer.Option(None, help="Address to bind (env CALLVAULT_HOST, default 127.0.0.1)"),
+    port: int = typer.Option(None, help="Port (env CALLVAULT_PORT, default 8080)"),
+    data_dir: Path = DataDirOption,
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes on this machine"),
+    dev_user: bool = typer.Option(False, "--dev-user", help="Create a development user on an empty database"),
+) -> None:
+    """Start the HTTP server (and its job worker threads)."""
+    settings = load_settings(host=host, port=port, data_dir=data_dir)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    services = build_services(settings, migrate=True)
+    if dev_user or settings.create_dev_user:
+        hint = ensure_dev_user(services)
+        if hint:
+            console.print(hint)
+    services.close()
+    console.print(
+        f"callvault serving on http://{settings.host}:{settings.port} "
+        f"(data {settings.data_dir.resolve()}, database {settings.resolved_database_url.split('://')[0]})"
+    )
+    if workers > 1:
+        _export_settings(settings.host, settings.port, settings.data_dir)
+        os.environ["CALLVAULT_MIGRATE_ON_START"] = "false"
+        uvicorn.run(
+            "callvault.api.asgi:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+        )
+        return
+    settings = settings.model_copy(update={"migrate_on_start": False})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+def worker(
+    data_dir: Path = DataDirOption,
+    concurrency: int = typer.Option(2, "--concurrency", min=1, help="Jobs run at once by this process"),
+) -> None:
+    """Run jobs (transcriptions, webhooks, purges) without serving HTTP; start as many as you like."""
+    settings = load_settings(data_dir=data_dir)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    services = build_services(settings, migrate=False)
+    runner = JobRunner(
+        services.store,
+        build_handlers(services),
+        threads=concurrency,
+        lease_seconds=settings.job_lease_seconds,
+        poll_seconds=settings.job_poll_seconds,
+        name="worker",
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner.start()
+    console.print(f"callvault worker running {concurrency} job threads; Ctrl-C stops it")
+    stop.wait()
+    runner.stop()
+    services.close()

@@ -1,0 +1,72 @@
+"""Recording and transcription rules: statuses, filters, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from callvault.domain.errors import ValidationFailed
+from callvault.domain.timefmt import parse_iso_time
+
+LIST_LIMIT = 1000
+
+RECORDING_STATUSES = ("processing", "partial", "complete", "deleted", "error")
+TRANSCRIPTION_STATUSES = (
+    "none",
+    "processing",
+    "available",
+    "error",
+    "timeout",
+    "file-size-too-big",
+    "file-size-too-small",
+)
+TRANSCRIPTION_FINAL_STATUSES = frozenset(TRANSCRIPTION_STATUSES) - {"none", "processing"}
+
+MIN_TRANSCRIBABLE_SECONDS = 0.5
+MAX_TRANSCRIBABLE_SECONDS = 4 * 3600.0
+
+DIRECTIONS = ("inbound", "outbound")
+FILE_FORMATS = ("wav", "mp3")
+MEDIA_TYPES = {"wav": "audio/vnd.wave", "mp3": "audio/mpeg"}
+
+
+@dataclass(frozen=True)
+class RecordingFilter:
+    account_id: str
+    to: str | None = None
+    from_: str | None = None
+    min_start_time: datetime | None = None
+    max_start_time: datetime | None = None
+    limit: int = LIST_LIMIT
+
+
+def build_filter(
+    account_id: str,
+    *,
+    to: str | None,
+    from_: str | None,
+    min_start_time: str | None,
+    max_start_time: str | None,
+) -> RecordingFilter:
+    return RecordingFilter(
+        account_id=account_id,
+        to=to or None,
+        from_=from_ or None,
+        min_start_time=parse_iso_time(min_start_time, "minStartTime") if min_start_time else None,
+        max_start_time=parse_iso_time(max_start_time, "maxStartTime") if max_start_time else None,
+    )
+
+
+def transcription_size_status(duration_seconds: float) -> str | None:
+    """The final status a recording of this length gets without running the engine, if any."""
+    if duration_seconds <= MIN_TRANSCRIBABLE_SECONDS:
+        return "file-size-too-small"
+    if duration_seconds >= MAX_TRANSCRIBABLE_SECONDS:
+        return "file-size-too-big"
+    return None
+
+
+def require_choice(value: str, choices: tuple[str, ...], field: str) -> str:
+    if value not in choices:
+        raise ValidationFailed(f"Invalid {field} {value!r}: must be one of {', '.join(choices)}")
+    return value

@@ -1,0 +1,49 @@
+"""ISO-8601 times and durations as the Voice API writes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from callvault.domain.errors import ValidationFailed
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_iso_time(value: str, field: str) -> datetime:
+    """Parse an ISO-8601 timestamp; a naive one is taken as UTC. 400 naming the field otherwise."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ValidationFailed(
+            f"Invalid {field} {value[:64]!r}: expected an ISO-8601 time such as 2022-06-21T19:13:21Z"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_iso_time(value: datetime) -> str:
+    """UTC with milliseconds: 2022-06-17T22:19:40.375Z."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def format_iso_duration(seconds: float) -> str:
+    """6.6 -> 'PT6.6S', 75.25 -> 'PT1M15.25S', 0 -> 'PT0S'."""
+    millis = round(max(seconds, 0.0) * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    parts = "PT"
+    if hours:
+        parts += f"{hours}H"
+    if minutes:
+        parts += f"{minutes}M"
+    if millis or not (hours or minutes):
+        secs = f"{millis / 1000:.3f}".rstrip("0").rstrip(".")
+        parts += f"{secs}S"
+    return parts

@@ -1,0 +1,22 @@
+"""Which handler runs which job kind."""
+
+from __future__ import annotations
+
+from callvault.domain.records import Job
+from callvault.jobs.runner import JobHandler
+from callvault.jobs.transcribe_job import make_transcribe_handler
+from callvault.jobs.webhook_job import WEBHOOK_JOB, make_webhook_handler
+from callvault.services.container import Services
+from callvault.services.recordings import PURGE_MEDIA_JOB, purge_media
+from callvault.services.transcriptions import TRANSCRIBE_JOB
+
+
+def build_handlers(services: Services) -> dict[str, JobHandler]:
+    def purge(job: Job) -> None:
+        purge_media(services.blobs, job.payload["media_key"])
+
+    return {
+        PURGE_MEDIA_JOB: purge,
+        TRANSCRIBE_JOB: make_transcribe_handler(services),
+        WEBHOOK_JOB: make_webhook_handler(services.store),
+    }

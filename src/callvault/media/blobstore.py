@@ -1,0 +1,188 @@
+"""The BlobStore protocol: where recordings' audio lives, a directory or an S3 bucket.
+
+Keys are opaque, random and server-made (:func:`new_blob_key`); they never carry a user-supplied id, so no
+request can steer a write or a read outside the store. Every backend validates keys with
+:func:`validate_key` before touching storage.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
+
+__all__ = [
+    "BlobInfo",
+    "BlobNotFound",
+    "BlobStore",
+    "BlobStoreError",
+    "BlobTooLarge",
+    "InvalidBlobKey",
+    "check_range",
+    "new_blob_key",
+    "open_blob_store",
+    "validate_key",
+]
+
+MAX_KEY_LENGTH = 512
+_SEGMENT = r"[a-z0-9_-][a-z0-9._-]*"
+_KEY_PATTERN = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+_SUFFIX_PATTERN = re.compile(r"(?:\.[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """What a completed write stored."""
+
+    key: str
+    size: int
+    sha256: str
+
+
+class BlobStoreError(Exception):
+    """Base class of the blob store's own errors."""
+
+
+class BlobTooLarge(BlobStoreError):
+    """A write went over its ``max_size``; nothing was stored."""
+
+    def __init__(self, max_size: int) -> None:
+        super().__init__(f"blob is larger than the limit of {max_size} bytes")
+        self.max_size = max_size
+
+
+class BlobNotFound(BlobStoreError):
+    """No blob is stored under the key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"no blob stored under key {self.key!r}"
+
+
+class InvalidBlobKey(BlobStoreError, ValueError):
+    """The key is not a valid relative blob key."""
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Blob storage; synchronous and safe to call from several threads at once."""
+
+    def new_key(self, suffix: str) -> str:
+        """A fresh random key like ``"ab/cd/<32 hex>.wav"``; ``suffix``: ``".wav"``, ``"wav"`` or ``""``."""
+        ...
+
+    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+        """Store ``chunks`` under ``key`` atomically: readers see the old blob or the whole new one.
+
+        Raises :class:`BlobTooLarge` once more than ``max_size`` bytes arrive; a failed write (that or
+        an exception from ``chunks``) leaves nothing behind.
+        """
+        ...
+
+    def open(
+        self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 16
+    ) -> Iterator[bytes]:
+        """Stream bytes ``start..end`` (inclusive; ``end=None`` or past the end: to the last byte).
+
+        Raises :class:`BlobNotFound` at the call, not at the first ``next()``. A ``start`` at or past
+        the end yields nothing.
+        """
+        ...
+
+    def size(self, key: str) -> int: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the blob; deleting a missing key is not an error."""
+        ...
+
+    def keys(self) -> Iterator[str]:
+        """Every stored key, in no particular order."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The blob's file on this machine when the backend has one (files: yes, S3: ``None``)."""
+        ...
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative key, else raise :class:`InvalidBlobKey`.
+
+    Allowed: segments of ``[a-z0-9._-]`` joined by ``/``; no empty segment, no segment starting with a
+    dot (so no ``.``, ``..`` or hidden files), no leading slash, at most 512 characters.
+    """
+    if not isinstance(key, str) or not key:
+        raise InvalidBlobKey("blob key must be a non-empty string")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidBlobKey(f"blob key is longer than {MAX_KEY_LENGTH} characters")
+    if not _KEY_PATTERN.fullmatch(key):
+        raise InvalidBlobKey(
+            f"invalid blob key {key!r}: use relative paths of [a-z0-9._-] segments, none starting with '.'"
+        )
+    return key
+
+
+def new_blob_key(suffix: str = "") -> str:
+    """A random key ``"ab/cd/<uuid4 hex>" + suffix``; the two levels keep directories small."""
+    if suffix and not suffix.startswith("."):
+        suffix = "." + suffix
+    if not _SUFFIX_PATTERN.fullmatch(suffix):
+        raise InvalidBlobKey(f"invalid blob key suffix {suffix!r}: use e.g. '.wav'")
+    name = uuid.uuid4().hex
+    return validate_key(f"{name[:2]}/{name[2:4]}/{name}{suffix}")
+
+
+def check_range(start: int, end: int | None, chunk_size: int) -> None:
+    """Reject nonsense read arguments (shared by the backends)."""
+    if start < 0:
+        raise ValueError(f"range start must be >= 0, got {start}")
+    if end is not None and end < start:
+        raise ValueError(f"range end {end} is before start {start}")
+    if chunk_size <= 0:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+
+
+def open_blob_store(media_url: str) -> BlobStore:
+    """Build the store that ``media_url`` names.
+
+    ``file:///abs/dir`` or a plain path: a :class:`~callvault.media.files.FileBlobStore` (directory
+    created). ``s3://bucket/prefix``: an :class:`~callvault.media.s3.S3BlobStore` configured from the
+    standard ``AWS_*`` environment variables; the bucket is created when missing.
+    """
+    if not media_url:
+        raise ValueError("media URL is empty")
+    parts = urlsplit(media_url)
+    scheme = parts.scheme.lower()
+    if scheme == "s3":
+        return _open_s3(parts.netloc, parts.path)
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise ValueError(f"file media URL must name a local absolute path: {media_url!r}")
+        return _open_files(Path(unquote(parts.path)))
+    if scheme == "":
+        return _open_files(Path(media_url).expanduser())
+    raise ValueError(f"unsupported media URL scheme {parts.scheme!r} in {media_url!r} (use file:// or s3://)")
+
+
+def _open_files(root: Path) -> BlobStore:
+    from callvault.media.files import FileBlobStore
+
+    return FileBlobStore(root.resolve())
+
+
+def _open_s3(bucket: str, path: str) -> BlobStore:
+    from callvault.media.s3 import S3BlobStore
+
+    if not bucket:
+        raise ValueError("s3 media URL needs a bucket: s3://bucket/prefix")
+    store = S3BlobStore(bucket, path.strip("/"))
+    store.ensure_bucket()
+    return store

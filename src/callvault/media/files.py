@@ -1,0 +1,176 @@
+"""FileBlobStore: blobs as files under one directory, written atomically (temp, fsync, rename)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from callvault.media.blobstore import (
+    BlobInfo,
+    BlobNotFound,
+    BlobTooLarge,
+    InvalidBlobKey,
+    check_range,
+    new_blob_key,
+    validate_key,
+)
+
+__all__ = ["FileBlobStore"]
+
+TEMP_PREFIX = ".tmp-"
+
+
+class FileBlobStore:
+    """Blobs under ``root``: key ``ab/cd/x.wav`` is the file ``root/ab/cd/x.wav``.
+
+    Temporary files start with a dot, a name no valid key can have, so a crash mid-write never shows
+    up as a blob; :meth:`remove_stale_temp_files` sweeps them.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"FileBlobStore({str(self.root)!r})"
+
+    def new_key(self, suffix: str) -> str:
+        return new_blob_key(suffix)
+
+    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+        path = self._path(key)
+        self._make_dirs(path.parent)
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                size, digest = _copy_chunks(chunks, temp, max_size)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+            raise
+        _fsync_dir(path.parent)
+        return BlobInfo(key=key, size=size, sha256=digest)
+
+    def open(
+        self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 16
+    ) -> Iterator[bytes]:
+        check_range(start, end, chunk_size)
+        path = self._path(key)
+        try:
+            f = path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise BlobNotFound(key) from None
+        return _read_range(f, start, end, chunk_size)
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        try:
+            stat = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise BlobNotFound(key) from None
+        if not path.is_file():
+            raise BlobNotFound(key)
+        return stat.st_size
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        _fsync_dir(path.parent)
+
+    def keys(self) -> Iterator[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            base = Path(dirpath).relative_to(self.root)
+            for name in sorted(filenames):
+                key = (base / name).as_posix()
+                if _is_valid_key(key):
+                    yield key
+
+    def local_path(self, key: str) -> Path | None:
+        """The file that holds (or would hold) ``key``; it may not exist."""
+        return self._path(key)
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete leftover temp files of interrupted writes; call only when no write is in flight."""
+        removed = 0
+        for temp in self.root.rglob(f"{TEMP_PREFIX}*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+                removed += 1
+        return removed
+
+    def _path(self, key: str) -> Path:
+        path = self.root.joinpath(*validate_key(key).split("/"))
+        if self.root not in path.parents:  # cannot happen for a valid key; a second lock on the door
+            raise InvalidBlobKey(f"blob key {key!r} escapes the store")
+        return path
+
+    def _make_dirs(self, directory: Path) -> None:
+        """Create missing directories below the root, fsyncing each parent so the new entry is durable."""
+        missing: list[Path] = []
+        while directory != self.root and not directory.is_dir():
+            missing.append(directory)
+            directory = directory.parent
+        for new_dir in reversed(missing):
+            try:
+                new_dir.mkdir()
+            except FileExistsError:
+                continue
+            _fsync_dir(new_dir.parent)
+
+
+def _copy_chunks(chunks: Iterable[bytes], out: BinaryIO, max_size: int | None) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        size += len(chunk)
+        if max_size is not None and size > max_size:
+            raise BlobTooLarge(max_size)
+        digest.update(chunk)
+        out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _read_range(f: BinaryIO, start: int, end: int | None, chunk_size: int) -> Iterator[bytes]:
+    with f:
+        f.seek(start)
+        remaining = None if end is None else end - start + 1
+        while remaining is None or remaining > 0:
+            data = f.read(chunk_size if remaining is None else min(chunk_size, remaining))
+            if not data:
+                return
+            if remaining is not None:
+                remaining -= len(data)
+            yield data
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _is_valid_key(key: str) -> bool:
+    try:
+        validate_key(key)
+    except InvalidBlobKey:
+        return False
+    return True

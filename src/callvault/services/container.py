@@ -1,0 +1,63 @@
+"""The services one process builds from its settings (no globals: tests build their own)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callvault.media.blobstore import BlobStore, open_blob_store
+from callvault.services.auth import Authenticator, add_user
+from callvault.settings import Settings
+from callvault.store import users_repo
+from callvault.store.database import MetadataStore
+
+log = logging.getLogger("callvault")
+
+DEV_ACCOUNT = "9900000"
+DEV_USER = "dev"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: MetadataStore
+    blobs: BlobStore
+    authenticator: Authenticator
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = MetadataStore(settings.resolved_database_url)
+    if migrate:
+        store.upgrade_schema()
+    else:
+        store.check_schema()
+    blobs = open_blob_store(settings.resolved_media_url)
+    authenticator = Authenticator(store, settings.auth_cache_seconds)
+    return Services(settings=settings, store=store, blobs=blobs, authenticator=authenticator)
+
+
+def ensure_dev_user(services: Services) -> str | None:
+    """On an empty database create a development user; returns a how-to line to print, or None."""
+    credentials_file: Path = services.settings.data_dir / "dev-user.txt"
+    with services.store.read() as conn:
+        has_users = users_repo.count_users(conn) > 0
+    if not has_users:
+        password = secrets.token_urlsafe(12)
+        add_user(services.store, DEV_USER, password, [DEV_ACCOUNT])
+        credentials_file.write_text(f"{DEV_USER}:{password}\n")
+        credentials_file.chmod(0o600)
+    if not credentials_file.exists():
+        return None
+    user, _, password = credentials_file.read_text().strip().partition(":")
+    return (
+        f"Development user {user!r} (password {password!r}) has account {DEV_ACCOUNT}. Try:\n"
+        f"  curl -u {user}:{password} http://{services.settings.host}:{services.settings.port}"
+        f"/api/v2/accounts/{DEV_ACCOUNT}/recordings"
+    )

@@ -1,0 +1,144 @@
+"""Ingest: put a finished recording (WAV or MP3) into the store."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from callvault.domain.errors import Conflict, PayloadTooLarge, ValidationFailed
+from callvault.domain.ids import new_recording_id, require_id
+from callvault.domain.recordings import DIRECTIONS
+from callvault.domain.records import Recording
+from callvault.domain.timefmt import parse_iso_time, utcnow
+from callvault.media.audio import AudioInfo, InvalidAudio, probe_stream
+from callvault.media.blobstore import BlobStore, BlobTooLarge
+from callvault.store import recordings_repo
+from callvault.store.database import MetadataStore
+from callvault.store.recordings_repo import DuplicateRecording
+
+_CHUNK = 1 << 20
+
+
+class IngestMetadata(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    recording_id: str | None = Field(default=None, alias="recordingId")
+    application_id: str | None = Field(default=None, alias="applicationId", max_length=128)
+    from_: str | None = Field(default=None, alias="from", max_length=64)
+    to: str | None = Field(default=None, max_length=64)
+    direction: str | None = None
+    start_time: str | None = Field(default=None, alias="startTime")
+    parent_call_id: str | None = Field(default=None, alias="parentCallId")
+    transfer_caller_id: str | None = Field(default=None, alias="transferCallerId", max_length=64)
+    transfer_to: str | None = Field(default=None, alias="transferTo", max_length=64)
+    recording_name: str | None = Field(default=None, alias="recordingName", max_length=256)
+    tag: str | None = Field(default=None, max_length=4096)
+
+    @field_validator("direction")
+    @classmethod
+    def _direction(cls, value: str | None) -> str | None:
+        if value is not None and value not in DIRECTIONS:
+            raise ValueError(f"must be one of {', '.join(DIRECTIONS)}")
+        return value
+
+
+def parse_metadata(raw: str | bytes | None) -> IngestMetadata:
+    if raw is None or (isinstance(raw, str | bytes) and not raw.strip()):
+        return IngestMetadata()
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("Invalid metadata part: it is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("Invalid metadata part: expected a JSON object")
+    try:
+        metadata = IngestMetadata.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "metadata"
+        raise ValidationFailed(f"Invalid metadata field {field!r}: {first['msg']}") from None
+    for name, value in (("recordingId", metadata.recording_id), ("parentCallId", metadata.parent_call_id)):
+        if value is not None:
+            require_id(value, name)
+    return metadata
+
+
+def _read_chunks(media: BinaryIO) -> Iterator[bytes]:
+    media.seek(0)
+    while chunk := media.read(_CHUNK):
+        yield chunk
+
+
+def _probe(media: BinaryIO) -> AudioInfo:
+    media.seek(0)
+    try:
+        return probe_stream(media)
+    except InvalidAudio as exc:
+        raise ValidationFailed(f"Invalid media part: {exc}") from None
+
+
+def _recording(
+    account_id: str, call_id: str, meta: IngestMetadata, info: AudioInfo, now: datetime
+) -> Recording:
+    start = parse_iso_time(meta.start_time, "startTime") if meta.start_time else now
+    return Recording(
+        recording_id=meta.recording_id or new_recording_id(),
+        account_id=account_id,
+        call_id=call_id,
+        application_id=meta.application_id,
+        parent_call_id=meta.parent_call_id,
+        from_number=meta.from_,
+        to_number=meta.to,
+        transfer_caller_id=meta.transfer_caller_id,
+        transfer_to=meta.transfer_to,
+        direction=meta.direction,
+        channels=info.channels,
+        sample_rate=info.sample_rate,
+        start_time=start,
+        end_time=start + timedelta(seconds=info.duration),
+        duration_seconds=info.duration,
+        file_format=info.format,
+        status="complete",
+        recording_name=meta.recording_name,
+        tag=meta.tag,
+        created_at=now,
+    )
+
+
+def ingest_recording(
+    store: MetadataStore,
+    blobs: BlobStore,
+    *,
+    account_id: str,
+    call_id: str,
+    metadata: IngestMetadata,
+    media: BinaryIO,
+    max_upload: int,
+) -> Recording:
+    """Probe, store the bytes atomically, then commit the row that names them (one transaction)."""
+    require_id(call_id, "callId")
+    info = _probe(media)
+    recording = _recording(account_id, call_id, metadata, info, utcnow())
+    with store.read() as conn:
+        if recordings_repo.recording_exists(conn, recording.recording_id):
+            raise Conflict(f"Recording {recording.recording_id} already exists")
+    key = blobs.new_key(f".{info.format}")
+    try:
+        blob = blobs.write(key, _read_chunks(media), max_size=max_upload)
+    except BlobTooLarge:
+        raise PayloadTooLarge(f"The media is larger than the {max_upload} byte upload limit") from None
+    stored = dataclasses.replace(recording, media_key=key, media_size=blob.size, media_sha256=blob.sha256)
+    try:
+        with store.write() as conn:
+            return recordings_repo.insert_recording(conn, stored)
+    except DuplicateRecording:
+        blobs.delete(key)
+        raise Conflict(f"Recording {recording.recording_id} already exists") from None
+    except BaseException:
+        blobs.delete(key)
+        raise

@@ -1,0 +1,160 @@
+"""Reading and deleting recordings and their media."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from callvault.domain.errors import NotFound, VoiceApiError
+from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
+from callvault.domain.records import Recording, Transcription
+from callvault.domain.timefmt import utcnow
+from callvault.media.blobstore import BlobStore
+from callvault.store import jobs_repo, recordings_repo
+from callvault.store.database import MetadataStore
+
+PURGE_MEDIA_JOB = "purge_media"
+
+
+class RangeNotSatisfiable(VoiceApiError):
+    status = 416
+    type = "validation"
+
+
+@dataclass(frozen=True)
+class MediaSlice:
+    """What the media endpoint streams: the whole blob or one byte range of it."""
+
+    content_type: str
+    total_size: int
+    start: int
+    end: int  # inclusive
+    etag: str
+    partial: bool
+    chunks: Iterator[bytes]
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def require_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording:
+    recording = recordings_repo.get_recording(conn, account_id, call_id, recording_id)
+    if recording is None:
+        raise NotFound(f"Recording {recording_id} not found for call {call_id} in account {account_id}")
+    return recording
+
+
+def get_recording(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None]:
+    with store.read() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        return recording, recordings_repo.get_transcription(conn, recording_id)
+
+
+def _with_transcriptions(
+    conn: Connection, found: list[Recording]
+) -> list[tuple[Recording, Transcription | None]]:
+    by_id = recordings_repo.transcriptions_for(conn, [r.recording_id for r in found])
+    return [(r, by_id.get(r.recording_id)) for r in found]
+
+
+def list_account_recordings(
+    store: MetadataStore, flt: RecordingFilter
+) -> list[tuple[Recording, Transcription | None]]:
+    with store.read() as conn:
+        return _with_transcriptions(conn, recordings_repo.list_recordings(conn, flt))
+
+
+def list_call_recordings(
+    store: MetadataStore, account_id: str, call_id: str
+) -> list[tuple[Recording, Transcription | None]]:
+    with store.read() as conn:
+        return _with_transcriptions(conn, recordings_repo.list_call_recordings(conn, account_id, call_id))
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """A single `bytes=` range -> (start, end) inclusive; None means the whole body."""
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, _, last = spec.strip().partition("-")
+    try:
+        if first == "":
+            suffix = int(last)
+            if suffix <= 0:
+                raise ValueError
+            start, end = max(size - suffix, 0), size - 1
+        else:
+            start = int(first)
+            end = int(last) if last else size - 1
+    except ValueError:
+        return None
+    if start >= size or start > end:
+        raise RangeNotSatisfiable(
+            f"Range {header!r} cannot be satisfied: the media is {size} bytes",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    return start, min(end, size - 1)
+
+
+def open_media(
+    store: MetadataStore,
+    blobs: BlobStore,
+    account_id: str,
+    call_id: str,
+    recording_id: str,
+    range_header: str | None,
+) -> MediaSlice:
+    with store.read() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+    if recording.media_key is None:
+        raise NotFound(f"Recording {recording_id} has no media: it was deleted")
+    size = recording.media_size if recording.media_size is not None else blobs.size(recording.media_key)
+    byte_range = parse_range(range_header, size) if size else None
+    start, end = byte_range if byte_range else (0, max(size - 1, 0))
+    return MediaSlice(
+        content_type=MEDIA_TYPES[recording.file_format],
+        total_size=size,
+        start=start,
+        end=end,
+        etag=f'"{recording.media_sha256 or recording.media_key}"',
+        partial=byte_range is not None,
+        chunks=blobs.open(recording.media_key, start, end) if size else iter(()),
+    )
+
+
+def _enqueue_purge(conn: Connection, media_key: str, grace_seconds: float) -> None:
+    jobs_repo.enqueue(
+        conn, PURGE_MEDIA_JOB, {"media_key": media_key}, now=utcnow(), delay_seconds=grace_seconds
+    )
+
+
+def delete_recording(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str, grace_seconds: float
+) -> None:
+    with store.write() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        recordings_repo.delete_recording_row(conn, recording_id)
+        if recording.media_key:
+            _enqueue_purge(conn, recording.media_key, grace_seconds)
+
+
+def delete_media(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str, grace_seconds: float
+) -> None:
+    with store.write() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        if recording.media_key is None:
+            raise NotFound(f"Recording {recording_id} has no media: it was already deleted")
+        recordings_repo.clear_media(conn, recording_id)
+        _enqueue_purge(conn, recording.media_key, grace_seconds)
+
+
+def purge_media(blobs: BlobStore, media_key: str) -> None:
+    blobs.delete(media_key)

@@ -1,0 +1,84 @@
+"""Transcription requests: validation, the durable job, reads and deletes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from bandwidth.models import TranscribeRecording
+from callvault.domain.errors import NotFound, ValidationFailed
+from callvault.domain.ids import new_transcription_id
+from callvault.domain.records import Recording, Transcription
+from callvault.domain.timefmt import utcnow
+from callvault.services.recordings import require_recording
+from callvault.store import jobs_repo, recordings_repo
+from callvault.store.database import MetadataStore
+
+TRANSCRIBE_JOB = "transcribe"
+
+
+def parse_request(body: Any) -> TranscribeRecording:
+    if not isinstance(body, dict):
+        raise ValidationFailed("Invalid request body: expected a JSON object")
+    try:
+        request = TranscribeRecording.from_dict(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ValidationFailed(f"Invalid field {field!r}: {first['msg']}") from None
+    if request is None:
+        raise ValidationFailed("Invalid request body: expected a JSON object")
+    url = request.callback_url
+    if url is not None and not str(url).lower().startswith(("http://", "https://")):
+        raise ValidationFailed("Invalid callbackUrl: only http and https are allowed.")
+    return request
+
+
+def request_transcription(
+    store: MetadataStore,
+    account_id: str,
+    call_id: str,
+    recording_id: str,
+    request: TranscribeRecording,
+    *,
+    base_url: str,
+    callback_kind: str = "request",
+) -> str:
+    """Store the request and its job in one transaction; a newer request supersedes an older one."""
+    stored_request = request.to_wire()
+    stored_request["baseUrl"] = base_url
+    stored_request["callbackKind"] = callback_kind
+    transcription_id = new_transcription_id()
+    with store.write() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        if recording.media_key is None:
+            raise NotFound(f"Recording {recording_id} has no media to transcribe")
+        recordings_repo.put_transcription_request(
+            conn, recording_id, transcription_id, stored_request, utcnow()
+        )
+        jobs_repo.enqueue(conn, TRANSCRIBE_JOB, {"transcriptionId": transcription_id}, now=utcnow())
+    return transcription_id
+
+
+def get_transcription(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription]:
+    with store.read() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        transcription = recordings_repo.get_transcription(conn, recording_id)
+    if transcription is None:
+        raise NotFound(f"Recording {recording_id} has no transcription: request one with POST first")
+    if transcription.status != "available" or transcription.result is None:
+        raise NotFound(
+            f"The transcription of recording {recording_id} is not available: its status is "
+            f"{transcription.status!r}"
+        )
+    return recording, transcription
+
+
+def delete_transcription(store: MetadataStore, account_id: str, call_id: str, recording_id: str) -> None:
+    with store.write() as conn:
+        require_recording(conn, account_id, call_id, recording_id)
+        if not recordings_repo.delete_transcription(conn, recording_id):
+            raise NotFound(f"Recording {recording_id} has no transcription")

@@ -1,0 +1,99 @@
+"""Domain records -> wire models of the `bandwidth` client (the single source of the wire format)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bandwidth.models import (
+    CallRecordingMetadata,
+    RecordingTranscriptionClip,
+    RecordingTranscriptionMetadata,
+    RecordingTranscriptions,
+)
+from bandwidth.models import (
+    Transcription as WireTranscript,
+)
+from callvault.domain.records import Recording, Transcription
+from callvault.domain.timefmt import format_iso_duration
+
+
+def recording_path(recording: Recording) -> str:
+    return f"accounts/{recording.account_id}/calls/{recording.call_id}/recordings/{recording.recording_id}"
+
+
+def media_url(base_url: str, recording: Recording) -> str | None:
+    if recording.media_key is None:
+        return None
+    return f"{base_url.rstrip('/')}/{recording_path(recording)}/media"
+
+
+def transcription_url(base_url: str, recording: Recording) -> str:
+    return f"{base_url.rstrip('/')}/{recording_path(recording)}/transcription"
+
+
+def call_url(base_url: str, account_id: str, call_id: str) -> str:
+    return f"{base_url.rstrip('/')}/accounts/{account_id}/calls/{call_id}"
+
+
+def transcription_metadata(
+    base_url: str, recording: Recording, transcription: Transcription
+) -> RecordingTranscriptionMetadata:
+    return RecordingTranscriptionMetadata(
+        id=transcription.transcription_id,
+        status=transcription.status,
+        completed_time=transcription.completed_time,
+        url=transcription_url(base_url, recording),
+    )
+
+
+def recording_metadata(
+    base_url: str, recording: Recording, transcription: Transcription | None
+) -> CallRecordingMetadata:
+    return CallRecordingMetadata(
+        application_id=recording.application_id,
+        account_id=recording.account_id,
+        call_id=recording.call_id,
+        parent_call_id=recording.parent_call_id,
+        recording_id=recording.recording_id,
+        to=recording.to_number,
+        var_from=recording.from_number,
+        transfer_caller_id=recording.transfer_caller_id,
+        transfer_to=recording.transfer_to,
+        duration=format_iso_duration(recording.duration_seconds),
+        direction=recording.direction,
+        channels=recording.channels,
+        start_time=recording.start_time,
+        end_time=recording.end_time,
+        file_format=recording.file_format,
+        status=recording.status,
+        media_url=media_url(base_url, recording),
+        transcription=transcription_metadata(base_url, recording, transcription) if transcription else None,
+        recording_name=recording.recording_name,
+    )
+
+
+def recording_json(
+    base_url: str, recording: Recording, transcription: Transcription | None
+) -> dict[str, Any]:
+    return recording_metadata(base_url, recording, transcription).to_wire()
+
+
+def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:
+    """The stored engine result -> RecordingTranscriptions wire JSON."""
+    model = RecordingTranscriptions(
+        transcripts=[
+            WireTranscript(speaker=index, text=t["text"], confidence=t["confidence"])
+            for index, t in enumerate(result.get("transcripts", []))
+        ],
+        clips=[
+            RecordingTranscriptionClip(
+                speaker=c["speaker"],
+                text=c["text"],
+                confidence=c["confidence"],
+                start_time_seconds=c["start"],
+                end_time_seconds=c["end"],
+            )
+            for c in result.get("clips", [])
+        ],
+    )
+    return model.to_wire()

@@ -1,0 +1,92 @@
+"""Runtime settings: every field is also a CALLVAULT_* environment variable. No import-time state."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+
+
+def parse_duration_seconds(value: str | float | int) -> float:
+    """'90', '90s', '15m', '24h', '1.5d', '250ms' -> seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*", value.lower())
+    if not match:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 24h)")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]
+
+
+def parse_size_bytes(value: str | int) -> int:
+    """'1048576', '500MB', '2G' -> bytes."""
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"\s*(\d+)\s*([kmg]?b?)\s*", value.lower())
+    if not match:
+        raise ValueError(f"not a size: {value!r} (use e.g. 500MB, 2GB)")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLVAULT_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("./callvault-data")
+    database_url: str | None = None
+    media_url: str | None = None
+    public_url: str | None = Field(default=None, description="Base URL used in mediaUrl when set")
+    purge_grace: float = 24 * 3600.0
+    rate_limit: str | None = None
+    redis_url: str | None = None
+    max_upload: int = 2 * 1024**3
+    auth_cache_seconds: float = 60.0
+    worker_threads: int = 2
+    run_workers: bool = True
+    job_lease_seconds: float = 60.0
+    job_poll_seconds: float = 0.2
+    webhook_timeout: float = 15.0
+    whisper_model: Path | None = None
+    transcription_timeout: float = 4 * 3600.0
+    transcription_threads: int = 0
+    create_dev_user: bool = False
+    migrate_on_start: bool = True
+    log_level: str = "info"
+
+    @field_validator("purge_grace", "job_lease_seconds", "transcription_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: str | float) -> float:
+        return parse_duration_seconds(value)
+
+    @field_validator("max_upload", mode="before")
+    @classmethod
+    def _size(cls, value: str | int) -> int:
+        return parse_size_bytes(value)
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate_limit(cls, value: str | None) -> str | None:
+        if value is None or str(value).strip().lower() in {"", "off", "none", "0"}:
+            return None
+        return str(value).strip()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'callvault.sqlite3').resolve()}"
+
+    @property
+    def resolved_media_url(self) -> str:
+        if self.media_url:
+            return self.media_url
+        return str((self.data_dir / "media").resolve())
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"

@@ -1,0 +1,138 @@
+"""SQL for the durable job queue and the webhook attempt log."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from callvault.domain.records import Job
+from callvault.store.tables import jobs, webhook_attempts
+
+_JOB_FIELDS = {f.name for f in dataclasses.fields(Job)}
+
+
+def _job(row: Any) -> Job:
+    return Job(**{k: v for k, v in row._mapping.items() if k in _JOB_FIELDS})
+
+
+def enqueue(
+    conn: Connection,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    delay_seconds: float = 0.0,
+    max_attempts: int = 5,
+) -> int:
+    result = conn.execute(
+        insert(jobs).values(
+            kind=kind,
+            payload=payload,
+            state="queued",
+            attempts=0,
+            max_attempts=max_attempts,
+            run_after=now + timedelta(seconds=delay_seconds),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def claim_next(
+    conn: Connection, *, owner: str, now: datetime, lease_seconds: float, kinds: list[str] | None = None
+) -> Job | None:
+    """Lease the oldest runnable job: queued and due, or running with an expired lease."""
+    runnable = or_(
+        and_(jobs.c.state == "queued", jobs.c.run_after <= now),
+        and_(jobs.c.state == "running", jobs.c.lease_expires_at < now),
+    )
+    candidate = select(jobs.c.id).where(runnable)
+    if kinds:
+        candidate = candidate.where(jobs.c.kind.in_(kinds))
+    candidate = candidate.order_by(jobs.c.run_after, jobs.c.id).limit(1).with_for_update(skip_locked=True)
+    row = conn.execute(candidate).first()
+    if row is None:
+        return None
+    claimed = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == row.id, runnable)
+        .values(
+            state="running",
+            attempts=jobs.c.attempts + 1,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+    )
+    if claimed.rowcount != 1:
+        return None
+    return _job(conn.execute(select(jobs).where(jobs.c.id == row.id)).one())
+
+
+def extend_lease(conn: Connection, job_id: int, *, owner: str, until: datetime) -> bool:
+    result = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.state == "running")
+        .values(lease_expires_at=until)
+    )
+    return result.rowcount == 1
+
+
+def complete(conn: Connection, job_id: int, *, owner: str, now: datetime) -> bool:
+    result = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .values(state="done", lease_owner=None, lease_expires_at=None, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+def fail(
+    conn: Connection, job: Job, *, owner: str, now: datetime, error: str, retry_in: float | None
+) -> None:
+    """Retry after `retry_in` seconds while attempts remain, else mark the job failed for good."""
+    final = retry_in is None or job.attempts >= job.max_attempts
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job.id, jobs.c.lease_owner == owner)
+        .values(
+            state="failed" if final else "queued",
+            run_after=now if final else now + timedelta(seconds=retry_in or 0),
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+            last_error=error[:4000],
+        )
+    )
+
+
+def count_by_state(conn: Connection) -> dict[tuple[str, str], int]:
+    query = select(jobs.c.kind, jobs.c.state, func.count()).group_by(jobs.c.kind, jobs.c.state)
+    return {(kind, state): count for kind, state, count in conn.execute(query)}
+
+
+def get_job(conn: Connection, job_id: int) -> Job | None:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+    return _job(row) if row else None
+
+
+def list_jobs(conn: Connection, kind: str | None = None) -> list[Job]:
+    query = select(jobs).order_by(jobs.c.id)
+    if kind:
+        query = query.where(jobs.c.kind == kind)
+    return [_job(row) for row in conn.execute(query)]
+
+
+def record_webhook_attempt(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(webhook_attempts).values(**values))
+
+
+def webhook_attempts_for(conn: Connection, job_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(webhook_attempts).where(webhook_attempts.c.job_id == job_id).order_by(webhook_attempts.c.id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]

@@ -1,0 +1,170 @@
+"""SQLAlchemy Core tables. The schema itself is created by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC (portable, sortable in SQLite); always returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+user_accounts = Table(
+    "user_accounts",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(128), primary_key=True),
+)
+
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("call_id", String(128), nullable=False),
+    Column("application_id", String(128)),
+    Column("parent_call_id", String(128)),
+    Column("from_number", String(64)),
+    Column("to_number", String(64)),
+    Column("transfer_caller_id", String(64)),
+    Column("transfer_to", String(64)),
+    Column("direction", String(16)),
+    Column("channels", Integer, nullable=False),
+    Column("sample_rate", Integer),
+    Column("start_time", UTCDateTime, nullable=False),
+    Column("end_time", UTCDateTime),
+    Column("duration_seconds", Float, nullable=False),
+    Column("file_format", String(8), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("media_key", String(256)),
+    Column("media_size", BigInteger),
+    Column("media_sha256", String(64)),
+    Column("recording_name", String(256)),
+    Column("tag", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_recordings_account_start", "account_id", "start_time", "id"),
+    Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
+    Index("ix_recordings_account_to_start", "account_id", "to_number", "start_time"),
+    Index("ix_recordings_account_call", "account_id", "call_id", "start_time"),
+)
+
+transcriptions = Table(
+    "transcriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("transcription_id", String(128), nullable=False, unique=True),
+    Column("status", String(32), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("completed_time", UTCDateTime),
+    Column("result", JSON),
+    Column("language", String(16)),
+    Column("error", Text),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("lease_owner", String(128)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Index("ix_jobs_claim", "state", "run_after"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", Integer, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("outcome", String(16), nullable=False),
+    Index("ix_webhook_attempts_job", "job_id"),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("application_id", String(128)),
+    Column("from_number", String(64)),
+    Column("to_number", String(64)),
+    Column("direction", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("start_time", UTCDateTime, nullable=False),
+    Column("answer_time", UTCDateTime),
+    Column("end_time", UTCDateTime),
+    Column("answer_url", Text),
+    Column("answer_method", String(8)),
+    Column("callback_username", String(1024)),
+    Column("callback_password", String(1024)),
+    Column("tag", Text),
+    Column("recording", JSON),
+    Column("recording_state", String(16)),
+    Column("disconnect_cause", String(64)),
+    Index("ix_calls_account", "account_id", "start_time"),
+)

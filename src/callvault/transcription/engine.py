@@ -1,0 +1,35 @@
+"""The Engine protocol the transcription jobs call, and the factory that builds the default engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from .output import TranscriptionOutput
+from .whisper import WhisperEngine
+
+__all__ = ["Engine", "load_engine"]
+
+
+class Engine(Protocol):
+    def transcribe(
+        self, audio_path: Path, *, detect_language: bool = False, deadline: float | None = None
+    ) -> TranscriptionOutput:
+        """Transcribe every channel of a WAV/MP3 recording.
+
+        ``detect_language``: pick the dominant of English, French and Spanish, else English.
+        ``deadline``: a time.monotonic() value after which TranscriptionTimeout is raised.
+        Raises AudioTooShort, AudioTooLong, TranscriptionTimeout or TranscriptionFailed, each with the
+        ``status`` to record.
+        """
+        ...
+
+
+def load_engine(*, model_dir: Path | None, cache_dir: Path, cpu_threads: int = 0) -> Engine:
+    """A thread-safe Whisper engine; the model loads on first use.
+
+    ``model_dir``: a CTranslate2 Whisper folder (CALLVAULT_WHISPER_MODEL); None for the bundled Whisper
+    base, assembled once under ``cache_dir`` and checked against its sha256.
+    ``cpu_threads``: 0 for OMP_NUM_THREADS or the usable cores (at most 8).
+    """
+    return WhisperEngine(model_dir=model_dir, cache_dir=cache_dir, cpu_threads=cpu_threads)

@@ -1,0 +1,220 @@
+"""The faster-whisper engine: CTranslate2 Whisper, int8 on CPU, one transcript per channel."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from faster_whisper import WhisperModel
+from faster_whisper.vad import VadOptions
+
+from ..media.decode import SPEECH_SAMPLE_RATE, AudioChunk, AudioDecodeError, iter_channel_chunks, probe_audio
+from .confidence import segment_confidence, weighted_confidence
+from .errors import AudioTooLong, TranscriptionError, TranscriptionFailed, TranscriptionTimeout
+from .language import DEFAULT_LANGUAGE, detect_dominant_language
+from .limits import MAX_DURATION_SECONDS, check_duration
+from .model_store import assemble_default_model, check_model_dir
+from .output import ChannelTranscript, Clip, TranscriptionOutput
+
+__all__ = ["WhisperEngine"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BEAM_SIZE = 5
+DEFAULT_CHUNK_SECONDS = 600.0
+MAX_DEFAULT_THREADS = 8
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass
+class _ChannelResult:
+    """Clips of one channel so far."""
+
+    clips: list[Clip] = field(default_factory=list)
+
+    def transcript(self) -> ChannelTranscript:
+        text = " ".join(clip.text for clip in self.clips)
+        confidence = weighted_confidence((clip.confidence, clip.end - clip.start) for clip in self.clips)
+        return ChannelTranscript(text=text, confidence=round(confidence, 4))
+
+
+class WhisperEngine:
+    """Transcribes recordings with a CTranslate2 Whisper model loaded once, on first use.
+
+    Safe to share between threads: model calls are serialised by a lock, taken per channel and per
+    ~10-minute chunk, so concurrent recordings interleave and each still honours its deadline.
+    """
+
+    def __init__(
+        self,
+        *,
+        model_dir: Path | None,
+        cache_dir: Path,
+        cpu_threads: int = 0,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    ) -> None:
+        self._model_dir = model_dir
+        self._cache_dir = cache_dir
+        self._cpu_threads = cpu_threads
+        self._beam_size = beam_size
+        self._chunk_seconds = chunk_seconds
+        self._vad_options = VadOptions()
+        self._model: WhisperModel | None = None
+        self._load_lock = threading.Lock()
+        self._model_lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model now (otherwise the first transcription does); assembles the default model."""
+        self._loaded_model()
+
+    def transcribe(
+        self, audio_path: Path, *, detect_language: bool = False, deadline: float | None = None
+    ) -> TranscriptionOutput:
+        """Transcribe every channel of ``audio_path``; ``deadline`` is a time.monotonic() value.
+
+        Raises AudioTooShort, AudioTooLong, TranscriptionTimeout or TranscriptionFailed.
+        """
+        _check_deadline(deadline)
+        started = time.monotonic()
+        try:
+            info = probe_audio(audio_path)
+            check_duration(info.duration)
+            model = self._loaded_model()
+            output = self._transcribe_chunks(model, audio_path, detect_language, deadline)
+        except TranscriptionError:
+            raise
+        except AudioDecodeError as exc:
+            raise TranscriptionFailed(str(exc)) from exc
+        except Exception as exc:
+            raise TranscriptionFailed(f"transcription of {audio_path} failed: {exc!r}") from exc
+        logger.info(
+            "transcribed %s (%.1f s, %d channels, %s) in %.1f s",
+            audio_path.name,
+            info.duration,
+            info.channels,
+            output.language,
+            time.monotonic() - started,
+        )
+        return output
+
+    def _transcribe_chunks(
+        self, model: WhisperModel, audio_path: Path, detect_language: bool, deadline: float | None
+    ) -> TranscriptionOutput:
+        language = None if detect_language else DEFAULT_LANGUAGE
+        channels: list[_ChannelResult] = []
+        for chunk in iter_channel_chunks(audio_path, chunk_seconds=self._chunk_seconds):
+            _check_deadline(deadline)
+            if chunk.start + chunk.duration >= MAX_DURATION_SECONDS:
+                raise AudioTooLong(f"{audio_path.name} decodes to more than {MAX_DURATION_SECONDS:.0f} s")
+            if language is None:
+                language = self._detect_language(model, chunk, deadline)
+            while len(channels) < len(chunk.channels):
+                channels.append(_ChannelResult())
+            for index, samples in enumerate(chunk.channels):
+                clips = self._transcribe_channel(model, samples, index, chunk.start, language, deadline)
+                channels[index].clips.extend(clips)
+        clips = sorted((clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker))
+        return TranscriptionOutput(
+            transcripts=[channel.transcript() for channel in channels],
+            clips=clips,
+            language=language or DEFAULT_LANGUAGE,
+        )
+
+    def _detect_language(self, model: WhisperModel, chunk: AudioChunk, deadline: float | None) -> str | None:
+        with _holding(self._model_lock, deadline):
+            language = detect_dominant_language(model, chunk.channels, self._vad_options)
+        logger.debug("language at %.0f s: %s", chunk.start, language)
+        return language
+
+    def _transcribe_channel(
+        self,
+        model: WhisperModel,
+        samples: FloatArray,
+        speaker: int,
+        offset: float,
+        language: str | None,
+        deadline: float | None,
+    ) -> list[Clip]:
+        end_of_chunk = offset + samples.shape[0] / SPEECH_SAMPLE_RATE
+        clips: list[Clip] = []
+        with _holding(self._model_lock, deadline):
+            segments, _info = model.transcribe(
+                samples,
+                language=language or DEFAULT_LANGUAGE,
+                beam_size=self._beam_size,
+                vad_filter=True,
+                vad_parameters=self._vad_options,
+                condition_on_previous_text=False,
+            )
+            for segment in segments:
+                _check_deadline(deadline)
+                text = segment.text.strip()
+                if not text:
+                    continue
+                start = min(offset + segment.start, end_of_chunk)
+                end = min(max(offset + segment.end, start), end_of_chunk)
+                clips.append(
+                    Clip(
+                        speaker=speaker,
+                        start=round(start, 3),
+                        end=round(end, 3),
+                        text=text,
+                        confidence=round(segment_confidence(segment.avg_logprob), 4),
+                    )
+                )
+        return clips
+
+    def _loaded_model(self) -> WhisperModel:
+        with self._load_lock:
+            if self._model is None:
+                self._model = self._load_model()
+            return self._model
+
+    def _load_model(self) -> WhisperModel:
+        if self._model_dir is not None:
+            folder = check_model_dir(self._model_dir)
+        else:
+            folder = assemble_default_model(self._cache_dir)
+        started = time.monotonic()
+        try:
+            model = WhisperModel(
+                str(folder), device="cpu", compute_type="int8", cpu_threads=_thread_count(self._cpu_threads)
+            )
+        except Exception as exc:
+            raise TranscriptionFailed(f"cannot load the whisper model in {folder}: {exc}") from exc
+        logger.info("loaded whisper model %s in %.1f s", folder, time.monotonic() - started)
+        return model
+
+
+def _thread_count(requested: int) -> int:
+    """``requested``, else OMP_NUM_THREADS (0 lets CTranslate2 read it), else the usable cores (max 8)."""
+    if requested > 0 or os.environ.get("OMP_NUM_THREADS"):
+        return requested
+    return min(MAX_DEFAULT_THREADS, len(os.sched_getaffinity(0)))
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise TranscriptionTimeout("transcription exceeded its time budget")
+
+
+@contextmanager
+def _holding(lock: threading.Lock, deadline: float | None) -> Iterator[None]:
+    """Hold ``lock``, waiting no later than ``deadline``."""
+    timeout = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+    if not lock.acquire(timeout=timeout):
+        raise TranscriptionTimeout("transcription exceeded its time budget waiting for the model")
+    try:
+        yield
+    finally:
+        lock.release()

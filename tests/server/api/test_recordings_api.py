@@ -1,0 +1,162 @@
+"""The Recordings API through our `bandwidth` client against a real server."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import bandwidth
+from bandwidth.rest import ApiException
+from support.server import LiveServer
+
+
+def _call_id() -> str:
+    return f"c-{uuid.uuid4()}"
+
+
+@pytest.fixture()
+def api(live_server: LiveServer) -> bandwidth.RecordingsApi:
+    configuration = bandwidth.Configuration(
+        host=live_server.url + "/api/v2", username=live_server.username, password=live_server.password
+    )
+    return bandwidth.RecordingsApi(bandwidth.ApiClient(configuration))
+
+
+def test_ingest_wav_then_get_list_download(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, wav_file: Path
+) -> None:
+    call_id = _call_id()
+    created = live_server.ingest(
+        call_id, wav_file, {"from": "+19195551234", "to": "+19195554321", "direction": "inbound", "tag": "t1"}
+    )
+    assert created["fileFormat"] == "wav"
+    assert created["channels"] == 1
+    assert created["duration"] == "PT2S"
+    assert created["status"] == "complete"
+    recording_id = created["recordingId"]
+
+    metadata = api.get_call_recording(live_server.account_id, call_id, recording_id)
+    assert metadata.recording_id == recording_id
+    assert metadata.var_from == "+19195551234"
+    assert metadata.media_url == (
+        f"{live_server.url}/api/v2/accounts/{live_server.account_id}/calls/{call_id}/recordings/{recording_id}/media"
+    )
+    assert metadata.transcription is None
+
+    listed = api.list_call_recordings(live_server.account_id, call_id)
+    assert [r.recording_id for r in listed] == [recording_id]
+
+    data = api.download_call_recording(live_server.account_id, call_id, recording_id)
+    assert hashlib.sha256(bytes(data)).hexdigest() == hashlib.sha256(wav_file.read_bytes()).hexdigest()
+
+
+def test_mp3_ingest_and_byte_identical_download(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, mp3_file: Path
+) -> None:
+    call_id = _call_id()
+    created = live_server.ingest(call_id, mp3_file, {})
+    assert created["fileFormat"] == "mp3"
+    response = api.download_call_recording_with_http_info(
+        live_server.account_id, call_id, created["recordingId"]
+    )
+    assert response.status_code == 200
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    assert headers["content-type"] == "audio/mpeg"
+    assert bytes(response.data) == mp3_file.read_bytes()
+
+
+def test_account_list_filters_sorted_and_inclusive_exclusive(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, wav_file: Path
+) -> None:
+    number = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    times = ["2031-01-01T00:00:03Z", "2031-01-01T00:00:01Z", "2031-01-01T00:00:02Z"]
+    ids = {}
+    for start in times:
+        created = live_server.ingest(
+            _call_id(), wav_file, {"from": number, "to": "+15550000000", "startTime": start}
+        )
+        ids[start] = created["recordingId"]
+    listed = api.list_account_call_recordings(live_server.account_id, var_from=number)
+    assert [r.recording_id for r in listed] == [ids[t] for t in sorted(times)]
+    window = api.list_account_call_recordings(
+        live_server.account_id,
+        var_from=number,
+        min_start_time="2031-01-01T00:00:01Z",
+        max_start_time="2031-01-01T00:00:03Z",
+    )
+    assert [r.recording_id for r in window] == [ids["2031-01-01T00:00:01Z"], ids["2031-01-01T00:00:02Z"]]
+    assert api.list_account_call_recordings(live_server.account_id, var_from=number, to="+19999999999") == []
+
+
+def test_unparsable_time_is_400(api: bandwidth.RecordingsApi, live_server: LiveServer) -> None:
+    with pytest.raises(ApiException) as info:
+        api.list_account_call_recordings(live_server.account_id, min_start_time="yesterday")
+    assert info.value.status == 400
+    assert "minStartTime" in (info.value.body or "")
+
+
+def test_call_without_recordings_lists_empty(api: bandwidth.RecordingsApi, live_server: LiveServer) -> None:
+    assert api.list_call_recordings(live_server.account_id, _call_id()) == []
+
+
+def test_delete_media_keeps_metadata(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, wav_file: Path
+) -> None:
+    call_id = _call_id()
+    recording_id = live_server.ingest(call_id, wav_file, {})["recordingId"]
+    api.delete_recording_media(live_server.account_id, call_id, recording_id)
+    metadata = api.get_call_recording(live_server.account_id, call_id, recording_id)
+    assert metadata.media_url is None
+    with pytest.raises(ApiException) as info:
+        api.download_call_recording(live_server.account_id, call_id, recording_id)
+    assert info.value.status == 404
+
+
+def test_delete_recording_hides_everything_and_purges_bytes(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, wav_file: Path
+) -> None:
+    call_id = _call_id()
+    recording_id = live_server.ingest(call_id, wav_file, {})["recordingId"]
+    with sqlite3.connect(live_server.data_dir / "callvault.sqlite3") as db:
+        (media_key,) = db.execute(
+            "SELECT media_key FROM recordings WHERE recording_id = ?", (recording_id,)
+        ).fetchone()
+    blob = live_server.data_dir / "media" / media_key
+    assert blob.is_file()
+    api.delete_recording(live_server.account_id, call_id, recording_id)
+    for call in (
+        lambda: api.get_call_recording(live_server.account_id, call_id, recording_id),
+        lambda: api.download_call_recording(live_server.account_id, call_id, recording_id),
+        lambda: api.get_recording_transcription(live_server.account_id, call_id, recording_id),
+        lambda: api.delete_recording(live_server.account_id, call_id, recording_id),
+    ):
+        with pytest.raises(ApiException) as info:
+            call()
+        assert info.value.status == 404
+    assert api.list_call_recordings(live_server.account_id, call_id) == []
+    deadline = time.monotonic() + 20
+    while blob.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not blob.exists(), "the purge job removes the bytes after the grace period"
+
+
+def test_transcription_request_is_processing_then_get_404(
+    live_server: LiveServer, api: bandwidth.RecordingsApi, wav_file: Path
+) -> None:
+    call_id = _call_id()
+    recording_id = live_server.ingest(call_id, wav_file, {})["recordingId"]
+    api.transcribe_call_recording(
+        live_server.account_id,
+        call_id,
+        recording_id,
+        bandwidth.TranscribeRecording(callback_timeout=5.5, tag="x"),
+    )
+    metadata = api.get_call_recording(live_server.account_id, call_id, recording_id)
+    assert metadata.transcription is not None
+    assert metadata.transcription.id.startswith("t-")
+    assert metadata.transcription.url.endswith(f"/recordings/{recording_id}/transcription")

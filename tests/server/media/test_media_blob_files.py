@@ -1,0 +1,312 @@
+"""FileBlobStore and the blob-store rules every backend shares (keys, ranges, atomic writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from callvault.media import (
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    BlobTooLarge,
+    InvalidBlobKey,
+    new_blob_key,
+    open_blob_store,
+    validate_key,
+)
+from callvault.media.files import FileBlobStore
+
+BAD_KEYS = [
+    "",
+    "../escape.wav",
+    "a/../../escape.wav",
+    "a/../b.wav",
+    "/etc/passwd",
+    "a//b.wav",
+    "a/./b.wav",
+    ".hidden",
+    "a/.tmp-x.part",
+    "a/",
+    "/",
+    "..",
+    "Upper.wav",
+    "a b.wav",
+    "a\\b.wav",
+    "a\x00b",
+    "caf\u00e9.wav",
+    "x" * 600,
+]
+
+
+def all_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def read_all(store: BlobStore, key: str, **kwargs: int | None) -> bytes:
+    return b"".join(store.open(key, **kwargs))  # type: ignore[arg-type]
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def failing_chunks(good: int, chunk: bytes = b"x" * 1000) -> Iterator[bytes]:
+    for _ in range(good):
+        yield chunk
+    raise Boom("the upload broke off")
+
+
+# ------------------------------------------------------------------------------------------ keys
+
+
+def test_new_key_is_random_two_level_and_keeps_the_suffix() -> None:
+    keys = {new_blob_key(".wav") for _ in range(200)}
+    assert len(keys) == 200
+    for key in keys:
+        assert re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}\.wav", key)
+        assert key[:2] == key[6:8] and key[3:5] == key[8:10]
+    assert new_blob_key("mp3").endswith(".mp3")
+    assert re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}", new_blob_key(""))
+
+
+@pytest.mark.parametrize("suffix", ["../x", "/wav", ".WAV", ". wav", "wav/..", ".."])
+def test_new_key_rejects_suffixes_that_could_change_the_path(suffix: str) -> None:
+    with pytest.raises(InvalidBlobKey):
+        new_blob_key(suffix)
+
+
+@pytest.mark.parametrize("key", ["a", "ab/cd/0123abcd.wav", "recordings/2024-01-01/x_y-z.mp3", "a/b/c/d.e.f"])
+def test_valid_keys_pass(key: str) -> None:
+    assert validate_key(key) == key
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_invalid_keys_are_rejected(key: str) -> None:
+    with pytest.raises(InvalidBlobKey):
+        validate_key(key)
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_keys_never_reach_outside_the_root(tmp_path: Path, key: str) -> None:
+    root = tmp_path / "inside" / "blobs"
+    store = FileBlobStore(root)
+    outside_before = all_files(tmp_path)
+    with pytest.raises(InvalidBlobKey):
+        store.write(key, [b"evil"])
+    for call in (store.open, store.size, store.exists, store.delete, store.local_path):
+        with pytest.raises(InvalidBlobKey):
+            call(key)  # type: ignore[operator]
+    assert all_files(tmp_path) == outside_before == []
+
+
+# ---------------------------------------------------------------------------------------- writes
+
+
+def test_write_then_read_back(file_store: FileBlobStore) -> None:
+    key = file_store.new_key(".wav")
+    chunks = [os.urandom(1000), b"", os.urandom(70_000), os.urandom(1)]
+    body = b"".join(chunks)
+    info = file_store.write(key, iter(chunks))
+    assert info == BlobInfo(key=key, size=len(body), sha256=hashlib.sha256(body).hexdigest())
+    assert read_all(file_store, key) == body
+    assert file_store.size(key) == len(body)
+    assert file_store.exists(key)
+    assert file_store.local_path(key) == file_store.root / key
+    assert (file_store.root / key).read_bytes() == body
+
+
+def test_empty_blob(file_store: FileBlobStore) -> None:
+    info = file_store.write("empty.bin", [])
+    assert info.size == 0 and info.sha256 == hashlib.sha256(b"").hexdigest()
+    assert read_all(file_store, "empty.bin") == b""
+    assert read_all(file_store, "empty.bin", start=0, end=10) == b""
+
+
+def test_a_write_that_raises_midway_leaves_no_file_and_no_temp(file_store: FileBlobStore) -> None:
+    key = file_store.new_key(".wav")
+    with pytest.raises(Boom):
+        file_store.write(key, failing_chunks(good=50))
+    assert not file_store.exists(key)
+    assert all_files(file_store.root) == []
+
+
+def test_a_failed_overwrite_keeps_the_old_blob_whole(file_store: FileBlobStore) -> None:
+    file_store.write("a/keep.bin", [b"old content"])
+    with pytest.raises(Boom):
+        file_store.write("a/keep.bin", failing_chunks(good=3))
+    assert read_all(file_store, "a/keep.bin") == b"old content"
+    assert all_files(file_store.root) == ["a/keep.bin"]
+
+
+def test_max_size_overflow_raises_and_leaves_nothing(file_store: FileBlobStore) -> None:
+    with pytest.raises(BlobTooLarge) as raised:
+        file_store.write("big.bin", [b"x" * 600, b"x" * 600], max_size=1000)
+    assert raised.value.max_size == 1000
+    assert all_files(file_store.root) == []
+
+
+def test_max_size_is_inclusive(file_store: FileBlobStore) -> None:
+    assert file_store.write("exact.bin", [b"x" * 400, b"x" * 600], max_size=1000).size == 1000
+
+
+def test_overwrite_replaces_content(file_store: FileBlobStore) -> None:
+    file_store.write("k.bin", [b"first"])
+    file_store.write("k.bin", [b"second, longer"])
+    assert read_all(file_store, "k.bin") == b"second, longer"
+
+
+def test_concurrent_writers_and_readers_see_whole_blobs_only(file_store: FileBlobStore) -> None:
+    bodies = [bytes([n]) * 300_000 for n in range(6)]
+    file_store.write("shared.bin", [bodies[0]])
+    seen: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def writer(body: bytes) -> None:
+        try:
+            file_store.write("shared.bin", (body[i : i + 4096] for i in range(0, len(body), 4096)))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    def reader() -> None:
+        for _ in range(20):
+            seen.append(read_all(file_store, "shared.bin"))
+
+    threads = [threading.Thread(target=writer, args=(b,)) for b in bodies[1:]]
+    threads += [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert all(body in bodies for body in seen)
+    assert read_all(file_store, "shared.bin") in bodies
+    assert all_files(file_store.root) == ["shared.bin"]
+
+
+# ----------------------------------------------------------------------------------------- reads
+
+BODY = bytes(range(256)) * 40  # 10,240 bytes
+
+
+@pytest.fixture
+def stored(file_store: FileBlobStore) -> tuple[FileBlobStore, str]:
+    key = file_store.new_key(".bin")
+    file_store.write(key, [BODY])
+    return file_store, key
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (0, 0, BODY[:1]),
+        (len(BODY) - 1, len(BODY) - 1, BODY[-1:]),
+        (len(BODY) - 1, None, BODY[-1:]),
+        (1000, 4999, BODY[1000:5000]),
+        (0, None, BODY),
+        (0, len(BODY) - 1, BODY),
+        (5000, None, BODY[5000:]),
+        (100, 10**9, BODY[100:]),
+        (len(BODY), None, b""),
+        (len(BODY) + 50, len(BODY) + 60, b""),
+    ],
+    ids=[
+        "first",
+        "last",
+        "last-open",
+        "middle",
+        "whole",
+        "whole-explicit",
+        "tail",
+        "end-past-size",
+        "at-end",
+        "past",
+    ],
+)
+def test_ranges(stored: tuple[FileBlobStore, str], start: int, end: int | None, expected: bytes) -> None:
+    store, key = stored
+    assert read_all(store, key, start=start, end=end) == expected
+
+
+def test_reads_stream_in_chunks(stored: tuple[FileBlobStore, str]) -> None:
+    store, key = stored
+    chunks = list(store.open(key, start=10, end=9009, chunk_size=1024))
+    assert [len(c) for c in chunks] == [1024] * 8 + [808]
+    assert b"".join(chunks) == BODY[10:9010]
+
+
+@pytest.mark.parametrize(("start", "end", "chunk_size"), [(-1, None, 10), (10, 9, 10), (0, None, 0)])
+def test_nonsense_ranges_are_rejected(
+    stored: tuple[FileBlobStore, str], start: int, end: int | None, chunk_size: int
+) -> None:
+    store, key = stored
+    with pytest.raises(ValueError):
+        store.open(key, start=start, end=end, chunk_size=chunk_size)
+
+
+def test_missing_blob(file_store: FileBlobStore) -> None:
+    key = file_store.new_key(".wav")
+    with pytest.raises(BlobNotFound) as raised:
+        file_store.open(key)  # raised at the call, before iterating
+    assert raised.value.key == key and key in str(raised.value)
+    with pytest.raises(BlobNotFound):
+        file_store.size(key)
+    assert not file_store.exists(key)
+    file_store.write("dir/x.bin", [b"1"])
+    with pytest.raises(BlobNotFound):
+        file_store.open("dir")  # a directory is not a blob
+    assert not file_store.exists("dir")
+
+
+def test_delete_is_idempotent(stored: tuple[FileBlobStore, str]) -> None:
+    store, key = stored
+    store.delete(key)
+    assert not store.exists(key)
+    store.delete(key)
+    store.delete("never/was.bin")
+    assert all_files(store.root) == []
+
+
+def test_keys_lists_blobs_but_not_temp_or_foreign_files(file_store: FileBlobStore) -> None:
+    written = sorted(file_store.write(file_store.new_key(".wav"), [b"a"]).key for _ in range(5))
+    file_store.write("plain.mp3", [b"b"])
+    leftover = file_store.root / written[0].rsplit("/", 1)[0] / ".tmp-crashed.part"
+    leftover.write_bytes(b"half a write")
+    (file_store.root / "Foreign File.TXT").write_bytes(b"not ours")
+    assert sorted(file_store.keys()) == sorted([*written, "plain.mp3"])
+    assert file_store.remove_stale_temp_files() == 1
+    assert not leftover.exists()
+
+
+def test_file_store_is_a_blob_store(file_store: FileBlobStore) -> None:
+    assert isinstance(file_store, BlobStore)
+
+
+# ------------------------------------------------------------------------------------- the factory
+
+
+def test_open_blob_store_file_url(tmp_path: Path) -> None:
+    store = open_blob_store((tmp_path / "media").as_uri())
+    assert isinstance(store, FileBlobStore)
+    assert store.root == (tmp_path / "media").resolve()
+    assert store.root.is_dir()
+
+
+def test_open_blob_store_plain_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    absolute = open_blob_store(str(tmp_path / "abs"))
+    assert isinstance(absolute, FileBlobStore) and absolute.root == (tmp_path / "abs").resolve()
+    monkeypatch.chdir(tmp_path)
+    relative = open_blob_store("rel/media")
+    assert isinstance(relative, FileBlobStore) and relative.root == (tmp_path / "rel" / "media").resolve()
+
+
+@pytest.mark.parametrize("url", ["", "ftp://host/dir", "s3://", "s3:///prefix", "file://otherhost/dir"])
+def test_open_blob_store_rejects_bad_urls(url: str) -> None:
+    with pytest.raises(ValueError):
+        open_blob_store(url)
