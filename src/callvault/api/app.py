@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from callvault.api.auth import RateLimiter
 from callvault.api.errors import install_error_handlers
-from callvault.api.metrics import build_metrics, metrics_middleware
+from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.routes import calls, health, ingest, recordings, ui
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
@@ -60,7 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.metrics = build_metrics()
-    app.middleware("http")(metrics_middleware(app.state.metrics))
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ui.router)

@@ -50,7 +50,7 @@ def probe(path: Path | str) -> AudioInfo:
 
 
 def probe_stream(f: BinaryIO) -> AudioInfo:
-    """Identify WAV or MP3 content from a seekable binary file object, from its current start at 0."""
+    """Identify WAV or MP3 content from a seekable binary file object (read from offset 0)."""
     if not f.seekable():
         raise ValueError("probe_stream needs a seekable file object")
     file_size = f.seek(0, io.SEEK_END)
@@ -200,6 +200,7 @@ _BITRATES_KBPS = {
     _MPEG2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
 _SAMPLE_RATES = {_MPEG1: (44100, 48000, 32000), _MPEG2: (22050, 24000, 16000), _MPEG25: (11025, 12000, 8000)}
+MP3_SAMPLE_RATES = frozenset(rate for rates in _SAMPLE_RATES.values() for rate in rates)
 MIN_SYNC_FRAMES = 4
 _SYNC_SEARCH_BYTES = 128 * 1024
 _RESYNC_SEARCH_BYTES = 16 * 1024
@@ -293,6 +294,8 @@ def _audio_end(f: BinaryIO, start: int, file_size: int) -> int:
 
 def _find_first_frame(f: BinaryIO, start: int, end: int) -> tuple[int, _FrameHeader] | None:
     """The first offset that starts a run of valid, consistent frames (a few, or all up to the end)."""
+    if end - start < 4:  # nothing after the tags (or an ID3 size that points past the end)
+        return None
     window = _read_at(f, start, min(_SYNC_SEARCH_BYTES, end - start))
     i = window.find(b"\xff")
     while 0 <= i < len(window) - 3:
@@ -528,6 +531,10 @@ class Mp3Writer:
         _check_stream_params(sample_rate, channels)
         if channels > 2:
             raise ValueError(f"MP3 holds at most 2 channels, got {channels}")
+        if sample_rate not in MP3_SAMPLE_RATES:
+            raise ValueError(
+                f"MP3 cannot store {sample_rate} Hz; resample to one of {sorted(MP3_SAMPLE_RATES)}"
+            )
         self.f = f
         self.sample_rate = sample_rate
         self.channels = channels

@@ -110,7 +110,9 @@ def iter_channel_chunks(
                 for block in _resampled(resampler, frame):
                     buffer.append(block)
                 while buffer.pending_samples >= chunk_samples:
-                    yield buffer.take(_quietest_cut(buffer.peek(chunk_samples), chunk_samples, search_samples))
+                    yield buffer.take(
+                        _quietest_cut(buffer.peek(chunk_samples), chunk_samples, search_samples)
+                    )
             for block in _resampled(resampler, None):
                 buffer.append(block)
             while buffer.pending_samples > chunk_samples:
@@ -178,7 +180,9 @@ def _first_audio_stream(container: av.container.InputContainer, path: Path) -> a
     return container.streams.audio[0]
 
 
-def _decoded_frames(container: av.container.InputContainer, stream: av.AudioStream) -> Iterator[av.AudioFrame]:
+def _decoded_frames(
+    container: av.container.InputContainer, stream: av.AudioStream
+) -> Iterator[av.AudioFrame]:
     """Decoded frames, skipping packets the decoder rejects (damaged MP3 frames) as players do."""
     for packet in container.demux(stream):
         try:

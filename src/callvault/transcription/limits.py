@@ -15,4 +15,6 @@ def check_duration(seconds: float) -> None:
     if seconds <= MIN_DURATION_SECONDS:
         raise AudioTooShort(f"recording lasts {seconds:.3f} s; more than {MIN_DURATION_SECONDS} s is needed")
     if seconds >= MAX_DURATION_SECONDS:
-        raise AudioTooLong(f"recording lasts {seconds:.0f} s; the limit is under {MAX_DURATION_SECONDS:.0f} s")
+        raise AudioTooLong(
+            f"recording lasts {seconds:.0f} s; the limit is under {MAX_DURATION_SECONDS:.0f} s"
+        )

@@ -108,7 +108,9 @@ def check_model_dir(folder: Path) -> Path:
     """A user-supplied CTranslate2 Whisper model folder, checked for the files loading needs."""
     if not folder.is_dir():
         raise ModelNotFound(f"whisper model folder {folder} does not exist")
-    missing = [name for name in ("model.bin", "config.json", "tokenizer.json") if not (folder / name).is_file()]
+    missing = [
+        name for name in ("model.bin", "config.json", "tokenizer.json") if not (folder / name).is_file()
+    ]
     if missing:
         raise ModelNotFound(
             f"whisper model folder {folder} lacks {', '.join(missing)} (a CTranslate2 Whisper conversion "

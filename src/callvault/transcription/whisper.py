@@ -123,7 +123,9 @@ class WhisperEngine:
             for index, samples in enumerate(chunk.channels):
                 clips = self._transcribe_channel(model, samples, index, chunk.start, language, deadline)
                 channels[index].clips.extend(clips)
-        clips = sorted((clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker))
+        clips = sorted(
+            (clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker)
+        )
         return TranscriptionOutput(
             transcripts=[channel.transcript() for channel in channels],
             clips=clips,

@@ -171,6 +171,8 @@ def test_mp3_writer_explicit_bitrate_and_checks(tmp_path: Path, tones: ModuleTyp
     assert decode(path)[2] == 64_000
     with pytest.raises(ValueError):
         Mp3Writer(io.BytesIO(), 8000, 3)
+    with pytest.raises(ValueError, match="resample"):
+        Mp3Writer(io.BytesIO(), 96000, 1)
     with pytest.raises(TypeError):
         Mp3Writer(io.BytesIO(), 8000, 1).write(np.zeros(10, dtype=np.int32))
 

@@ -259,6 +259,15 @@ def test_wav_trailing_bytes_after_riff_are_ignored(tmp_path: Path) -> None:
     assert probe(path).duration == 1.0
 
 
+def test_rf64_uses_the_ds64_data_size(tmp_path: Path) -> None:
+    data = bytes(16000 * 2 * 2)  # 2 s of 16 kHz mono PCM16
+    ds64 = chunk(b"ds64", struct.pack("<QQQI", 0, len(data), 32000, 0))
+    body = b"WAVE" + ds64 + fmt_chunk(1, 1, 16000, 16) + chunk(b"data", data, declared=0xFFFFFFFF)
+    path = tmp_path / "big.wav"
+    path.write_bytes(b"RF64" + struct.pack("<I", 0xFFFFFFFF) + body + chunk(b"LIST", bytes(500)))
+    assert probe(path) == AudioInfo("wav", 1, 16000, 2.0)
+
+
 def test_huge_wav_probes_in_constant_memory(tmp_path: Path) -> None:
     path = tmp_path / "long.wav"
     data_size = 8000 * 2 * 3600 * 10  # ten hours of 8 kHz mono PCM16, as a sparse file
@@ -331,6 +340,24 @@ def test_mp3_tags_and_junk_around_the_frames(tmp_path: Path, tones: ModuleType) 
     }.items():
         (tmp_path / name).write_bytes(content)
         assert probe(tmp_path / name) == expected, name
+
+
+def test_mp3_walk_resyncs_over_damage(tmp_path: Path, tones: ModuleType) -> None:
+    content = write_mp3(tmp_path / "clean.mp3", tones, 8000, 1).read_bytes()
+    clean = probe(tmp_path / "clean.mp3")
+    middle = 288 * 10  # a frame boundary (32 kbps at 8 kHz: 288-byte frames, no padding)
+    (tmp_path / "damaged.mp3").write_bytes(content[:middle] + random_bytes(500, seed=11) + content[middle:])
+    assert probe(tmp_path / "damaged.mp3") == clean
+
+
+def test_mp3_vbri_count_is_used(tmp_path: Path, tones: ModuleType) -> None:
+    """A Fraunhofer VBRI header (32 bytes after the frame header) gives the frame count."""
+    content = write_mp3(tmp_path / "plain.mp3", tones, 44100, 2).read_bytes()
+    header_frame = bytearray(content[: 144 * 192_000 // 44100])  # the first frame (192 kbps, unpadded)
+    assert content[2] & 0x02 == 0  # unpadded, so that length is right
+    header_frame[36:54] = b"VBRI" + struct.pack(">HHHII", 1, 0, 75, 123_456, 1000)
+    (tmp_path / "vbri.mp3").write_bytes(bytes(header_frame) + content)
+    assert probe(tmp_path / "vbri.mp3").duration == pytest.approx(1000 * 1152 / 44100)
 
 
 def test_mp3_cut_mid_frame_counts_whole_frames(tmp_path: Path, tones: ModuleType) -> None:
@@ -407,6 +434,7 @@ def lone_frame_header_then_noise() -> bytes:
         (lone_frame_header_then_noise(), "not a WAV or MP3"),
         (b"\x89PNG\r\n\x1a\n" + random_bytes(4000), "not a WAV or MP3"),
         (id3v2(400), "not a WAV or MP3"),
+        (b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f" + b"\xff\xfb\x90\x64" * 300, "not a WAV or MP3"),
         (b"RIFF", "not WAVE"),
         (b"RIFF\x24\x00\x00\x00AVI LIST", "not WAVE"),
         (pcm_wav(1, 8000, 1.0)[:30], "'fmt ' chunk"),
@@ -432,6 +460,7 @@ def lone_frame_header_then_noise() -> bytes:
         "lone-header",
         "png",
         "id3-only",
+        "id3-past-end",
         "riff-only",
         "avi",
         "cut-in-fmt",

