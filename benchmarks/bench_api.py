@@ -203,7 +203,7 @@ def main() -> None:
             results = {
                 "command": " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv]),
                 "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}",
+                "machine": f"{platform.machine()} python {platform.python_version()}",
                 "rows": args.rows,
                 "generate_seconds": round(generate_seconds, 1),
                 "get_metadata": measure_get_metadata(server, sample, args.seconds, args.threads),

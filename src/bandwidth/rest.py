@@ -147,13 +147,21 @@ def _pool_arguments(configuration: Configuration) -> dict[str, Any]:
     }
     optional = {
         "assert_hostname": configuration.assert_hostname,
-        "retries": configuration.retries,
+        "retries": _connection_retries(configuration.retries),
         "server_hostname": configuration.tls_server_name or None,
         "socket_options": configuration.socket_options,
         "maxsize": configuration.connection_pool_maxsize,
     }
     args.update({key: value for key, value in optional.items() if value is not None})
     return args
+
+
+def _connection_retries(retries: int | urllib3.Retry | None) -> urllib3.Retry:
+    """urllib3 retries for connection errors only: urllib3 would otherwise silently wait out 429/503
+    responses with a Retry-After header (uncapped); rate limits are ApiClient's opt-in business."""
+    if isinstance(retries, urllib3.Retry):
+        return retries
+    return urllib3.Retry(total=3 if retries is None else retries, respect_retry_after_header=False)
 
 
 def _timeout(request_timeout: RequestTimeout) -> urllib3.Timeout | None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from callvault.settings import Settings
 
 console = Console(stderr=True)
+out = Console()
 
 DataDirOption = typer.Option(None, "--data-dir", help="Data directory (env CALLVAULT_DATA_DIR)")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from callvault.cli.common import DataDirOption, console, fail, load_settings
+from callvault.cli.common import DataDirOption, console, fail, load_settings, out
 from callvault.store import migrate
 from callvault.store.database import MetadataStore
 
@@ -31,6 +31,4 @@ def current(data_dir: Path = DataDirOption) -> None:
     """Print the schema revision of the database and the newest this code knows."""
     settings = load_settings(data_dir=data_dir)
     store = MetadataStore(settings.resolved_database_url)
-    console.print(
-        f"database: {migrate.current_revision(store.engine)}  code: {migrate.head_revision(store.url)}"
-    )
+    out.print(f"database: {migrate.current_revision(store.engine)}  code: {migrate.head_revision(store.url)}")

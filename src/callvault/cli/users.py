@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from callvault.cli.common import DataDirOption, console, fail, load_settings
+from callvault.cli.common import DataDirOption, console, fail, load_settings, out
 from callvault.domain.errors import VoiceApiError
 from callvault.services import auth
 from callvault.services.container import build_services
@@ -43,7 +43,7 @@ def list_users(data_dir: Path = DataDirOption) -> None:
     table = Table("user", "accounts")
     for user in found:
         table.add_row(user.name, ", ".join(sorted(user.accounts)))
-    console.print(table)
+    out.print(table)
 
 
 @app.command("remove")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from bandwidth.models import TranscribeRecording
 from callvault.domain.errors import NotFound, ValidationFailed
@@ -46,18 +47,30 @@ def request_transcription(
     callback_kind: str = "request",
 ) -> str:
     """Store the request and its job in one transaction; a newer request supersedes an older one."""
-    stored_request = request.to_wire()
-    stored_request["baseUrl"] = base_url
-    stored_request["callbackKind"] = callback_kind
-    transcription_id = new_transcription_id()
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media to transcribe")
-        recordings_repo.put_transcription_request(
-            conn, recording_id, transcription_id, stored_request, utcnow()
+        return add_transcription_request(
+            conn, recording_id, request, base_url=base_url, callback_kind=callback_kind
         )
-        jobs_repo.enqueue(conn, TRANSCRIBE_JOB, {"transcriptionId": transcription_id}, now=utcnow())
+
+
+def add_transcription_request(
+    conn: Connection,
+    recording_id: str,
+    request: TranscribeRecording,
+    *,
+    base_url: str,
+    callback_kind: str = "request",
+) -> str:
+    """The request row and its job, in the caller's transaction (the recording has media)."""
+    stored_request = request.to_wire()
+    stored_request["baseUrl"] = base_url
+    stored_request["callbackKind"] = callback_kind
+    transcription_id = new_transcription_id()
+    recordings_repo.put_transcription_request(conn, recording_id, transcription_id, stored_request, utcnow())
+    jobs_repo.enqueue(conn, TRANSCRIBE_JOB, {"transcriptionId": transcription_id}, now=utcnow())
     return transcription_id
 
 

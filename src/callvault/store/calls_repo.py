@@ -13,6 +13,14 @@ from callvault.store.tables import calls
 _CALL_FIELDS = {f.name for f in dataclasses.fields(Call)}
 
 
+@dataclasses.dataclass(frozen=True)
+class LockedCall:
+    """A call read for update, with the process that holds its media stream (None: nobody)."""
+
+    call: Call
+    media_owner: str | None
+
+
 def _call(row: Any) -> Call:
     return Call(**{k: v for k, v in row._mapping.items() if k in _CALL_FIELDS})
 
@@ -28,5 +36,34 @@ def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
     return _call(row) if row else None
 
 
+def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | None:
+    """The call and its media owner, row-locked until the transaction ends (PostgreSQL; SQLite's
+    write transactions are exclusive already)."""
+    row = conn.execute(
+        select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id).with_for_update()
+    ).first()
+    return LockedCall(_call(row), row.media_owner) if row else None
+
+
 def update_call(conn: Connection, call_id: str, **values: Any) -> None:
     conn.execute(update(calls).where(calls.c.call_id == call_id).values(**values))
+
+
+def set_media_owner(conn: Connection, call_id: str, owner: str) -> None:
+    conn.execute(update(calls).where(calls.c.call_id == call_id).values(media_owner=owner))
+
+
+def release_media_owner(conn: Connection, call_id: str, owner: str) -> None:
+    """Clear the media owner if it is still `owner` (a newer stream may have taken the call over)."""
+    conn.execute(
+        update(calls).where(calls.c.call_id == call_id, calls.c.media_owner == owner).values(media_owner=None)
+    )
+
+
+def clear_recording(conn: Connection, call_id: str, recording_id: str) -> bool:
+    """End the call's active recording if it is still `recording_id`; whether it was."""
+    row = conn.execute(select(calls.c.recording).where(calls.c.call_id == call_id)).first()
+    if row is None or not row.recording or row.recording.get("recording_id") != recording_id:
+        return False
+    update_call(conn, call_id, recording=None, recording_state=None)
+    return True

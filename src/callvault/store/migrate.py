@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -36,11 +38,18 @@ def head_revision(url: str) -> str | None:
 def check_not_newer(engine: Engine) -> None:
     script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
     current = current_revision(engine)
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known(script, current):
         raise SchemaTooNew(
             f"The database schema is at revision {current!r}, which this callvault does not know: "
             "it was migrated by a newer version. Upgrade callvault instead."
         )
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (ResolutionError, CommandError):
+        return False
 
 
 def upgrade(engine: Engine) -> None:

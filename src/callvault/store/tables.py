@@ -166,5 +166,6 @@ calls = Table(
     Column("recording", JSON),
     Column("recording_state", String(16)),
     Column("disconnect_cause", String(64)),
+    Column("media_owner", String(128)),  # the process holding the call's media stream, if any
     Index("ix_calls_account", "account_id", "start_time"),
 )

@@ -1,0 +1,470 @@
+"""The live side of calls in one process: media sessions, their recorders, and finished recordings.
+
+A :class:`MediaSession` is one media WebSocket. On the stream's ``start`` event it subscribes to the
+call's :class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
+database and opens a :class:`~callvault.calls.recorder.CallRecorder` when the call has an active
+recording. Audio packets are decoded, resampled to the recording rate (8000 Hz when every track is
+8 kHz, 16000 Hz when one is audio/L16 at 16 kHz) and fed to the recorder; commands from the bus
+pause, resume, start and stop it.
+
+A recording ends (:func:`finish_recording`) when it is stopped, when the call hangs up, when the
+stream sends ``stop`` (status ``complete``), or when the WebSocket closes without ``stop`` while the
+recording is still active (``partial``); an encoder failure gives ``error``. The encoded temporary
+file is streamed into the blob store, then one transaction inserts the recording row, the
+``recordingAvailable`` webhook job and, with ``transcribe``, the transcription request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+
+from bandwidth.models import TranscribeRecording
+from callvault.calls.bxml import StartRecording
+from callvault.calls.control import CallControlBus, ControlCommand, InProcessControlBus
+from callvault.calls.media_stream import (
+    L16_16K,
+    TRACK_NAMES,
+    MediaEvent,
+    MediaStreamError,
+    StartEvent,
+    TrackFormat,
+    decode_payload,
+)
+from callvault.calls.recorder import CallRecorder, RecordingSummary
+from callvault.calls.sinks import TempFileSink
+from callvault.domain.errors import NotFound
+from callvault.domain.records import Call, Recording
+from callvault.domain.timefmt import parse_iso_time, utcnow
+from callvault.jobs.webhook_job import enqueue_webhook
+from callvault.media.audio import resample_linear
+from callvault.media.blobstore import BlobInfo
+from callvault.services.container import Services
+from callvault.services.transcriptions import add_transcription_request
+from callvault.services.wire import call_url, media_url
+from callvault.store import calls_repo, recordings_repo
+from callvault.store.recordings_repo import DuplicateRecording
+from callvault.webhooks import events
+
+__all__ = [
+    "ActiveRecording",
+    "CallNotActive",
+    "LiveCalls",
+    "MediaSession",
+    "finish_recording",
+    "live_calls",
+    "recording_sample_rate",
+]
+
+log = logging.getLogger("callvault.calls")
+
+Outcome = Literal["complete", "broken", "no-media"]
+"""How a recording ended: normally; its stream broke off; no stream ever carried its media."""
+
+_EXTRAS_KEY = "live_calls"
+
+
+class CallNotActive(NotFound):
+    """The call does not exist, or it has ended."""
+
+
+@dataclass(frozen=True)
+class ActiveRecording:
+    """A call's active recording as the calls table stores it (`calls.recording`, JSON)."""
+
+    recording_id: str
+    start_time: datetime
+    base_url: str
+    file_format: Literal["wav", "mp3"] = "wav"
+    multi_channel: bool = False
+    recording_available_url: str | None = None
+    recording_available_method: str = "POST"
+    username: str | None = None
+    password: str | None = None
+    tag: str | None = None
+    transcribe: bool = False
+    transcription_available_url: str | None = None
+    transcription_available_method: str = "POST"
+    detect_language: bool = False
+
+    @classmethod
+    def from_verb(
+        cls, verb: StartRecording, *, recording_id: str, start_time: datetime, base_url: str
+    ) -> ActiveRecording:
+        return cls(
+            recording_id=recording_id,
+            start_time=start_time,
+            base_url=base_url,
+            file_format=verb.file_format,
+            multi_channel=verb.multi_channel,
+            recording_available_url=verb.recording_available_url,
+            recording_available_method=verb.recording_available_method,
+            username=verb.username,
+            password=verb.password,
+            tag=verb.tag,
+            transcribe=verb.transcribe,
+            transcription_available_url=verb.transcription_available_url,
+            transcription_available_method=verb.transcription_available_method,
+            detect_language=verb.detect_language,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["start_time"] = self.start_time.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ActiveRecording:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["start_time"] = parse_iso_time(str(data["start_time"]), "start_time")
+        return cls(**values)
+
+
+def recording_sample_rate(formats: dict[str, TrackFormat]) -> int:
+    """16000 Hz when a track is wideband (audio/L16 at 16 kHz), else 8000 Hz (telephone audio)."""
+    return 16000 if L16_16K in formats.values() else 8000
+
+
+class LiveCalls:
+    """The live-call runtime of one process: its control bus and where recordings are spooled."""
+
+    def __init__(self, services: Services, bus: CallControlBus | None = None) -> None:
+        self.services = services
+        self.bus: CallControlBus = bus or InProcessControlBus()
+        self.spool_dir = services.settings.data_dir / "live"
+        self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
+
+    def session(self, account_id: str, call_id: str) -> MediaSession:
+        return MediaSession(self, account_id, call_id)
+
+    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
+        return TempFileSink(self.spool_dir, active.file_format, sample_rate, channels)
+
+    def finish_without_media(self, call: Call, active: ActiveRecording) -> Recording | None:
+        """End a recording no media stream carried (none was attached): an empty `partial` one."""
+        sink = self.open_sink(active, 8000, 2 if active.multi_channel else 1)
+        tracks = TRACK_NAMES if active.multi_channel else ("inbound",)
+        summary = CallRecorder(
+            sink, sample_rate=8000, multichannel=active.multi_channel, tracks=tracks
+        ).stop()
+        return finish_recording(self.services, call, active, summary, sink, outcome="no-media")
+
+
+def live_calls(services: Services) -> LiveCalls:
+    """This process's :class:`LiveCalls`, made on first use and kept in `services.extras`."""
+    found = services.extras.get(_EXTRAS_KEY)
+    if found is None:
+        found = services.extras.setdefault(_EXTRAS_KEY, LiveCalls(services))
+    assert isinstance(found, LiveCalls)
+    return found
+
+
+@dataclass
+class _LiveRecording:
+    active: ActiveRecording
+    recorder: CallRecorder
+    sink: TempFileSink
+    tracks: tuple[str, ...]
+
+
+class MediaSession:
+    """One media stream of one call (see the module docstring). Thread-safe.
+
+    `start`, `stream_stopped` and `end` touch the database: call them off the event loop. `feed` does
+    not, and commands may arrive on any thread.
+    """
+
+    def __init__(self, live: LiveCalls, account_id: str, call_id: str) -> None:
+        self._live = live
+        self.account_id = account_id
+        self.call_id = call_id
+        self.owner = f"{live.owner_prefix}:{uuid.uuid4().hex[:8]}"
+        self.on_call_ended: Callable[[], None] | None = None
+        self._lock = threading.RLock()
+        self._formats: dict[str, TrackFormat] = {}
+        self._sample_rate = 8000
+        self._call: Call | None = None
+        self._recording: _LiveRecording | None = None
+        self._attached = False
+        self._closing = False
+        self._stream_stopped = False
+        self._pending: list[ControlCommand] = []
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def check_call(self) -> None:
+        """Raise :class:`CallNotActive` unless the call exists and is active (before accepting)."""
+        with self._live.services.store.read() as conn:
+            call = calls_repo.get_call(conn, self.account_id, self.call_id)
+        if call is None or call.state != "active":
+            raise CallNotActive(f"Call {self.call_id} is not an active call of account {self.account_id}")
+
+    @property
+    def started(self) -> bool:
+        return self._call is not None
+
+    @property
+    def sample_rate(self) -> int:
+        return self._sample_rate
+
+    def start(self, event: StartEvent) -> None:
+        """Take the stream's formats, become the call's media owner, open its active recording."""
+        if self._unsubscribe is not None:
+            raise MediaStreamError("the stream sent a second start event")
+        if event.account_id != self.account_id or event.call_id != self.call_id:
+            raise MediaStreamError(
+                f"the start event names call {event.call_id} of account {event.account_id}, "
+                f"but this stream is for call {self.call_id} of account {self.account_id}"
+            )
+        self._formats = {track.name: track.media_format for track in event.tracks}
+        self._sample_rate = recording_sample_rate(self._formats)
+        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_command)
+        try:
+            locked = self._attach()
+        except BaseException:
+            self._unsubscribe()
+            self._unsubscribe = None
+            raise
+        with self._lock:
+            self._call = locked.call
+            self._attached = True
+            if locked.call.recording:
+                active = ActiveRecording.from_json(locked.call.recording)
+                self._open(active, paused=locked.call.recording_state == "paused")
+            pending, self._pending = self._pending, []
+            for command in pending:
+                self._apply(command)
+
+    def feed(self, event: MediaEvent) -> None:
+        """Record one media packet (ignored while no recording is active)."""
+        track_format = self._formats.get(event.track)
+        if track_format is None:
+            raise MediaStreamError(f"track {event.track!r} was not named in the start event")
+        live = self._recording
+        if live is None or event.track not in live.tracks:
+            return
+        samples = decode_payload(track_format, event.payload)
+        if track_format.sample_rate != self._sample_rate:
+            samples = np.asarray(resample_linear(samples, track_format.sample_rate, self._sample_rate))
+        live.recorder.add_audio(event.track, samples)
+
+    @property
+    def position_seconds(self) -> float:
+        """The media position of the active recording (0 without one)."""
+        live = self._recording
+        return live.recorder.position_seconds if live else 0.0
+
+    def stream_stopped(self) -> None:
+        """The stream sent `stop`: its media ended normally, so does the recording."""
+        with self._lock:
+            self._stream_stopped = True
+            self._finish(outcome="complete")
+
+    def end(self) -> None:
+        """The WebSocket closed: finish the recording (`partial` without a prior stop), let the call go."""
+        with self._lock:
+            self._closing = True
+            self._finish(outcome="complete" if self._stream_stopped else "broken")
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            with self._live.services.store.write() as conn:
+                calls_repo.release_media_owner(conn, self.call_id, self.owner)
+
+    # --- commands --------------------------------------------------------------------------------
+
+    def _on_command(self, command: ControlCommand) -> None:
+        with self._lock:
+            if not self._attached:
+                self._pending.append(command)  # replayed once the database state is read
+                return
+            self._apply(command)
+
+    def _apply(self, command: ControlCommand) -> None:
+        live = self._recording
+        same = live is not None and live.active.recording_id == command.recording_id
+        if command.action == "start":
+            if live is None and command.recording and not self._closing:
+                self._open(ActiveRecording.from_json(command.recording), paused=False)
+        elif command.action == "pause" and same and live:
+            live.recorder.pause()
+        elif command.action == "resume" and same and live:
+            live.recorder.resume()
+        elif command.action == "stop" and same:
+            self._finish(outcome="complete")
+        elif command.action == "hangup":
+            self._finish(outcome="complete")
+            self._closing = True
+            if self.on_call_ended is not None:
+                self.on_call_ended()
+
+    # --- under the lock --------------------------------------------------------------------------
+
+    def _attach(self) -> calls_repo.LockedCall:
+        with self._live.services.store.write() as conn:
+            locked = calls_repo.lock_call(conn, self.account_id, self.call_id)
+            if locked is None or locked.call.state != "active":
+                raise CallNotActive(f"Call {self.call_id} has ended")
+            calls_repo.set_media_owner(conn, self.call_id, self.owner)
+        return locked
+
+    def _open(self, active: ActiveRecording, *, paused: bool) -> None:
+        if active.multi_channel:
+            tracks: tuple[str, ...] = TRACK_NAMES
+        else:
+            tracks = tuple(name for name in TRACK_NAMES if name in self._formats)
+        channels = len(tracks) if active.multi_channel else 1
+        sink = self._live.open_sink(active, self._sample_rate, channels)
+        recorder = CallRecorder(
+            sink, sample_rate=self._sample_rate, multichannel=active.multi_channel, tracks=tracks
+        )
+        if paused:
+            recorder.pause()
+        self._recording = _LiveRecording(active, recorder, sink, tracks)
+        log.info("call %s: recording %s started", self.call_id, active.recording_id)
+
+    def _finish(self, *, outcome: Outcome) -> None:
+        live, self._recording = self._recording, None
+        if live is None or self._call is None:
+            return
+        summary = live.recorder.stop()
+        finish_recording(self._live.services, self._call, live.active, summary, live.sink, outcome=outcome)
+
+
+# --- finishing ---------------------------------------------------------------------------------
+
+
+def finish_recording(
+    services: Services,
+    call: Call,
+    active: ActiveRecording,
+    summary: RecordingSummary,
+    sink: TempFileSink,
+    *,
+    outcome: Outcome,
+) -> Recording | None:
+    """Store the recording's media and row, with its webhook and transcription jobs; None when
+    another process had already finished it."""
+    try:
+        blob = _store_media(services, sink)
+        recording = _recording_row(call, active, summary, sink, blob)
+        with services.store.write() as conn:
+            still_active = calls_repo.clear_recording(conn, call.call_id, active.recording_id)
+            recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
+            try:
+                stored = recordings_repo.insert_recording(conn, recording)
+            except DuplicateRecording:
+                stored = None
+            if stored is not None:
+                _enqueue_follow_ups(services, conn, stored, active)
+        if stored is None and blob is not None:
+            services.blobs.delete(blob.key)
+        log.info("call %s: recording %s ended %s", call.call_id, active.recording_id, recording.status)
+        return stored
+    finally:
+        sink.discard()
+
+
+def _store_media(services: Services, sink: TempFileSink) -> BlobInfo | None:
+    if sink.error is not None:
+        return None
+    key = services.blobs.new_key(f".{sink.file_format}")
+    try:
+        return services.blobs.write(key, sink.chunks())
+    except Exception as exc:
+        log.exception("storing live recording media failed")
+        sink.error = f"storing the media failed: {type(exc).__name__}: {exc}"
+        return None
+
+
+def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
+    if recording.status == "error":
+        return "error"
+    if outcome == "no-media" or (outcome == "broken" and still_active):
+        return "partial"
+    return "complete"
+
+
+def _recording_row(
+    call: Call, active: ActiveRecording, summary: RecordingSummary, sink: TempFileSink, blob: BlobInfo | None
+) -> Recording:
+    paused = sum(end - start for start, end in summary.paused_intervals)
+    return Recording(
+        recording_id=active.recording_id,
+        account_id=call.account_id,
+        call_id=call.call_id,
+        application_id=call.application_id,
+        from_number=call.from_number,
+        to_number=call.to_number,
+        direction=call.direction,
+        channels=summary.channels,
+        sample_rate=summary.sample_rate,
+        start_time=active.start_time,
+        end_time=active.start_time + timedelta(seconds=summary.duration_seconds + paused),
+        duration_seconds=summary.duration_seconds,
+        file_format=active.file_format,
+        status="error" if sink.error is not None or blob is None else "complete",
+        media_key=blob.key if blob else None,
+        media_size=blob.size if blob else None,
+        media_sha256=blob.sha256 if blob else None,
+        tag=active.tag,
+        created_at=utcnow(),
+    )
+
+
+def _enqueue_follow_ups(services: Services, conn: Any, recording: Recording, active: ActiveRecording) -> None:
+    if active.recording_available_url:
+        enqueue_webhook(
+            conn,
+            url=active.recording_available_url,
+            method=active.recording_available_method,
+            body=_recording_available_body(recording, active.base_url),
+            username=active.username,
+            password=active.password,
+            timeout=services.settings.webhook_timeout,
+        )
+    if active.transcribe and recording.media_key is not None:
+        request = TranscribeRecording(
+            callback_url=active.transcription_available_url,
+            callback_method=active.transcription_available_method,
+            username=active.username,
+            password=active.password,
+            tag=active.tag,
+            detect_language=active.detect_language,
+        )
+        add_transcription_request(
+            conn, recording.recording_id, request, base_url=active.base_url, callback_kind="recording"
+        )
+
+
+def _recording_available_body(recording: Recording, base_url: str) -> dict[str, Any]:
+    return events.recording_available(
+        event_time=utcnow(),
+        account_id=recording.account_id,
+        application_id=recording.application_id or "",
+        from_=recording.from_number or "",
+        to=recording.to_number or "",
+        direction="inbound" if recording.direction == "inbound" else "outbound",
+        call_id=recording.call_id,
+        call_url=call_url(base_url, recording.account_id, recording.call_id),
+        recording_id=recording.recording_id,
+        media_url=media_url(base_url, recording),
+        start_time=recording.start_time,
+        end_time=recording.end_time,
+        duration=recording.duration_seconds,
+        file_format=recording.file_format,
+        channels=recording.channels,
+        tag=recording.tag,
+        status=recording.status,
+    )
