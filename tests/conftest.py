@@ -1,25 +1,70 @@
-"""Fixtures shared by every suite: real servers, real audio files."""
+"""Fixtures shared by every suite: real servers, real audio files.
+
+`CALLVAULT_TEST_BACKEND=scale` runs the server suites on PostgreSQL + S3 (SeaweedFS) instead of the
+embedded SQLite + files; `make test` runs them both ways.
+"""
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from support import postgres
 from support.audio_files import write_mp3, write_wav
 from support.receiver import webhook_receiver  # noqa: F401  (fixture)
+from support.seaweed import SeaweedUnavailable, run_seaweed
 from support.server import LiveServer, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
+BACKEND = os.environ.get("CALLVAULT_TEST_BACKEND", "embedded")
+
+ServerFactory = Callable[..., LiveServer]
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(tmp_path_factory.mktemp("callvault-data"))
-    yield server
-    server.stop()
+def backend_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment that points servers at the scale backend's shared services ({} when embedded)."""
+    if BACKEND != "scale":
+        yield {}
+        return
+    if postgres.server_url() is None:
+        pytest.skip(f"scale backend: {postgres.why_not()}")
+    try:
+        with run_seaweed(tmp_path_factory.mktemp("seaweed")) as s3:
+            os.environ.update(s3.env())
+            yield s3.env()
+    except SeaweedUnavailable as error:
+        pytest.skip(f"scale backend: SeaweedFS unavailable: {error}")
+
+
+@pytest.fixture(scope="session")
+def server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
+    """Starts servers on the selected backend: each gets its own database and bucket prefix."""
+    with ExitStack() as stack:
+
+        def make(data_dir: Path, *, env_overrides: dict[str, str] | None = None, **kwargs: Any) -> LiveServer:
+            env = dict(backend_services)
+            if BACKEND == "scale":
+                env["CALLVAULT_DATABASE_URL"] = stack.enter_context(postgres.fresh_database())
+                env["CALLVAULT_MEDIA_URL"] = f"s3://callvault-test/{uuid.uuid4().hex[:12]}"
+            env.update(env_overrides or {})
+            server = start_server(data_dir, env_overrides=env, **kwargs)
+            stack.callback(server.stop)
+            return server
+
+        yield make
+
+
+@pytest.fixture(scope="session")
+def live_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return server_factory(tmp_path_factory.mktemp("callvault-data"))
 
 
 def _can_bind_port_80() -> bool:
@@ -33,12 +78,10 @@ def _can_bind_port_80() -> bool:
 
 
 @pytest.fixture(scope="session")
-def port80_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def port80_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     if not _can_bind_port_80():
         pytest.skip("port 80 on 127.0.0.1 cannot be bound here (needs root, and nothing else on it)")
-    server = start_server(tmp_path_factory.mktemp("callvault-port80"), port=80)
-    yield server
-    server.stop()
+    return server_factory(tmp_path_factory.mktemp("callvault-port80"), port=80)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+
+from callvault.media.blobstore import open_blob_store
 
 ACCOUNT = "9900000"
 USERNAME = "tester"
@@ -49,6 +52,8 @@ class LiveServer:
     data_dir: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    database_url: str = ""
+    media_url: str = ""
     username: str = USERNAME
     password: str = PASSWORD
     account_id: str = ACCOUNT
@@ -76,6 +81,29 @@ class LiveServer:
             )
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+    def db_rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Read the server's own database directly (SQLite file or PostgreSQL)."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def db_execute(self, sql: str) -> None:
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+    def blob_exists(self, key: str) -> bool:
+        return open_blob_store(self.media_url).exists(key)
+
+    def blob_count(self) -> int:
+        return sum(1 for _ in open_blob_store(self.media_url).keys())  # noqa: SIM118 (a BlobStore, not a dict)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -134,7 +162,13 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     server = LiveServer(
-        url=f"http://127.0.0.1:{port}", data_dir=data_dir, process=process, log_path=log_path, env=env
+        url=f"http://127.0.0.1:{port}",
+        data_dir=data_dir,
+        process=process,
+        log_path=log_path,
+        env=env,
+        database_url=env.get("CALLVAULT_DATABASE_URL") or f"sqlite:///{data_dir / 'callvault.sqlite3'}",
+        media_url=env.get("CALLVAULT_MEDIA_URL") or str(data_dir / "media"),
     )
     _wait_ready(server)
     return server

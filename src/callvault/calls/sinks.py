@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, Protocol
 
 import numpy as np
 
@@ -28,6 +28,12 @@ CHUNK_BYTES = 1 << 20
 FileFormat = Literal["wav", "mp3"]
 
 
+class PcmWriter(Protocol):
+    def write(self, frames: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class TempFileSink:
     """A :class:`~callvault.calls.recorder.PcmSink` encoding to a temporary file in `directory`."""
 
@@ -38,14 +44,16 @@ class TempFileSink:
         self.file_format: FileFormat = file_format
         self.error: str | None = None
         self._file: BinaryIO = os.fdopen(fd, "w+b")
-        self._writer: WavWriter | Mp3Writer | None = None
+        self._writer: PcmWriter | None = None
         try:
-            if file_format == "mp3":
-                self._writer = Mp3Writer(self._file, sample_rate, channels)
-            else:
-                self._writer = WavWriter(self._file, sample_rate, channels)
+            self._writer = self._open_writer(self._file, sample_rate, channels)
         except Exception as exc:
             self._fail("open", exc)
+
+    def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
+        if self.file_format == "mp3":
+            return Mp3Writer(f, sample_rate, channels)
+        return WavWriter(f, sample_rate, channels)
 
     def write(self, frames: np.ndarray) -> None:
         if self._writer is None:

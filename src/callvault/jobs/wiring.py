@@ -6,6 +6,7 @@ from callvault.domain.records import Job
 from callvault.jobs.runner import JobHandler
 from callvault.jobs.transcribe_job import make_transcribe_handler
 from callvault.jobs.webhook_job import WEBHOOK_JOB, make_webhook_handler
+from callvault.services.calls import ANSWER_JOB, make_answer_handler
 from callvault.services.container import Services
 from callvault.services.recordings import PURGE_MEDIA_JOB, purge_media
 from callvault.services.transcriptions import TRANSCRIBE_JOB
@@ -19,4 +20,5 @@ def build_handlers(services: Services) -> dict[str, JobHandler]:
         PURGE_MEDIA_JOB: purge,
         TRANSCRIBE_JOB: make_transcribe_handler(services),
         WEBHOOK_JOB: make_webhook_handler(services.store),
+        ANSWER_JOB: make_answer_handler(services),
     }

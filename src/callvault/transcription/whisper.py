@@ -123,6 +123,8 @@ class WhisperEngine:
             for index, samples in enumerate(chunk.channels):
                 clips = self._transcribe_channel(model, samples, index, chunk.start, language, deadline)
                 channels[index].clips.extend(clips)
+                del samples
+            del chunk  # free this chunk before the decoder builds the next one
         clips = sorted(
             (clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker)
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.server import LiveServer, start_server
+from conftest import ServerFactory
+from support.server import LiveServer
 
 
 def _assert_error_body(response: httpx.Response, status: int, error_type: str) -> dict[str, str]:
@@ -175,8 +175,8 @@ def test_range_requests(live_server: LiveServer, recording: tuple[str, str], wav
 
 
 @pytest.fixture()
-def strict_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(
+def strict_server(server_factory: ServerFactory, tmp_path: Path) -> Iterator[LiveServer]:
+    server = server_factory(
         tmp_path / "data",
         env_overrides={"CALLVAULT_RATE_LIMIT": "5/second", "CALLVAULT_MAX_UPLOAD": "20000"},
     )
@@ -191,7 +191,7 @@ def test_413_over_max_upload(strict_server: LiveServer, wav_file: Path) -> None:
             files={"media": ("a.wav", wav_file.read_bytes(), "audio/wav")},
         )
     _assert_error_body(response, 413, "validation")
-    assert not [p for p in (strict_server.data_dir / "media").rglob("*") if p.is_file()]
+    assert strict_server.blob_count() == 0
 
 
 def test_429_with_retry_after(strict_server: LiveServer) -> None:
@@ -209,8 +209,7 @@ def test_429_with_retry_after(strict_server: LiveServer) -> None:
 
 
 def test_500_without_traceback(strict_server: LiveServer) -> None:
-    with sqlite3.connect(strict_server.data_dir / "callvault.sqlite3") as db:
-        db.execute("DROP TABLE recordings")
+    strict_server.db_execute("DROP TABLE recordings")
     with strict_server.client() as client:
         response = client.get(f"/api/v2/accounts/{strict_server.account_id}/recordings")
     _assert_error_body(response, 500, "internal-error")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -122,12 +121,10 @@ def test_delete_recording_hides_everything_and_purges_bytes(
 ) -> None:
     call_id = _call_id()
     recording_id = live_server.ingest(call_id, wav_file, {})["recordingId"]
-    with sqlite3.connect(live_server.data_dir / "callvault.sqlite3") as db:
-        (media_key,) = db.execute(
-            "SELECT media_key FROM recordings WHERE recording_id = ?", (recording_id,)
-        ).fetchone()
-    blob = live_server.data_dir / "media" / media_key
-    assert blob.is_file()
+    ((media_key,),) = live_server.db_rows(
+        "SELECT media_key FROM recordings WHERE recording_id = :rid", rid=recording_id
+    )
+    assert live_server.blob_exists(media_key)
     api.delete_recording(live_server.account_id, call_id, recording_id)
     for call in (
         lambda: api.get_call_recording(live_server.account_id, call_id, recording_id),
@@ -140,9 +137,9 @@ def test_delete_recording_hides_everything_and_purges_bytes(
         assert info.value.status == 404
     assert api.list_call_recordings(live_server.account_id, call_id) == []
     deadline = time.monotonic() + 20
-    while blob.exists() and time.monotonic() < deadline:
+    while live_server.blob_exists(media_key) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not blob.exists(), "the purge job removes the bytes after the grace period"
+    assert not live_server.blob_exists(media_key), "the purge job removes the bytes after the grace period"
 
 
 def test_transcription_request_is_processing_then_get_404(

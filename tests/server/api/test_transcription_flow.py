@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import ServerFactory
 from support.receiver import WebhookReceiver
-from support.server import LiveServer, start_server
+from support.server import LiveServer
 
 SPEECH = Path(__file__).resolve().parents[2] / "fixtures" / "speech"
 pytestmark = pytest.mark.slow
@@ -112,8 +113,8 @@ def test_too_short_recording_ends_file_size_too_small(
 
 
 @pytest.fixture()
-def server_without_workers(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(
+def server_without_workers(server_factory: ServerFactory, tmp_path: Path) -> Iterator[LiveServer]:
+    server = server_factory(
         tmp_path / "data",
         env_overrides={"CALLVAULT_RUN_WORKERS": "false", "CALLVAULT_JOB_LEASE_SECONDS": "4"},
     )
@@ -140,11 +141,8 @@ def _start_worker(server: LiveServer) -> subprocess.Popen[bytes]:
 
 
 def _job_state(server: LiveServer) -> str | None:
-    import sqlite3
-
-    with sqlite3.connect(server.data_dir / "callvault.sqlite3") as db:
-        row = db.execute("SELECT state FROM jobs WHERE kind = 'transcribe' ORDER BY id DESC").fetchone()
-    return row[0] if row else None
+    rows = server.db_rows("SELECT state FROM jobs WHERE kind = 'transcribe' ORDER BY id DESC")
+    return str(rows[0][0]) if rows else None
 
 
 def test_killed_worker_mid_job_still_ends_available(server_without_workers: LiveServer) -> None:

@@ -1,0 +1,285 @@
+"""Drive every RecordingsApi method of the OFFICIAL bandwidth-sdk against a callvault server.
+
+Meant to run under a separate virtual environment where ``bandwidth-sdk==23.3.1`` is installed (it
+imports as ``bandwidth`` too, so it must never see callvault's own ``src/`` on its path)::
+
+    python sdk_scenario.py --url http://127.0.0.1:8080 --user U --password P \
+        --account 9900000 --call c-... --recording r-... [--transcription-wait 30]
+
+Every option can come from the environment instead: SCENARIO_URL, SCENARIO_USER, SCENARIO_PASSWORD,
+SCENARIO_ACCOUNT, SCENARIO_CALL, SCENARIO_RECORDING, SCENARIO_TRANSCRIPTION_WAIT.
+
+The recording must exist and have media. The scenario ends by deleting it. It prints one JSON
+summary on stdout and exits 1 if any step had an unexpected outcome, 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import bandwidth
+from bandwidth.exceptions import ApiException
+
+OK = "ok"
+NOT_FOUND = "404"
+UNAUTHORIZED = "401"
+FAR_FUTURE = "2100-01-01T00:00:00Z"
+UNKNOWN_CALL = "c-00000000-00000000-0000-0000-0000-000000000000"
+UNKNOWN_RECORDING = "r-00000000-00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class StepResult:
+    name: str
+    outcome: str
+    expected: list[str]
+    detail: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in self.expected
+
+
+@dataclass
+class Scenario:
+    url: str
+    user: str
+    password: str
+    account: str
+    call: str
+    recording: str
+    transcription_wait: float
+    results: list[StepResult] = field(default_factory=list)
+    metadata: Any = None
+
+    def __post_init__(self) -> None:
+        self.api = bandwidth.RecordingsApi(bandwidth.ApiClient(self._configuration(self.password)))
+
+    def _configuration(self, password: str) -> Any:
+        # The official SDK sends every operation to its operation server (voice.bandwidth.com)
+        # unless ignore_operation_servers is set; then `host` is used as given.
+        return bandwidth.Configuration(
+            host=self.url.rstrip("/") + "/api/v2",
+            username=self.user,
+            password=password,
+            ignore_operation_servers=True,
+        )
+
+    def step(self, name: str, action: Callable[[], Any], expected: Iterable[str] = (OK,)) -> StepResult:
+        try:
+            outcome, detail = OK, action()
+        except ApiException as error:
+            outcome, detail = str(error.status), {"reason": error.reason, "body": error.body}
+        except Exception as error:  # an assertion or a client-side failure: always unexpected
+            outcome = type(error).__name__
+            detail = {"error": str(error), "traceback": traceback.format_exc(limit=3)}
+        result = StepResult(name, outcome, list(expected), detail)
+        self.results.append(result)
+        return result
+
+    # -- the steps ----------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.step("get_call_recording", self.get_recording)
+        self.step("get_call_recording_with_http_info", self.get_recording_with_http_info)
+        self.step("get_call_recording(unknown)", self.get_unknown_recording, [NOT_FOUND])
+        self.step("list_call_recordings(wrong password)", self.list_with_wrong_password, [UNAUTHORIZED])
+        self.step("list_call_recordings", self.list_call_recordings)
+        self.step("list_account_call_recordings", self.list_account_recordings)
+        self.step("list_account_call_recordings(from,to)", self.list_account_recordings_by_numbers)
+        self.step("list_account_call_recordings(minStartTime future)", self.list_account_recordings_in_future)
+        self.step("download_call_recording", self.download)
+        self.step("download_call_recording_without_preload_content", self.download_streamed)
+        self.step("transcribe_call_recording", self.transcribe)
+        transcription = self.step("get_recording_transcription", self.wait_for_transcription, [OK, NOT_FOUND])
+        self.step("update_call_recording_state(unknown call)", self.pause_unknown_call, [NOT_FOUND])
+        delete_expected = [OK] if transcription.outcome == OK else [OK, NOT_FOUND]
+        self.step("delete_recording_transcription", self.delete_transcription, delete_expected)
+        self.step("delete_recording_media", self.delete_media)
+        self.step("download_call_recording(after media deletion)", self.download, [NOT_FOUND])
+        self.step("delete_recording", self.delete_recording)
+        self.step("get_call_recording(after deletion)", self.get_recording, [NOT_FOUND])
+
+    def get_recording(self) -> Any:
+        metadata = self.api.get_call_recording(self.account, self.call, self.recording)
+        _check(metadata.recording_id == self.recording, f"recordingId {metadata.recording_id!r}")
+        _check(metadata.call_id == self.call, f"callId {metadata.call_id!r}")
+        self.metadata = metadata
+        return metadata.to_dict()
+
+    def get_recording_with_http_info(self) -> Any:
+        response = self.api.get_call_recording_with_http_info(self.account, self.call, self.recording)
+        _check(response.status_code == 200, f"status {response.status_code}")
+        return {
+            "status_code": response.status_code,
+            "content_type": (response.headers or {}).get("content-type"),
+        }
+
+    def get_unknown_recording(self) -> Any:
+        return self.api.get_call_recording(self.account, self.call, UNKNOWN_RECORDING).to_dict()
+
+    def list_with_wrong_password(self) -> Any:
+        api = bandwidth.RecordingsApi(bandwidth.ApiClient(self._configuration(self.password + "-wrong")))
+        return len(api.list_call_recordings(self.account, self.call))
+
+    def list_call_recordings(self) -> Any:
+        ids = _recording_ids(self.api.list_call_recordings(self.account, self.call))
+        _check(self.recording in ids, f"{self.recording} missing from {ids}")
+        return ids
+
+    def list_account_recordings(self) -> Any:
+        ids = _recording_ids(self.api.list_account_call_recordings(self.account))
+        _check(self.recording in ids, f"{self.recording} missing from {len(ids)} recordings")
+        return len(ids)
+
+    def list_account_recordings_by_numbers(self) -> Any:
+        metadata = self.metadata
+        _check(metadata is not None, "get_call_recording failed earlier")
+        recordings = self.api.list_account_call_recordings(
+            self.account, to=metadata.to, var_from=metadata.var_from
+        )
+        ids = _recording_ids(recordings)
+        _check(self.recording in ids, f"{self.recording} missing when filtering by its own from/to")
+        _check(
+            all(r.to == metadata.to and r.var_from == metadata.var_from for r in recordings),
+            "a recording with other numbers came through the from/to filter",
+        )
+        return {"from": metadata.var_from, "to": metadata.to, "count": len(ids)}
+
+    def list_account_recordings_in_future(self) -> Any:
+        ids = _recording_ids(self.api.list_account_call_recordings(self.account, min_start_time=FAR_FUTURE))
+        _check(self.recording not in ids, "minStartTime in 2100 still lists the recording")
+        return len(ids)
+
+    def download(self) -> Any:
+        media = self.api.download_call_recording(self.account, self.call, self.recording)
+        _check(isinstance(media, bytes | bytearray), f"download returned {type(media).__name__}")
+        _check(len(media) > 0, "empty media")
+        _check_magic(bytes(media[:4]), self.metadata)
+        return {"bytes": len(media), "magic": bytes(media[:4]).hex()}
+
+    def download_streamed(self) -> Any:
+        response = self.api.download_call_recording_without_preload_content(
+            self.account, self.call, self.recording
+        )
+        try:
+            _check(response.status == 200, f"status {response.status}")
+            size = sum(len(chunk) for chunk in response.stream(64 * 1024))
+        finally:
+            response.release_conn()
+        _check(size > 0, "empty media")
+        return {"bytes": size}
+
+    def transcribe(self) -> Any:
+        request = bandwidth.TranscribeRecording()
+        return self.api.transcribe_call_recording(self.account, self.call, self.recording, request)
+
+    def wait_for_transcription(self) -> Any:
+        deadline = time.monotonic() + self.transcription_wait
+        while True:
+            try:
+                transcriptions = self.api.get_recording_transcription(self.account, self.call, self.recording)
+            except ApiException as error:
+                if error.status != 404 or time.monotonic() >= deadline:
+                    raise
+                time.sleep(1.0)
+                continue
+            _check(transcriptions.transcripts is not None, "no transcripts member")
+            return transcriptions.to_dict()
+
+    def pause_unknown_call(self) -> Any:
+        body = bandwidth.UpdateCallRecording(state=bandwidth.RecordingStateEnum.PAUSED)
+        return self.api.update_call_recording_state(self.account, UNKNOWN_CALL, body)
+
+    def delete_transcription(self) -> Any:
+        return self.api.delete_recording_transcription(self.account, self.call, self.recording)
+
+    def delete_media(self) -> Any:
+        return self.api.delete_recording_media(self.account, self.call, self.recording)
+
+    def delete_recording(self) -> Any:
+        return self.api.delete_recording(self.account, self.call, self.recording)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "ok": all(result.ok for result in self.results),
+            "sdk": {"version": getattr(bandwidth, "__version__", None), "file": bandwidth.__file__},
+            "host": self.url,
+            "steps": [asdict(result) | {"ok": result.ok} for result in self.results],
+        }
+
+
+class UnexpectedResult(AssertionError):
+    """A response that came back but is not what the API promises."""
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise UnexpectedResult(message)
+
+
+def _check_magic(head: bytes, metadata: Any) -> None:
+    file_format = getattr(getattr(metadata, "file_format", None), "value", None)
+    if file_format == "wav":
+        _check(head == b"RIFF", f"a wav recording starting with {head!r}")
+    elif file_format == "mp3":
+        _check(head[:3] == b"ID3" or head[:1] == b"\xff", f"an mp3 recording starting with {head!r}")
+
+
+def _recording_ids(recordings: list[Any]) -> list[str]:
+    return [recording.recording_id for recording in recordings]
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=env("SCENARIO_URL"), help="server root, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--user", default=env("SCENARIO_USER"))
+    parser.add_argument("--password", default=env("SCENARIO_PASSWORD"))
+    parser.add_argument("--account", default=env("SCENARIO_ACCOUNT"))
+    parser.add_argument("--call", default=env("SCENARIO_CALL"))
+    parser.add_argument("--recording", default=env("SCENARIO_RECORDING"))
+    parser.add_argument(
+        "--transcription-wait",
+        type=float,
+        default=float(env("SCENARIO_TRANSCRIPTION_WAIT", "0")),
+        help="seconds to poll Get Transcription while it answers 404",
+    )
+    args = parser.parse_args(argv)
+    missing = [
+        name
+        for name in ("url", "user", "password", "account", "call", "recording")
+        if not getattr(args, name)
+    ]
+    if missing:
+        parser.error("missing: " + ", ".join(missing))
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_arguments(argv)
+    scenario = Scenario(
+        url=args.url,
+        user=args.user,
+        password=args.password,
+        account=args.account,
+        call=args.call,
+        recording=args.recording,
+        transcription_wait=args.transcription_wait,
+    )
+    scenario.run()
+    summary = scenario.summary()
+    print(json.dumps(summary, indent=2, default=str))
+    return 0 if summary["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
