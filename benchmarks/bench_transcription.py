@@ -89,7 +89,7 @@ def turns(parties: dict[str, list[Line]], seconds: float) -> Iterator[tuple[int,
         pool = parties[party]
         line = pool[(turn // 2) % len(pool)]
         gap = LONG_PAUSE_SECONDS if turn % LONG_PAUSE_EVERY == LONG_PAUSE_EVERY - 1 else TURN_GAP_SECONDS
-        if elapsed + len(line.samples) / RATE > seconds:
+        if elapsed + len(line.samples) / RATE + gap > seconds:
             return
         yield (1 if party == "agent" else 0), line, gap
         elapsed += len(line.samples) / RATE + gap

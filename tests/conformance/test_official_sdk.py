@@ -2,7 +2,7 @@
 
 The SDK lives in its own virtual environment, ``<repo>/.venv-sdk``, created once and reused, because
 it imports as ``bandwidth`` just like our client. `sdk_scenario.py` runs there and exercises every
-RecordingsApi method; this test ingests a WAV, runs it and checks its JSON summary.
+RecordingsApi method; this test ingests a WAV (then an MP3), runs it and checks its JSON summary.
 """
 
 from __future__ import annotations
@@ -95,15 +95,16 @@ def official_sdk_python() -> Path:
     return sdk_python()
 
 
+@pytest.mark.parametrize("media_fixture", ["wav_file", "mp3_file"])
 def test_official_sdk_drives_every_recordings_method(
-    request: pytest.FixtureRequest, official_sdk_python: Path, tmp_path: Path
+    request: pytest.FixtureRequest, official_sdk_python: Path, tmp_path: Path, media_fixture: str
 ) -> None:
     server = fixture_or_skip(request, "live_server")
-    wav_file = fixture_or_skip(request, "wav_file")
+    media_file = fixture_or_skip(request, media_fixture)
     call_id, recording_id = bandwidth_like_id("c"), bandwidth_like_id("r")
     ingested = server.ingest(
         call_id,
-        Path(wav_file),
+        Path(media_file),
         {"recordingId": recording_id, "from": "+15555550100", "to": "+15555550199", "direction": "inbound"},
     )
     recording_id = ingested.get("recordingId") or recording_id

@@ -103,7 +103,7 @@ class LiveServer:
         return open_blob_store(self.media_url).exists(key)
 
     def blob_count(self) -> int:
-        return sum(1 for _ in open_blob_store(self.media_url).keys())  # noqa: SIM118 (a BlobStore, not a dict)
+        return sum(1 for _ in open_blob_store(self.media_url).keys())
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -196,7 +196,9 @@ class MediaStream:
 
     def open(self) -> None:
         try:
-            connection = connect(self.url, additional_headers=self._headers, compression=None, open_timeout=30)
+            connection = connect(
+                self.url, additional_headers=self._headers, compression=None, open_timeout=30
+            )
             self._ws = self._exits.enter_context(connection)
         except InvalidStatus as exc:
             status = exc.response.status_code

@@ -8,7 +8,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from callvault.services.container import MediaStoreMismatch, Services, build_services
 from callvault.settings import Settings
+from callvault.store.migrate import SchemaTooNew
 
 console = Console(stderr=True)
 out = Console()
@@ -19,6 +21,15 @@ DataDirOption = typer.Option(None, "--data-dir", help="Data directory (env CALLV
 def load_settings(**overrides: Any) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**given)
+
+
+def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """build_services, with the start-up refusals printed as one clear line instead of a traceback."""
+    try:
+        return build_services(settings, migrate=migrate)
+    except (MediaStoreMismatch, SchemaTooNew) as exc:
+        fail(str(exc))
+        raise
 
 
 def fail(message: str, code: int = 1) -> None:

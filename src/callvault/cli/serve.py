@@ -12,10 +12,10 @@ import typer
 import uvicorn
 
 from callvault.api.app import create_app
-from callvault.cli.common import DataDirOption, console, load_settings
+from callvault.cli.common import DataDirOption, console, load_settings, open_services
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
-from callvault.services.container import build_services, ensure_dev_user
+from callvault.services.container import ensure_dev_user
 
 
 def _export_settings(host: str, port: int, data_dir: Path) -> None:
@@ -36,7 +36,7 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    services = build_services(settings, migrate=True)
+    services = open_services(settings, migrate=True)
     if dev_user or settings.create_dev_user:
         hint = ensure_dev_user(services)
         if hint:
@@ -71,7 +71,7 @@ def worker(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    services = build_services(settings, migrate=False)
+    services = open_services(settings, migrate=False)
     runner = JobRunner(
         services.store,
         build_handlers(services),

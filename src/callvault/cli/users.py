@@ -7,10 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from callvault.cli.common import DataDirOption, console, fail, load_settings, out
+from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services, out
 from callvault.domain.errors import VoiceApiError
 from callvault.services import auth
-from callvault.services.container import build_services
 from callvault.store import users_repo
 
 app = typer.Typer(help="Manage the users who may call the API.", no_args_is_help=True)
@@ -27,7 +26,7 @@ def add(
     account: list[str] = typer.Option(..., "--account", help="Account the user may use (repeatable)"),
     data_dir: Path = DataDirOption,
 ) -> None:
-    services = build_services(load_settings(data_dir=data_dir))
+    services = open_services(load_settings(data_dir=data_dir))
     try:
         auth.add_user(services.store, name, _password(password), account)
     except VoiceApiError as exc:
@@ -37,7 +36,7 @@ def add(
 
 @app.command("list")
 def list_users(data_dir: Path = DataDirOption) -> None:
-    services = build_services(load_settings(data_dir=data_dir))
+    services = open_services(load_settings(data_dir=data_dir))
     with services.store.read() as conn:
         found = users_repo.list_users(conn)
     table = Table("user", "accounts")
@@ -48,7 +47,7 @@ def list_users(data_dir: Path = DataDirOption) -> None:
 
 @app.command("remove")
 def remove(name: str, data_dir: Path = DataDirOption) -> None:
-    services = build_services(load_settings(data_dir=data_dir))
+    services = open_services(load_settings(data_dir=data_dir))
     try:
         auth.remove_user(services.store, name)
     except VoiceApiError as exc:
@@ -62,7 +61,7 @@ def passwd(
     password: str = typer.Option(None, "--password", help="Prompted for when omitted"),
     data_dir: Path = DataDirOption,
 ) -> None:
-    services = build_services(load_settings(data_dir=data_dir))
+    services = open_services(load_settings(data_dir=data_dir))
     try:
         auth.change_password(services.store, name, _password(password))
     except VoiceApiError as exc:

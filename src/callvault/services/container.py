@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from callvault.media.blobstore import BlobStore, open_blob_store
+from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.settings import Settings
-from callvault.store import users_repo
+from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
 
 log = logging.getLogger("callvault")
@@ -38,9 +39,29 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         store.upgrade_schema()
     else:
         store.check_schema()
-    blobs = open_blob_store(settings.resolved_media_url)
+    blobs = open_media_store(settings, store)
     authenticator = Authenticator(store, settings.auth_cache_seconds)
     return Services(settings=settings, store=store, blobs=blobs, authenticator=authenticator)
+
+
+class MediaStoreMismatch(RuntimeError):
+    pass
+
+
+def open_media_store(settings: Settings, store: MetadataStore) -> BlobStore:
+    """The media store this database uses: the one a `media migrate` switched to wins over the default."""
+    with store.read() as conn:
+        switched = system_settings_repo.get(conn, system_settings_repo.MEDIA_URL)
+        previous = system_settings_repo.get(conn, system_settings_repo.PREVIOUS_MEDIA_URL)
+    if switched and settings.media_url and settings.media_url != switched:
+        raise MediaStoreMismatch(
+            f"This database's media was migrated to {switched}, but CALLVAULT_MEDIA_URL is "
+            f"{settings.media_url}: set it to {switched} or leave it unset."
+        )
+    primary = open_blob_store(switched or settings.resolved_media_url)
+    if previous:
+        return FallbackBlobStore(primary, open_blob_store(previous))
+    return primary
 
 
 def ensure_dev_user(services: Services) -> str | None:

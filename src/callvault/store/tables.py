@@ -169,3 +169,11 @@ calls = Table(
     Column("media_owner", String(128)),  # the process holding the call's media stream, if any
     Index("ix_calls_account", "account_id", "start_time"),
 )
+
+system_settings = Table(
+    "system_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

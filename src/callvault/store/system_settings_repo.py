@@ -1,0 +1,29 @@
+"""SQL for the shared system settings (name -> value)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from callvault.store.tables import system_settings
+
+MEDIA_URL = "media_url"
+PREVIOUS_MEDIA_URL = "previous_media_url"
+
+
+def get(conn: Connection, name: str) -> str | None:
+    row = conn.execute(select(system_settings.c.value).where(system_settings.c.name == name)).first()
+    return str(row[0]) if row else None
+
+
+def put(conn: Connection, name: str, value: str, now: datetime) -> None:
+    updated = conn.execute(
+        update(system_settings).where(system_settings.c.name == name).values(value=value, updated_at=now)
+    )
+    if updated.rowcount == 0:
+        conn.execute(insert(system_settings).values(name=name, value=value, updated_at=now))
+
+
+def remove(conn: Connection, name: str) -> None:
+    conn.execute(delete(system_settings).where(system_settings.c.name == name))
