@@ -43,7 +43,9 @@ def add_user(data_dir: Path, name: str, password: str, accounts: list[str], env:
     ]
     for account in accounts:
         args += ["--account", account]
-    subprocess.run(args, check=True, env=env, capture_output=True, timeout=120)
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 and "already exists" not in result.stderr:  # a shared database has them
+        raise RuntimeError(f"callvault users add failed: {result.stderr}")
 
 
 @dataclass
