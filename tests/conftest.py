@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,10 @@ from support import postgres
 from support.audio_files import write_mp3, write_wav
 from support.receiver import webhook_receiver  # noqa: F401  (fixture)
 from support.seaweed import SeaweedUnavailable, run_seaweed
-from support.server import LiveServer, start_server
+from support.server import LiveServer, ServerFactory, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKEND = os.environ.get("CALLVAULT_TEST_BACKEND", "embedded")
-
-ServerFactory = Callable[..., LiveServer]
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,6 @@ def _wait_ready(server: LiveServer, timeout: float = 60.0) -> None:
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"callvault did not answer within {timeout} s:\n{server.log()}")
+
+
+ServerFactory = Callable[..., LiveServer]

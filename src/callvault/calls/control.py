@@ -3,8 +3,9 @@
 The process that holds a call's media WebSocket owns the call's live :class:`CallRecorder`. Every
 other process (an API request, an ``answer`` job) changes the call's row in the database first, in a
 transaction, and then publishes a :class:`ControlCommand` for that call on a :class:`CallControlBus`;
-the owner applies it to its recorder. The database row stays the truth for an owner that attaches
-later; the bus only makes changes take effect at once.
+the owner brings its recorder in line with the row at once (so a pause cuts at the media position
+the stream has reached when the command arrives). The row stays the truth: for an owner that
+attaches later, and for commands that overtake one another.
 
 The interface is deliberately tiny (``publish``/``subscribe``) so that a PostgreSQL ``LISTEN/NOTIFY``
 or Redis pub/sub implementation can replace :class:`InProcessControlBus` (commands travel as
@@ -18,8 +19,8 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 __all__ = ["Action", "CallControlBus", "ControlCommand", "InProcessControlBus"]
 
@@ -31,16 +32,13 @@ _ACTIONS: tuple[Action, ...] = ("start", "pause", "resume", "stop", "hangup")
 
 @dataclass(frozen=True)
 class ControlCommand:
-    """One change to a call's recording: ``start`` carries the recording's stored parameters."""
+    """One change to a call's recording (or the end of the call), already committed to its row."""
 
     action: Action
     recording_id: str | None = None
-    recording: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"action": self.action, "recordingId": self.recording_id, "recording": self.recording}
-        )
+        return json.dumps({"action": self.action, "recordingId": self.recording_id})
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ControlCommand:
@@ -48,7 +46,7 @@ class ControlCommand:
         action = data.get("action")
         if action not in _ACTIONS:
             raise ValueError(f"unknown call control action {action!r}")
-        return cls(action=action, recording_id=data.get("recordingId"), recording=data.get("recording"))
+        return cls(action=action, recording_id=data.get("recordingId"))
 
 
 CommandCallback = Callable[[ControlCommand], None]

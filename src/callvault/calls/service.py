@@ -31,7 +31,8 @@ import numpy as np
 
 from bandwidth.models import TranscribeRecording
 from callvault.calls.bxml import StartRecording
-from callvault.calls.control import CallControlBus, ControlCommand, InProcessControlBus
+from callvault.calls.control import CallControlBus, ControlCommand
+from callvault.calls.control_buses import make_control_bus
 from callvault.calls.media_stream import (
     L16_16K,
     TRACK_NAMES,
@@ -141,7 +142,9 @@ class LiveCalls:
 
     def __init__(self, services: Services, bus: CallControlBus | None = None) -> None:
         self.services = services
-        self.bus: CallControlBus = bus or InProcessControlBus()
+        self.bus: CallControlBus = bus or make_control_bus(
+            services.settings.resolved_database_url, services.settings.redis_url
+        )
         self.spool_dir = services.settings.data_dir / "live"
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -199,7 +202,7 @@ class MediaSession:
         self._attached = False
         self._closing = False
         self._stream_stopped = False
-        self._pending: list[ControlCommand] = []
+        self._finished: set[str] = set()
         self._unsubscribe: Callable[[], None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -240,12 +243,7 @@ class MediaSession:
         with self._lock:
             self._call = locked.call
             self._attached = True
-            if locked.call.recording:
-                active = ActiveRecording.from_json(locked.call.recording)
-                self._open(active, paused=locked.call.recording_state == "paused")
-            pending, self._pending = self._pending, []
-            for command in pending:
-                self._apply(command)
+            self._reconcile()
 
     def feed(self, event: MediaEvent) -> None:
         """Record one media packet (ignored while no recording is active)."""
@@ -269,7 +267,7 @@ class MediaSession:
     def stream_stopped(self) -> None:
         """The stream sent `stop`: its media ended normally, so does the recording."""
         with self._lock:
-            self._stream_stopped = True
+            self._stream_stopped = self._closing = True
             self._finish(outcome="complete")
 
     def end(self) -> None:
@@ -285,31 +283,45 @@ class MediaSession:
     # --- commands --------------------------------------------------------------------------------
 
     def _on_command(self, command: ControlCommand) -> None:
-        with self._lock:
-            if not self._attached:
-                self._pending.append(command)  # replayed once the database state is read
-                return
-            self._apply(command)
+        """A command is a prompt to follow the call's row, which the commit before it changed.
 
-    def _apply(self, command: ControlCommand) -> None:
+        Following the row rather than the command itself makes commands that arrive out of order
+        (two requests racing) or before the stream attached (the row is read on attaching) harmless.
+        """
+        with self._lock:
+            if self._attached:
+                log.debug("call %s: %s %s", self.call_id, command.action, command.recording_id or "")
+                self._reconcile()
+
+    # --- under the lock --------------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Make the recorder match the call's row: open, pause, resume or finish the recording."""
+        with self._live.services.store.read() as conn:
+            call = calls_repo.get_call(conn, self.account_id, self.call_id)
+        call_active = call is not None and call.state == "active"
+        wanted = (
+            ActiveRecording.from_json(call.recording) if call and call_active and call.recording else None
+        )
         live = self._recording
-        same = live is not None and live.active.recording_id == command.recording_id
-        if command.action == "start":
-            if live is None and command.recording and not self._closing:
-                self._open(ActiveRecording.from_json(command.recording), paused=False)
-        elif command.action == "pause" and same and live:
-            live.recorder.pause()
-        elif command.action == "resume" and same and live:
-            live.recorder.resume()
-        elif command.action == "stop" and same:
+        if live is not None and (wanted is None or wanted.recording_id != live.active.recording_id):
             self._finish(outcome="complete")
-        elif command.action == "hangup":
-            self._finish(outcome="complete")
+        if wanted is not None and call is not None:
+            self._follow(wanted, paused=call.recording_state == "paused")
+        if not call_active and not self._closing:
             self._closing = True
             if self.on_call_ended is not None:
                 self.on_call_ended()
 
-    # --- under the lock --------------------------------------------------------------------------
+    def _follow(self, wanted: ActiveRecording, *, paused: bool) -> None:
+        live = self._recording
+        if live is None:
+            if not self._closing and wanted.recording_id not in self._finished:
+                self._open(wanted, paused=paused)
+        elif paused:
+            live.recorder.pause()
+        else:
+            live.recorder.resume()
 
     def _attach(self) -> calls_repo.LockedCall:
         with self._live.services.store.write() as conn:
@@ -338,6 +350,7 @@ class MediaSession:
         live, self._recording = self._recording, None
         if live is None or self._call is None:
             return
+        self._finished.add(live.active.recording_id)
         summary = live.recorder.stop()
         finish_recording(self._live.services, self._call, live.active, summary, live.sink, outcome=outcome)
 

@@ -280,7 +280,7 @@ class _Plan:
                     verb, recording_id=new_recording_id(), start_time=utcnow(), base_url=base_url
                 )
                 self.recording, self.state = active.to_json(), "recording"
-                self.commands.append(ControlCommand("start", active.recording_id, self.recording))
+                self.commands.append(ControlCommand("start", active.recording_id))
         elif isinstance(verb, PauseRecording):
             self._switch("recording", "paused", "pause")
         elif isinstance(verb, ResumeRecording):

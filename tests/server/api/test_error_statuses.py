@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ServerFactory
-from support.server import LiveServer
+from support.server import LiveServer, ServerFactory
 
 
 def _assert_error_body(response: httpx.Response, status: int, error_type: str) -> dict[str, str]:

@@ -14,9 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ServerFactory
 from support.receiver import WebhookReceiver
-from support.server import LiveServer
+from support.server import LiveServer, ServerFactory
 
 SPEECH = Path(__file__).resolve().parents[2] / "fixtures" / "speech"
 pytestmark = pytest.mark.slow

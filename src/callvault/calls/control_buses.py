@@ -1,0 +1,141 @@
+"""Call control buses that cross processes: PostgreSQL LISTEN/NOTIFY and Redis pub/sub.
+
+A command published here is applied at once to this process's own subscribers (on the publisher's
+thread, like :class:`InProcessControlBus`) and broadcast to the other processes, whose listener
+thread applies it to theirs; a process ignores its own broadcasts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from callvault.calls.control import CallControlBus, CommandCallback, ControlCommand, InProcessControlBus
+
+log = logging.getLogger("callvault.calls")
+
+CHANNEL = "callvault_call_control"
+
+
+class _BroadcastBus:
+    """The shared half: local dispatch, message framing and the listener thread's loop."""
+
+    def __init__(self) -> None:
+        self._local = InProcessControlBus()
+        self._origin = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+
+    def subscribe(self, call_id: str, callback: CommandCallback) -> Callable[[], None]:
+        return self._local.subscribe(call_id, callback)
+
+    def publish(self, call_id: str, command: ControlCommand) -> None:
+        self._local.publish(call_id, command)
+        message = json.dumps({"origin": self._origin, "callId": call_id, "command": command.to_json()})
+        try:
+            self._broadcast(message)
+        except Exception:
+            log.exception("call %s: could not broadcast %s to other processes", call_id, command.action)
+
+    def _deliver(self, message: str | bytes) -> None:
+        try:
+            data = json.loads(message)
+            if data.get("origin") == self._origin:
+                return
+            self._local.publish(str(data["callId"]), ControlCommand.from_json(data["command"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed call control message: %r", message[:200])
+
+    def _start_listener(self, listen: Callable[[], None]) -> None:
+        """Run `listen` on a daemon thread (again after a failure); wait until it has subscribed."""
+        threading.Thread(target=self._run_forever, args=(listen,), name="call-control", daemon=True).start()
+        self._ready.wait(10)
+
+    def _run_forever(self, listen_once: Callable[[], None]) -> None:
+        while not self._stop.is_set():
+            try:
+                listen_once()
+            except Exception:
+                log.exception("call control listener lost its connection; reconnecting")
+                self._stop.wait(1.0)
+
+    def _broadcast(self, message: str) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class PostgresControlBus(_BroadcastBus):
+    """NOTIFY on publish; a thread LISTENs on its own connection."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        import psycopg
+
+        self._psycopg = psycopg
+        self._conninfo = (
+            make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self._publish_lock = threading.Lock()
+        self._publisher: Any = None
+        self._start_listener(self._listen)
+
+    def _listen(self) -> None:
+        with self._psycopg.connect(self._conninfo, autocommit=True) as conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            self._ready.set()
+            while not self._stop.is_set():
+                for notify in conn.notifies(timeout=1.0):
+                    self._deliver(notify.payload)
+
+    def _broadcast(self, message: str) -> None:
+        with self._publish_lock:
+            if self._publisher is None or self._publisher.closed:
+                self._publisher = self._psycopg.connect(self._conninfo, autocommit=True)
+            try:
+                self._publisher.execute("SELECT pg_notify(%s, %s)", (CHANNEL, message))
+            except self._psycopg.OperationalError:
+                self._publisher = None
+                raise
+
+
+class RedisControlBus(_BroadcastBus):
+    """PUBLISH on publish; a thread reads the channel's subscription."""
+
+    def __init__(self, redis_url: str) -> None:
+        super().__init__()
+        import redis
+
+        self._client = redis.Redis.from_url(redis_url)
+        self._start_listener(self._listen)
+
+    def _listen(self) -> None:
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL)
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    self._deliver(message["data"])
+        finally:
+            pubsub.close()
+
+    def _broadcast(self, message: str) -> None:
+        self._client.publish(CHANNEL, message)
+
+
+def make_control_bus(database_url: str, redis_url: str | None) -> CallControlBus:
+    """Redis when configured, else PostgreSQL's NOTIFY when the database is PostgreSQL, else in-process."""
+    if redis_url:
+        return RedisControlBus(redis_url)
+    if database_url.startswith("postgresql"):
+        return PostgresControlBus(database_url)
+    return InProcessControlBus()
