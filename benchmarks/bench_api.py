@@ -10,14 +10,19 @@ client threads. Writes benchmarks/results/api.json with the command that made it
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import platform
+import re
 import shlex
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,14 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from callvault.media.audio import WavWriter  # noqa: E402
 from callvault.store.database import MetadataStore  # noqa: E402
 from callvault.store.tables import recordings  # noqa: E402
+from support import postgres  # noqa: E402
 from support.server import ACCOUNT, LiveServer, start_server  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def generate_rows(data_dir: Path, rows: int) -> list[tuple[str, str]]:
+def generate_rows(database_url: str, rows: int) -> list[tuple[str, str]]:
     """Insert `rows` recordings (sharing one tiny blob) in batches; returns some (callId, recordingId)."""
-    store = MetadataStore(f"sqlite:///{data_dir / 'callvault.sqlite3'}")
+    store = MetadataStore(database_url)
     store.upgrade_schema()
     start = datetime(2030, 1, 1, tzinfo=UTC)
     sample: list[tuple[str, str]] = []
@@ -106,6 +112,38 @@ def measure_get_metadata(
         "requests_per_second": round(sum(counts) / elapsed, 1),
         "errors": sum(errors),
         "client_threads": threads,
+    }
+
+
+def measure_get_metadata_wrk(
+    server: LiveServer, sample: list[tuple[str, str]], seconds: float
+) -> dict[str, object]:
+    """The same GET through wrk (C, 2 threads, 16 connections), when Debian's wrk is installed."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    call_id, recording_id = sample[len(sample) // 2]
+    token = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
+    url = f"{server.url}/api/v2/accounts/{ACCOUNT}/calls/{call_id}/recordings/{recording_id}"
+    command = [
+        wrk,
+        "-t2",
+        "-c16",
+        f"-d{int(seconds)}s",
+        "--latency",
+        "-H",
+        f"Authorization: Basic {token}",
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": float(rate.group(1)) if rate else None,
+        "p50_latency": f"{p50.group(1)}{p50.group(2)}" if p50 else None,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "wrk": "-t2 -c16",
     }
 
 
@@ -190,30 +228,48 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--big-mb", type=int, default=500)
+    parser.add_argument(
+        "--postgres", action="store_true", help="PostgreSQL (a fresh database) instead of SQLite"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers N)")
+    parser.add_argument("--output", default="api.json", help="file name under benchmarks/results/")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="callvault-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="callvault-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         data_dir = work / "data"
         data_dir.mkdir()
+        database_url = (
+            stack.enter_context(postgres.fresh_database())
+            if args.postgres
+            else f"sqlite:///{data_dir / 'callvault.sqlite3'}"
+        )
         started = time.perf_counter()
-        sample = generate_rows(data_dir, args.rows)
+        sample = generate_rows(database_url, args.rows)
         generate_seconds = time.perf_counter() - started
-        server = start_server(data_dir, env_overrides={"CALLVAULT_LOG_LEVEL": "warning"})
+        env = {
+            "CALLVAULT_LOG_LEVEL": "warning",
+            "CALLVAULT_DATABASE_URL": database_url,
+            "CALLVAULT_JOB_POLL_SECONDS": "0.2",
+        }
+        server = start_server(data_dir, env_overrides=env, args=["--workers", str(args.workers)])
         try:
             results = {
                 "command": " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv]),
                 "when": datetime.now(UTC).isoformat(timespec="seconds"),
                 "machine": f"{platform.machine()} python {platform.python_version()}",
                 "rows": args.rows,
+                "database": "postgresql" if args.postgres else "sqlite",
+                "server_processes": args.workers,
                 "generate_seconds": round(generate_seconds, 1),
                 "get_metadata": measure_get_metadata(server, sample, args.seconds, args.threads),
+                "get_metadata_wrk": measure_get_metadata_wrk(server, sample, args.seconds),
                 "filtered_list": measure_filtered_list(server),
                 "big_download": measure_big_download(server, work, args.big_mb) if args.big_mb else None,
             }
         finally:
             server.stop()
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "api.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

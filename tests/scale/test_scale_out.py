@@ -82,10 +82,14 @@ def _transcription_states(server: LiveServer) -> Counter[str]:
 def test_two_servers_two_workers_one_killed(
     shared_env: dict[str, str], tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
-    first = start_server(tmp_path / "a", env_overrides=shared_env)
-    second = start_server(tmp_path / "b", env_overrides=shared_env)
-    workers = [_worker(tmp_path / "a", first.env), _worker(tmp_path / "b", second.env)]
+    servers: list[LiveServer] = []
+    workers: list[subprocess.Popen[bytes]] = []
     try:
+        first = start_server(tmp_path / "a", env_overrides=shared_env)
+        servers.append(first)
+        second = start_server(tmp_path / "b", env_overrides=shared_env)
+        servers.append(second)
+        workers += [_worker(tmp_path / "a", first.env), _worker(tmp_path / "b", second.env)]
         uploads = _ingest_all([first, second], webhook_receiver.url("/transcribed"))
         deadline = time.monotonic() + 900
         while _transcription_states(first)["available"] < RECORDINGS // 4 and time.monotonic() < deadline:
@@ -122,5 +126,5 @@ def test_two_servers_two_workers_one_killed(
             if worker.poll() is None:
                 worker.terminate()
                 worker.wait(20)
-        first.stop()
-        second.stop()
+        for server in servers:
+            server.stop()

@@ -42,13 +42,15 @@ def test_two_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
     }
     users = [(user[0], user[1], ["9900000"])]
     first = start_server(tmp_path / "a", env_overrides=env, extra_users=users)
-    env["CALLVAULT_DATABASE_URL"] = first.database_url
-    second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
     try:
-        statuses = _statuses([first.url, second.url], user, 12)
+        env["CALLVAULT_DATABASE_URL"] = first.database_url
+        second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
+        try:
+            statuses = _statuses([first.url, second.url], user, 12)
+        finally:
+            second.stop()
     finally:
         first.stop()
-        second.stop()
     assert statuses[:8] == [200] * 8, statuses
     assert statuses[8:] == [429] * 4, "each process alone would still be under its limit"
 
@@ -58,13 +60,15 @@ def test_without_redis_each_process_counts_alone(tmp_path: Path) -> None:
     env = {"CALLVAULT_RATE_LIMIT": "8/minute", "CALLVAULT_MEDIA_URL": str(tmp_path / "media")}
     users = [(user[0], user[1], ["9900000"])]
     first = start_server(tmp_path / "a", env_overrides=env, extra_users=users)
-    env["CALLVAULT_DATABASE_URL"] = first.database_url
-    second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
     try:
-        statuses = _statuses([first.url, second.url], user, 16)
+        env["CALLVAULT_DATABASE_URL"] = first.database_url
+        second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
+        try:
+            statuses = _statuses([first.url, second.url], user, 16)
+        finally:
+            second.stop()
     finally:
         first.stop()
-        second.stop()
     assert statuses == [200] * 16
 
 

@@ -117,9 +117,13 @@ class JobRunner:
                 self._stop.wait(self._poll)
 
     def run_one(self, owner: str) -> bool:
+        kinds = list(self._handlers)
+        with self._store.read() as conn:
+            if not jobs_repo.has_runnable(conn, now=utcnow(), kinds=kinds):
+                return False
         with self._store.write() as conn:
             job = jobs_repo.claim_next(
-                conn, owner=owner, now=utcnow(), lease_seconds=self._lease, kinds=list(self._handlers)
+                conn, owner=owner, now=utcnow(), lease_seconds=self._lease, kinds=kinds
             )
         if job is None:
             return False

@@ -12,6 +12,10 @@ from sqlalchemy.engine import Engine, make_url
 
 from callvault.store import migrate
 
+# As many pooled connections as the server has request threads (anyio's default limiter is 40), so
+# that a busy server does not open and close an overflow connection per request.
+POOL_SIZE = 40
+
 
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -20,8 +24,8 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=16,
-        max_overflow=16,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_SIZE,
     )
 
     @event.listens_for(engine, "connect")
@@ -45,7 +49,7 @@ def _sqlite_engine(url: str) -> Engine:
 def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_pre_ping=True)
 
 
 class MetadataStore:

@@ -42,14 +42,26 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def _runnable(now: datetime) -> Any:
+    return or_(
+        and_(jobs.c.state == "queued", jobs.c.run_after <= now),
+        and_(jobs.c.state == "running", jobs.c.lease_expires_at < now),
+    )
+
+
+def has_runnable(conn: Connection, *, now: datetime, kinds: list[str] | None = None) -> bool:
+    """A cheap read (no write lock) that tells whether claim_next could find anything."""
+    query = select(jobs.c.id).where(_runnable(now))
+    if kinds:
+        query = query.where(jobs.c.kind.in_(kinds))
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def claim_next(
     conn: Connection, *, owner: str, now: datetime, lease_seconds: float, kinds: list[str] | None = None
 ) -> Job | None:
     """Lease the oldest runnable job: queued and due, or running with an expired lease."""
-    runnable = or_(
-        and_(jobs.c.state == "queued", jobs.c.run_after <= now),
-        and_(jobs.c.state == "running", jobs.c.lease_expires_at < now),
-    )
+    runnable = _runnable(now)
     candidate = select(jobs.c.id).where(runnable)
     if kinds:
         candidate = candidate.where(jobs.c.kind.in_(kinds))
