@@ -24,9 +24,10 @@ lint: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --ignore=tests/scale
 
-# The server suites again on PostgreSQL + S3 (SeaweedFS); they skip with the reason where those cannot run.
+# The server suites again on PostgreSQL + S3 (SeaweedFS), and the multi-process tests (tests/scale);
+# they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run.
 scale: install
 	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q tests/server/api tests/server/calls tests/scale
 
