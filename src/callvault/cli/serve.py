@@ -18,6 +18,11 @@ from callvault.jobs.wiring import build_handlers
 from callvault.services.container import ensure_dev_user
 
 
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 def _export_settings(host: str, port: int, data_dir: Path) -> None:
     os.environ["CALLVAULT_HOST"] = host
     os.environ["CALLVAULT_PORT"] = str(port)
@@ -33,18 +38,17 @@ def serve(
 ) -> None:
     """Start the HTTP server (and its job worker threads)."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     services = open_services(settings, migrate=True)
     if dev_user or settings.create_dev_user:
         hint = ensure_dev_user(services)
         if hint:
-            console.print(hint)
+            console.print(hint, soft_wrap=True)
     services.close()
     console.print(
         f"callvault serving on http://{settings.host}:{settings.port} "
-        f"(data {settings.data_dir.resolve()}, database {settings.resolved_database_url.split('://')[0]})"
+        f"(data {settings.data_dir.resolve()}, database {settings.resolved_database_url.split('://')[0]})",
+        soft_wrap=True,
     )
     if workers > 1:
         _export_settings(settings.host, settings.port, settings.data_dir)
@@ -68,9 +72,7 @@ def worker(
 ) -> None:
     """Run jobs (transcriptions, webhooks, purges) without serving HTTP; start as many as you like."""
     settings = load_settings(data_dir=data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     services = open_services(settings, migrate=False)
     runner = JobRunner(
         services.store,
