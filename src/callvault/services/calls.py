@@ -14,7 +14,7 @@ from xml.etree.ElementTree import ParseError, tostring
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from bandwidth.models import UpdateCall
 from bandwidth.models._constraints import CallbackUrl, Credential, Tag
@@ -37,6 +37,7 @@ from callvault.domain.timefmt import utcnow
 from callvault.jobs.runner import GiveUp, JobHandler
 from callvault.jobs.webhook_job import _recorder as attempt_recorder
 from callvault.services.container import Services
+from callvault.services.validation import parse_body
 from callvault.services.wire import call_url
 from callvault.store import calls_repo, jobs_repo
 from callvault.webhooks import events
@@ -92,30 +93,12 @@ class CreateCallRequest(BaseModel):
         return value.upper() if isinstance(value, str) else ("POST" if value is None else value)
 
 
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    location = ".".join(str(p) for p in first["loc"]) or "body"
-    return f"Invalid field {location!r}: {first['msg']}"
-
-
 def parse_create_call(body: Any) -> CreateCallRequest:
-    if not isinstance(body, dict):
-        raise ValidationFailed("Invalid request body: expected a JSON object")
-    try:
-        return CreateCallRequest.model_validate(body)
-    except ValidationError as exc:
-        raise ValidationFailed(_first_error(exc)) from None
+    return parse_body(CreateCallRequest, body)
 
 
 def parse_update_call(body: Any) -> UpdateCall:
-    if not isinstance(body, dict):
-        raise ValidationFailed("Invalid request body: expected a JSON object")
-    try:
-        update = UpdateCall.from_dict(body)
-    except ValidationError as exc:
-        raise ValidationFailed(_first_error(exc) + " (state must be 'active' or 'completed')") from None
-    assert update is not None
-    return update
+    return parse_body(UpdateCall, body, hint=" (state must be 'active' or 'completed')")
 
 
 # --- calls ---------------------------------------------------------------------------------------

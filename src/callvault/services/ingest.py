@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callvault.domain.errors import Conflict, PayloadTooLarge, ValidationFailed
 from callvault.domain.ids import new_recording_id, require_id
@@ -17,6 +17,7 @@ from callvault.domain.records import Recording
 from callvault.domain.timefmt import parse_iso_time, utcnow
 from callvault.media.audio import AudioInfo, InvalidAudio, probe_stream
 from callvault.media.blobstore import BlobStore, BlobTooLarge
+from callvault.services.validation import parse_body
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
 from callvault.store.recordings_repo import DuplicateRecording
@@ -56,12 +57,7 @@ def parse_metadata(raw: str | bytes | None) -> IngestMetadata:
         raise ValidationFailed("Invalid metadata part: it is not valid JSON") from None
     if not isinstance(data, dict):
         raise ValidationFailed("Invalid metadata part: expected a JSON object")
-    try:
-        metadata = IngestMetadata.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "metadata"
-        raise ValidationFailed(f"Invalid metadata field {field!r}: {first['msg']}") from None
+    metadata = parse_body(IngestMetadata, data, what="metadata field")
     for name, value in (("recordingId", metadata.recording_id), ("parentCallId", metadata.parent_call_id)):
         if value is not None:
             require_id(value, name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from bandwidth.models import TranscribeRecording
@@ -13,6 +12,7 @@ from callvault.domain.ids import new_transcription_id
 from callvault.domain.records import Recording, Transcription
 from callvault.domain.timefmt import utcnow
 from callvault.services.recordings import require_recording
+from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
@@ -20,16 +20,7 @@ TRANSCRIBE_JOB = "transcribe"
 
 
 def parse_request(body: Any) -> TranscribeRecording:
-    if not isinstance(body, dict):
-        raise ValidationFailed("Invalid request body: expected a JSON object")
-    try:
-        request = TranscribeRecording.from_dict(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ValidationFailed(f"Invalid field {field!r}: {first['msg']}") from None
-    if request is None:
-        raise ValidationFailed("Invalid request body: expected a JSON object")
+    request = parse_body(TranscribeRecording, body)
     url = request.callback_url
     if url is not None and not str(url).lower().startswith(("http://", "https://")):
         raise ValidationFailed("Invalid callbackUrl: only http and https are allowed.")

@@ -99,7 +99,7 @@ def test_an_unreachable_answer_url_is_a_recorded_failed_delivery_and_the_call_st
 
     def failed_job() -> list[tuple[Any, ...]]:
         return live_server.db_rows(
-            "SELECT j.state, j.last_error FROM jobs j WHERE j.kind = 'answer' AND j.payload LIKE :p",
+            "SELECT state, last_error FROM jobs WHERE kind = 'answer' AND CAST(payload AS TEXT) LIKE :p",
             p=f"%{call_id}%",
         )
 

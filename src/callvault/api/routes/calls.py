@@ -22,7 +22,6 @@ from typing import Any, cast
 from fastapi import APIRouter, Request, Response, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from bandwidth.models import CallbackMethodEnum, CallState, CreateCallResponse, UpdateCallRecording
 from callvault.api.auth import authorize, base_url, services_of
@@ -30,11 +29,12 @@ from callvault.api.errors import error_response
 from callvault.api.routes.common import read_json
 from callvault.calls.media_stream import MediaEvent, MediaStreamError, StartEvent, parse_message
 from callvault.calls.service import CallNotActive, MediaSession, live_calls
-from callvault.domain.errors import UnsupportedMediaType, ValidationFailed, VoiceApiError
+from callvault.domain.errors import UnsupportedMediaType, VoiceApiError
 from callvault.domain.ids import require_id
 from callvault.domain.records import Call
 from callvault.domain.timefmt import format_iso_time
 from callvault.services import calls as call_service
+from callvault.services.validation import parse_body
 from callvault.services.wire import call_url
 
 router = APIRouter()
@@ -50,19 +50,7 @@ CLOSE_POLICY = 1008
 
 
 def parse_update_recording(body: object) -> UpdateCallRecording:
-    if not isinstance(body, dict):
-        raise ValidationFailed("Invalid request body: expected a JSON object")
-    try:
-        update = UpdateCallRecording.from_dict(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ValidationFailed(
-            f"Invalid field {field!r}: {first['msg']} (state must be 'paused' or 'recording')"
-        ) from None
-    if update is None:
-        raise ValidationFailed("Invalid request body: expected a JSON object")
-    return update
+    return parse_body(UpdateCallRecording, body, hint=" (state must be 'paused' or 'recording')")
 
 
 # --- wire ----------------------------------------------------------------------------------------
