@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 60.0
     job_poll_seconds: float = 0.2
     webhook_timeout: float = 15.0
+    media_owner_timeout: float = 15.0
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
     transcription_threads: int = 0
@@ -58,7 +59,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     log_level: str = "info"
 
-    @field_validator("purge_grace", "job_lease_seconds", "transcription_timeout", mode="before")
+    @field_validator(
+        "purge_grace", "job_lease_seconds", "transcription_timeout", "media_owner_timeout", mode="before"
+    )
     @classmethod
     def _duration(cls, value: str | float) -> float:
         return parse_duration_seconds(value)

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from callvault.services.container import Services
 from callvault.services.transcriptions import add_transcription_request
 from callvault.services.wire import call_url, media_url
 from callvault.store import calls_repo, recordings_repo
+from callvault.store.database import MetadataStore
 from callvault.store.recordings_repo import DuplicateRecording
 from callvault.webhooks import events
 
@@ -137,6 +139,39 @@ def recording_sample_rate(formats: dict[str, TrackFormat]) -> int:
     return 16000 if L16_16K in formats.values() else 8000
 
 
+class OwnerHeartbeat:
+    """Marks the calls whose media this process holds as alive, every `interval` seconds."""
+
+    def __init__(self, store: MetadataStore, interval: float) -> None:
+        self._store = store
+        self._interval = interval
+        self._owners: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, owner: str) -> None:
+        with self._lock:
+            self._owners.add(owner)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="media-owner-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, owner: str) -> None:
+        with self._lock:
+            self._owners.discard(owner)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            with self._lock:
+                owners = sorted(self._owners)
+            try:
+                with self._store.write() as conn:
+                    calls_repo.touch_media_owners(conn, owners, utcnow())
+            except Exception:
+                log.exception("media owner heartbeat failed")
+
+
 class LiveCalls:
     """The live-call runtime of one process: its control bus and where recordings are spooled."""
 
@@ -147,6 +182,7 @@ class LiveCalls:
         )
         self.spool_dir = services.settings.data_dir / "live"
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.heartbeat = OwnerHeartbeat(services.store, services.settings.media_owner_timeout / 3)
 
     def session(self, account_id: str, call_id: str) -> MediaSession:
         return MediaSession(self, account_id, call_id)
@@ -279,6 +315,7 @@ class MediaSession:
             self._unsubscribe()
             with self._live.services.store.write() as conn:
                 calls_repo.release_media_owner(conn, self.call_id, self.owner)
+            self._live.heartbeat.discard(self.owner)
 
     # --- commands --------------------------------------------------------------------------------
 
@@ -328,7 +365,8 @@ class MediaSession:
             locked = calls_repo.lock_call(conn, self.account_id, self.call_id)
             if locked is None or locked.call.state != "active":
                 raise CallNotActive(f"Call {self.call_id} has ended")
-            calls_repo.set_media_owner(conn, self.call_id, self.owner)
+            calls_repo.set_media_owner(conn, self.call_id, self.owner, utcnow())
+        self._live.heartbeat.add(self.owner)
         return locked
 
     def _open(self, active: ActiveRecording, *, paused: bool) -> None:

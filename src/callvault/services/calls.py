@@ -202,8 +202,13 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
     active = ActiveRecording.from_json(call.recording) if call.recording else None
     live = live_calls(services)
     live.bus.publish(call_id, ControlCommand("hangup", active.recording_id if active else None))
-    if active is not None and locked.media_owner is None:
+    if active is not None and not _owner_alive(services, locked):
         live.finish_without_media(call, active)
+
+
+def _owner_alive(services: Services, locked: calls_repo.LockedCall) -> bool:
+    """Whether a live process holds the call's media (a killed one's recording is finished here)."""
+    return locked.has_live_owner(utcnow(), services.settings.media_owner_timeout)
 
 
 # --- recording control ---------------------------------------------------------------------------
@@ -294,7 +299,7 @@ def execute_verbs(
     live = live_calls(services)
     for command in plan.commands:
         live.bus.publish(call_id, command)
-    if locked.media_owner is None:
+    if not _owner_alive(services, locked):
         for active in plan.ended:
             live.finish_without_media(call, active)
 

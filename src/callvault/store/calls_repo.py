@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -19,6 +20,13 @@ class LockedCall:
 
     call: Call
     media_owner: str | None
+    media_owner_seen_at: datetime | None = None
+
+    def has_live_owner(self, now: datetime, timeout_seconds: float) -> bool:
+        """A process holds the media and beat its heart recently (a killed one stops beating)."""
+        if self.media_owner is None or self.media_owner_seen_at is None:
+            return False
+        return now - self.media_owner_seen_at <= timedelta(seconds=timeout_seconds)
 
 
 def _call(row: Any) -> Call:
@@ -42,15 +50,23 @@ def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | N
     row = conn.execute(
         select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id).with_for_update()
     ).first()
-    return LockedCall(_call(row), row.media_owner) if row else None
+    return LockedCall(_call(row), row.media_owner, row.media_owner_seen_at) if row else None
 
 
 def update_call(conn: Connection, call_id: str, **values: Any) -> None:
     conn.execute(update(calls).where(calls.c.call_id == call_id).values(**values))
 
 
-def set_media_owner(conn: Connection, call_id: str, owner: str) -> None:
-    conn.execute(update(calls).where(calls.c.call_id == call_id).values(media_owner=owner))
+def set_media_owner(conn: Connection, call_id: str, owner: str, now: datetime) -> None:
+    conn.execute(
+        update(calls).where(calls.c.call_id == call_id).values(media_owner=owner, media_owner_seen_at=now)
+    )
+
+
+def touch_media_owners(conn: Connection, owners: list[str], now: datetime) -> None:
+    """The heartbeat of the media owners of one process."""
+    if owners:
+        conn.execute(update(calls).where(calls.c.media_owner.in_(owners)).values(media_owner_seen_at=now))
 
 
 def release_media_owner(conn: Connection, call_id: str, owner: str) -> None:

@@ -167,6 +167,7 @@ calls = Table(
     Column("recording_state", String(16)),
     Column("disconnect_cause", String(64)),
     Column("media_owner", String(128)),  # the process holding the call's media stream, if any
+    Column("media_owner_seen_at", UTCDateTime),  # that process's last heartbeat
     Index("ix_calls_account", "account_id", "start_time"),
 )
 
