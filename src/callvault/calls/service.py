@@ -53,7 +53,7 @@ from callvault.media.audio import resample_linear
 from callvault.media.blobstore import BlobInfo
 from callvault.services.container import Services
 from callvault.services.transcriptions import add_transcription_request
-from callvault.services.wire import call_url, media_url
+from callvault.services.wire import recording_event_fields
 from callvault.store import calls_repo, recordings_repo
 from callvault.store.database import MetadataStore
 from callvault.store.recordings_repo import DuplicateRecording
@@ -501,20 +501,7 @@ def _enqueue_follow_ups(services: Services, conn: Any, recording: Recording, act
 
 def _recording_available_body(recording: Recording, base_url: str) -> dict[str, Any]:
     return events.recording_available(
-        event_time=utcnow(),
-        account_id=recording.account_id,
-        application_id=recording.application_id or "",
-        from_=recording.from_number or "",
-        to=recording.to_number or "",
-        direction="inbound" if recording.direction == "inbound" else "outbound",
-        call_id=recording.call_id,
-        call_url=call_url(base_url, recording.account_id, recording.call_id),
-        recording_id=recording.recording_id,
-        media_url=media_url(base_url, recording),
-        start_time=recording.start_time,
-        end_time=recording.end_time,
-        duration=recording.duration_seconds,
-        file_format=recording.file_format,
+        **recording_event_fields(base_url, recording),
         channels=recording.channels,
         tag=recording.tag,
         status=recording.status,

@@ -18,7 +18,7 @@ from callvault.domain.timefmt import utcnow
 from callvault.jobs.webhook_job import enqueue_webhook
 from callvault.media.blobstore import BlobStore
 from callvault.services.container import Services
-from callvault.services.wire import call_url, media_url, transcription_url
+from callvault.services.wire import recording_event_fields, transcription_url
 from callvault.store import recordings_repo
 from callvault.transcription import Engine, TranscriptionError, load_engine
 from callvault.webhooks import events
@@ -99,28 +99,12 @@ def _callback_body(
     recording: Recording, transcription: Transcription, base_url: str, status: str, completed: Any
 ) -> dict[str, Any]:
     return events.transcription_available(
-        event_time=utcnow(),
-        account_id=recording.account_id,
-        application_id=recording.application_id,
-        from_=recording.from_number,
-        to=recording.to_number,
-        direction=recording.direction,
-        call_id=recording.call_id,
-        call_url=call_url(base_url, recording.account_id, recording.call_id),
-        media_url=media_url(base_url, recording),
-        parent_call_id=recording.parent_call_id,
-        recording_id=recording.recording_id,
-        start_time=recording.start_time,
-        end_time=recording.end_time,
-        duration=recording.duration_seconds,
-        file_format=recording.file_format,
+        **recording_event_fields(base_url, recording),
         tag=transcription.request.get("tag"),
         transcription_id=transcription.transcription_id,
         transcription_status=status,
         transcription_completed_time=completed,
         transcription_url=transcription_url(base_url, recording),
-        transfer_caller_id=recording.transfer_caller_id,
-        transfer_to=recording.transfer_to,
     )
 
 

@@ -14,7 +14,7 @@ from bandwidth.models import (
     Transcription as WireTranscript,
 )
 from callvault.domain.records import Recording, Transcription
-from callvault.domain.timefmt import format_iso_duration
+from callvault.domain.timefmt import format_iso_duration, utcnow
 
 
 def recording_path(recording: Recording) -> str:
@@ -33,6 +33,29 @@ def transcription_url(base_url: str, recording: Recording) -> str:
 
 def call_url(base_url: str, account_id: str, call_id: str) -> str:
     return f"{base_url.rstrip('/')}/accounts/{account_id}/calls/{call_id}"
+
+
+def recording_event_fields(base_url: str, recording: Recording) -> dict[str, Any]:
+    """The fields a recording's webhooks (recordingAvailable, transcriptionAvailable) share."""
+    return {
+        "event_time": utcnow(),
+        "account_id": recording.account_id,
+        "application_id": recording.application_id,
+        "from_": recording.from_number,
+        "to": recording.to_number,
+        "direction": recording.direction,
+        "call_id": recording.call_id,
+        "call_url": call_url(base_url, recording.account_id, recording.call_id),
+        "media_url": media_url(base_url, recording),
+        "parent_call_id": recording.parent_call_id,
+        "recording_id": recording.recording_id,
+        "start_time": recording.start_time,
+        "end_time": recording.end_time,
+        "duration": recording.duration_seconds,
+        "file_format": recording.file_format,
+        "transfer_caller_id": recording.transfer_caller_id,
+        "transfer_to": recording.transfer_to,
+    }
 
 
 def transcription_metadata(
