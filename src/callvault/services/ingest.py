@@ -15,8 +15,8 @@ from callvault.domain.ids import new_recording_id, require_id
 from callvault.domain.recordings import DIRECTIONS
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import parse_iso_time, utcnow
-from callvault.media.audio import AudioInfo, InvalidAudio, probe_stream
 from callvault.media.blobstore import BlobStore, BlobTooLarge
+from callvault.media.probe import AudioInfo, InvalidAudio, probe_stream
 from callvault.services.validation import parse_body
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore

@@ -13,17 +13,15 @@ import numpy as np
 import pytest
 
 from callvault.media.audio import (
-    AudioInfo,
     Mp3Writer,
     WavWriter,
     alaw_decode,
     default_mp3_bitrate,
     mulaw_decode,
     mulaw_encode,
-    probe,
-    probe_stream,
     resample_linear,
 )
+from callvault.media.probe import AudioInfo, probe, probe_stream
 
 
 def dominant_frequency(samples: np.ndarray, rate: int) -> float:

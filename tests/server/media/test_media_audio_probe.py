@@ -13,7 +13,8 @@ import lameenc
 import numpy as np
 import pytest
 
-from callvault.media.audio import AudioInfo, InvalidAudio, Mp3Writer, mulaw_encode, probe, probe_stream
+from callvault.media.audio import Mp3Writer, mulaw_encode
+from callvault.media.probe import AudioInfo, InvalidAudio, probe, probe_stream
 
 # ------------------------------------------------------------------------------------------ helpers
 
