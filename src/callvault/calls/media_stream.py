@@ -50,6 +50,8 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from callvault.media.audio import mulaw_decode, mulaw_encode
+
 __all__ = [
     "L16_8K",
     "L16_16K",
@@ -264,44 +266,6 @@ def _is_int(value: Any) -> TypeGuard[int]:
 # --- audio -------------------------------------------------------------------------------------
 
 
-def _mulaw_decode_table() -> np.ndarray:
-    """ITU-T G.711 mu-law: the 16-bit linear value of each of the 256 code words."""
-    code = ~np.arange(256, dtype=np.int32) & 0xFF
-    exponent = (code >> 4) & 0x07
-    mantissa = code & 0x0F
-    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
-    return np.where(code & 0x80, -magnitude, magnitude).astype(np.int16)
-
-
-def _mulaw_encode_table() -> np.ndarray:
-    """G.711 mu-law code word of every int16 value, indexed by ``value + 32768``.
-
-    The classic Sun ``linear2ulaw`` on the top 14 bits (the encoder of CPython's ``audioop``,
-    sox and most telephony stacks): bias 0x21, clip at 8159, segment ends 0x3F..0x1FFF.
-    """
-    linear = np.arange(-32768, 32768, dtype=np.int32) >> 2
-    mask = np.where(linear < 0, 0x7F, 0xFF)
-    biased = np.minimum(np.minimum(np.abs(linear), 8159) + 0x21, 0x1FFF)
-    segment = np.searchsorted(np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF]), biased)
-    code = (segment << 4) | ((biased >> (segment + 1)) & 0x0F)
-    return (code ^ mask).astype(np.uint8)
-
-
-_MULAW_TO_LINEAR = _mulaw_decode_table()
-_LINEAR_TO_MULAW = _mulaw_encode_table()
-
-
-def mulaw_decode(data: bytes) -> np.ndarray:
-    """Decode G.711 mu-law bytes to int16 samples (0xFF -> 0, 0x00 -> -32124, 0x80 -> 32124)."""
-    return _MULAW_TO_LINEAR[np.frombuffer(data, dtype=np.uint8)]
-
-
-def mulaw_encode(samples: np.ndarray) -> bytes:
-    """Encode int16 samples to G.711 mu-law bytes."""
-    linear = _require_int16_mono(samples)
-    return bytes(_LINEAR_TO_MULAW[linear.astype(np.int32) + 32768])
-
-
 def decode_payload(track_format: TrackFormat, payload: bytes) -> np.ndarray:
     """The int16 mono samples of one media payload, at ``track_format.sample_rate``."""
     if track_format.encoding == "audio/PCMU":
@@ -316,7 +280,7 @@ def decode_payload(track_format: TrackFormat, payload: bytes) -> np.ndarray:
 def encode_samples(track_format: TrackFormat, samples: np.ndarray) -> bytes:
     """The payload bytes that carry int16 mono ``samples`` in ``track_format``."""
     if track_format.encoding == "audio/PCMU":
-        return mulaw_encode(samples)
+        return mulaw_encode(_require_int16_mono(samples))
     if track_format.encoding == "audio/L16":
         return _require_int16_mono(samples).astype(">i2").tobytes()
     raise MediaStreamError(f"unsupported encoding {track_format.encoding!r}")
