@@ -15,14 +15,12 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import shlex
 import sys
 import tempfile
 import threading
 import time
-import unicodedata
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +33,9 @@ import faster_whisper
 import numpy as np
 
 from callvault.transcription import TranscriptionOutput, WhisperEngine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.wer import word_error_rate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "tests" / "fixtures" / "speech"
@@ -115,44 +116,6 @@ def build_call(path: Path, seconds: float) -> tuple[float, list[str]]:
             out.writeframes(np.zeros((tail, 2), dtype="<i2").tobytes())
             written += tail
     return written / RATE, [" ".join(script) for script in scripts]
-
-
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven") + (
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-)
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-
-
-def _number_words(n: int) -> str:
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
-    return " ".join(_ONES[int(digit)] for digit in str(n))  # account numbers are read digit by digit
-
-
-def _words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"\d+", lambda m: f" {_number_words(int(m.group()))} ", text)
-    return re.sub(r"[^\w\s]|_", " ", text).split()
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = _words(reference), _words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, ref_word in enumerate(ref, start=1):
-        current = [i]
-        for j, hyp_word in enumerate(hyp, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 class RssSampler:
