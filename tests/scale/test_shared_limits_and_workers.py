@@ -33,43 +33,31 @@ def _statuses(urls: list[str], auth: tuple[str, str], count: int) -> list[int]:
     return statuses
 
 
-def test_two_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
-    user = (f"limited-{uuid.uuid4().hex[:8]}", "limited-password")
-    env = {
-        "CALLVAULT_REDIS_URL": _redis_url(),
-        "CALLVAULT_RATE_LIMIT": "8/minute",
-        "CALLVAULT_MEDIA_URL": str(tmp_path / "media"),
-    }
+def _statuses_through_two_servers(tmp_path: Path, env: dict[str, str], prefix: str, count: int) -> list[int]:
+    """Two servers on one database, a fresh user, `count` requests alternating between them."""
+    user = (f"{prefix}-{uuid.uuid4().hex[:8]}", f"{prefix}-password")
+    env = {**env, "CALLVAULT_RATE_LIMIT": "8/minute", "CALLVAULT_MEDIA_URL": str(tmp_path / "media")}
     users = [(user[0], user[1], ["9900000"])]
     first = start_server(tmp_path / "a", env_overrides=env, extra_users=users)
     try:
         env["CALLVAULT_DATABASE_URL"] = first.database_url
         second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
         try:
-            statuses = _statuses([first.url, second.url], user, 12)
+            return _statuses([first.url, second.url], user, count)
         finally:
             second.stop()
     finally:
         first.stop()
+
+
+def test_two_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
+    statuses = _statuses_through_two_servers(tmp_path, {"CALLVAULT_REDIS_URL": _redis_url()}, "limited", 12)
     assert statuses[:8] == [200] * 8, statuses
     assert statuses[8:] == [429] * 4, "each process alone would still be under its limit"
 
 
 def test_without_redis_each_process_counts_alone(tmp_path: Path) -> None:
-    user = (f"alone-{uuid.uuid4().hex[:8]}", "alone-password")
-    env = {"CALLVAULT_RATE_LIMIT": "8/minute", "CALLVAULT_MEDIA_URL": str(tmp_path / "media")}
-    users = [(user[0], user[1], ["9900000"])]
-    first = start_server(tmp_path / "a", env_overrides=env, extra_users=users)
-    try:
-        env["CALLVAULT_DATABASE_URL"] = first.database_url
-        second = start_server(tmp_path / "b", env_overrides=env, extra_users=users)
-        try:
-            statuses = _statuses([first.url, second.url], user, 16)
-        finally:
-            second.stop()
-    finally:
-        first.stop()
-    assert statuses == [200] * 16
+    assert _statuses_through_two_servers(tmp_path, {}, "alone", 16) == [200] * 16
 
 
 def test_serve_with_several_worker_processes(tmp_path: Path, wav_file: Path) -> None:

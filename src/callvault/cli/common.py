@@ -7,6 +7,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from callvault.services.container import MediaStoreMismatch, Services, build_services
 from callvault.settings import Settings
@@ -30,6 +38,18 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     except (MediaStoreMismatch, SchemaTooNew) as exc:
         fail(str(exc))
         raise
+
+
+def byte_progress() -> Progress:
+    """A progress bar for work measured in bytes: description, bar, bytes done, speed, time left."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -9,16 +9,8 @@ from typing import BinaryIO
 
 import httpx
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
-from callvault.cli.common import console, fail
+from callvault.cli.common import byte_progress, fail
 from callvault.domain.ids import new_call_id
 
 AUDIO_SUFFIXES = {".wav", ".mp3"}
@@ -76,16 +68,9 @@ def import_recordings(
         fail("no .wav or .mp3 files found")
     total = sum(f.stat().st_size for f in files)
     failures = 0
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
     with (
         httpx.Client(base_url=url, auth=(username, password), timeout=600) as client,
-        Progress(*columns, console=console) as progress,
+        byte_progress() as progress,
     ):
         task = progress.add_task(f"importing {len(files)} file(s)", total=total)
         for path in files:

@@ -5,16 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
-from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services
+from callvault.cli.common import DataDirOption, byte_progress, console, fail, load_settings, open_services
 from callvault.media.blobstore import open_blob_store
 from callvault.services.media_migration import ChecksumMismatch, migrate_media, total_media_bytes
 from callvault.store import system_settings_repo
@@ -46,14 +38,7 @@ def migrate(
     source = open_blob_store(source_url)
     target = open_blob_store(to)
     total = total_media_bytes(services.store)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console) as progress:
+    with byte_progress() as progress:
         task = progress.add_task(f"copying media to {to}", total=total)
         try:
             report = migrate_media(
