@@ -22,14 +22,19 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: install
 	$(BIN)/pytest -q --ignore=tests/scale
 
-# The server suites again on PostgreSQL + S3 (SeaweedFS), and the multi-process tests (tests/scale);
+# The suites that drive a real server, again on PostgreSQL + S3 (SeaweedFS), and the multi-process
+# tests (tests/scale);
 # they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run.
+SERVER_SUITES := tests/callvault/api tests/callvault/services tests/callvault/jobs tests/callvault/calls \
+	tests/callvault/cli/test_simulate.py
+
 scale: install
-	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q tests/server/api tests/server/calls tests/scale
+	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q $(SERVER_SUITES) tests/scale
 
 test: lint unit scale
 

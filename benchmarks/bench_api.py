@@ -31,11 +31,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from callvault.media.audio import WavWriter  # noqa: E402
-from callvault.store.database import MetadataStore  # noqa: E402
-from callvault.store.tables import recordings  # noqa: E402
-from support import postgres  # noqa: E402
-from support.server import ACCOUNT, LiveServer, start_server  # noqa: E402
+from callvault.media.audio import WavWriter
+from callvault.store.database import MetadataStore
+from callvault.store.tables import recordings
+from support import postgres
+from support.server import ACCOUNT, LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

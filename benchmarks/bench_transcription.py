@@ -35,7 +35,7 @@ import numpy as np
 from callvault.transcription import TranscriptionOutput, WhisperEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.wer import word_error_rate  # noqa: E402
+from support.wer import word_error_rate
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "tests" / "fixtures" / "speech"

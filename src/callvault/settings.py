@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from callvault.domain.limits import WEBHOOK_TIMEOUT_SECONDS
+
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
     run_workers: bool = True
     job_lease_seconds: float = 60.0
     job_poll_seconds: float = 0.2
-    webhook_timeout: float = 15.0
+    webhook_timeout: float = WEBHOOK_TIMEOUT_SECONDS
     media_owner_timeout: float = 15.0
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0

@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from callvault.calls.media_stream import L16_8K
-from callvault.calls.simulate import CallsClient
+from callvault.cli.simulate import CallsClient
 from support import postgres
 from support.server import LiveServer, start_server
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from callvault.calls.media_stream import L16_8K
-from callvault.calls.simulate import CallsClient
+from callvault.cli.simulate import CallsClient
 from support.server import LiveServer, start_server
 
 pytestmark = pytest.mark.scale

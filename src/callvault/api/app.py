@@ -1,8 +1,12 @@
-"""create_app(settings): the FastAPI application with lifespan-built services."""
+"""create_app(settings): the FastAPI application with lifespan-built services.
+
+Background work that a process runs beside the app (job threads) is started by the composition root
+(`callvault.process`) through the `background` hook, so the HTTP layer never imports `jobs`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,31 +15,18 @@ from callvault.api.auth import RateLimiter
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.routes import calls, health, ingest, recordings, ui
-from callvault.jobs.runner import JobRunner
-from callvault.jobs.wiring import build_handlers
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
 API_PREFIXES = ("", "/api/v2")
 
-
-def _start_workers(services: Services) -> JobRunner | None:
-    settings = services.settings
-    if not settings.run_workers or settings.worker_threads <= 0:
-        return None
-    runner = JobRunner(
-        services.store,
-        build_handlers(services),
-        threads=settings.worker_threads,
-        lease_seconds=settings.job_lease_seconds,
-        poll_seconds=settings.job_poll_seconds,
-        name="serve",
-    )
-    runner.start()
-    return runner
+Background = Callable[[Services], Callable[[], None] | None]
+"""Starts work beside the app with its services; returns how to stop it (None: nothing started)."""
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, services: Services | None = None, *, background: Background | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         built = services or build_services(settings, migrate=settings.migrate_on_start)
@@ -43,12 +34,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.rate_limiter = (
             RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None
         )
-        runner = _start_workers(built)
+        stop_background = background(built) if background is not None else None
         try:
             yield
         finally:
-            if runner is not None:
-                runner.stop()
+            if stop_background is not None:
+                stop_background()
             if services is None:
                 built.close()
 

@@ -12,22 +12,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from callvault.domain.errors import VoiceApiError
+from callvault.domain.errors import (
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    VoiceApiError,
+    error_class_for_status,
+)
 
 log = logging.getLogger("callvault.api")
-
-_HTTP_TYPES = {
-    400: "validation",
-    401: "authentication-error",
-    403: "authorization-error",
-    404: "not-found",
-    405: "method-not-allowed",
-    409: "conflict",
-    413: "validation",
-    415: "unsupported-media-type",
-    416: "validation",
-    429: "error",
-}
 
 
 def error_response(
@@ -73,19 +66,20 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     headers = dict(exc.headers or {})
-    if status == 405:
+    if status == MethodNotAllowed.status:
         headers["Allow"] = allowed_methods(request)
     descriptions = {
-        404: "Not found: no such path",
-        405: "Method not allowed on this path",
+        NotFound.status: "Not found: no such path",
+        MethodNotAllowed.status: "Method not allowed on this path",
     }
     description = descriptions.get(status, str(exc.detail))
-    return error_response(status, _HTTP_TYPES.get(status, "error"), description, headers)
+    return error_response(status, error_class_for_status(status).type, description, headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal-error", "An unexpected error occurred; it has been logged")
+    error = InternalError("An unexpected error occurred; it has been logged")
+    return error_response(error.status, error.type, error.description)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from callvault.store import jobs_repo
-from callvault.store.database import MetadataStore
+from callvault.services.container import Services
+from callvault.services.operations import job_counts
 
 
 @dataclass
@@ -63,8 +63,6 @@ class MetricsMiddleware:
             self.metrics.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
-def refresh_job_gauges(metrics: Metrics, store: MetadataStore) -> None:
-    with store.read() as conn:
-        counts = jobs_repo.count_by_state(conn)
-    for (kind, state), count in counts.items():
+def refresh_job_gauges(metrics: Metrics, services: Services) -> None:
+    for (kind, state), count in job_counts(services.store).items():
         metrics.jobs.labels(kind, state).set(count)

@@ -11,9 +11,12 @@ An application steers recording of a live call with Bandwidth XML (BXML)::
         <StopRecording/>
     </Bxml>
 
-callvault executes only the four recording verbs. Any other element (``SpeakSentence``,
-``Gather``, ...) is refused with a :class:`BxmlError` that names it, rather than silently
-skipped, so an application never believes a verb ran when it did not.
+callvault executes only the four recording verbs. In a document sent to a live call
+(:func:`parse_bxml`) any other element (``SpeakSentence``, ``Gather``, ...) is refused with a
+:class:`BxmlError` that names it, rather than silently skipped, so an application never believes a
+verb ran when it did not. The reply to an ``answer`` webhook (:func:`parse_answer_bxml`, root
+``<Bxml>`` or ``<Response>``) is a whole call flow: its recording verbs run, the others are named
+back to the caller as not executed.
 
 The parser is hardened with defusedxml: a document that declares a DTD, an entity or an external
 reference is refused (no billion-laughs, no XXE). Pure: no I/O.
@@ -23,12 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
+
+from callvault.domain.records import CallbackMethod, FileFormat
 
 __all__ = [
     "MAX_BXML_BYTES",
@@ -38,6 +42,7 @@ __all__ = [
     "StartRecording",
     "StopRecording",
     "Verb",
+    "parse_answer_bxml",
     "parse_bxml",
 ]
 
@@ -45,9 +50,7 @@ MAX_BXML_BYTES = 256 * 1024
 """Largest BXML document accepted; recording verbs fit in a few hundred bytes."""
 
 ROOT_ELEMENT = "Bxml"
-
-HttpMethod = Literal["GET", "POST"]
-FileFormat = Literal["wav", "mp3"]
+ANSWER_ROOT_ELEMENTS = ("Bxml", "Response")
 
 
 class BxmlError(ValueError):
@@ -59,10 +62,10 @@ class StartRecording:
     """``<StartRecording>``: start recording both sides of the call."""
 
     recording_available_url: str | None = None
-    recording_available_method: HttpMethod = "POST"
+    recording_available_method: CallbackMethod = "POST"
     transcribe: bool = False
     transcription_available_url: str | None = None
-    transcription_available_method: HttpMethod = "POST"
+    transcription_available_method: CallbackMethod = "POST"
     username: str | None = None
     password: str | None = None
     tag: str | None = None
@@ -104,6 +107,25 @@ def parse_bxml(text: str | bytes) -> list[Verb]:
         verbs.append(_parse_verb(element))
         _require_no_text(element.tail, ROOT_ELEMENT)
     return verbs
+
+
+def parse_answer_bxml(text: str | bytes) -> tuple[list[Verb], list[str]]:
+    """The recording verbs of an answer's BXML in document order, and the names of the other verbs.
+
+    Raises :class:`BxmlError` for malformed or unsafe XML, a root other than ``<Bxml>`` or
+    ``<Response>``, or an invalid recording verb.
+    """
+    root = _parse_root(text)
+    if root.tag not in ANSWER_ROOT_ELEMENTS:
+        raise BxmlError(f"BXML root element must be <{ROOT_ELEMENT}>, got <{root.tag}>")
+    verbs: list[Verb] = []
+    skipped: list[str] = []
+    for element in root:
+        if element.tag in _VERB_PARSERS:
+            verbs.append(_parse_verb(element))
+        else:
+            skipped.append(str(element.tag))
+    return verbs, skipped
 
 
 def _parse_root(text: str | bytes) -> Element:
@@ -207,7 +229,7 @@ def _boolean(attributes: Mapping[str, str], name: str) -> bool:
     return normalised == "true"
 
 
-def _method(attributes: Mapping[str, str], name: str) -> HttpMethod:
+def _method(attributes: Mapping[str, str], name: str) -> CallbackMethod:
     value = attributes.get(name)
     if value is None:
         return "POST"

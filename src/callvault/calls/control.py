@@ -61,6 +61,10 @@ class CallControlBus(Protocol):
         """Call `callback` with every command later published for `call_id`; returns unsubscribe."""
         ...
 
+    def close(self) -> None:
+        """Stop listening to other processes (nothing to do in one process)."""
+        ...
+
 
 class InProcessControlBus:
     """The bus of a single process: `publish` runs the callbacks at once, on the publisher's thread.
@@ -95,3 +99,7 @@ class InProcessControlBus:
                     self._subscribers.pop(call_id, None)
 
         return unsubscribe
+
+    def close(self) -> None:
+        with self._lock:
+            self._subscribers.clear()

@@ -2,7 +2,8 @@
 
 A command published here is applied at once to this process's own subscribers (on the publisher's
 thread, like :class:`InProcessControlBus`) and broadcast to the other processes, whose listener
-thread applies it to theirs; a process ignores its own broadcasts.
+thread applies it to theirs; a process ignores its own broadcasts. The listener starts with the
+first subscription, so a process that only publishes (a CLI command, a worker) never listens.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ class _BroadcastBus:
         self._origin = uuid.uuid4().hex
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._listener_lock = threading.Lock()
+        self._listener: threading.Thread | None = None
 
     def subscribe(self, call_id: str, callback: CommandCallback) -> Callable[[], None]:
+        self._start_listener()
         return self._local.subscribe(call_id, callback)
 
     def publish(self, call_id: str, command: ControlCommand) -> None:
@@ -52,24 +56,35 @@ class _BroadcastBus:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed call control message: %r", message[:200])
 
-    def _start_listener(self, listen: Callable[[], None]) -> None:
-        """Run `listen` on a daemon thread (again after a failure); wait until it has subscribed."""
-        threading.Thread(target=self._run_forever, args=(listen,), name="call-control", daemon=True).start()
+    def _start_listener(self) -> None:
+        """Run `_listen` on a daemon thread (again after a failure); wait until it has subscribed."""
+        with self._listener_lock:
+            if self._listener is None and not self._stop.is_set():
+                self._listener = threading.Thread(target=self._run_forever, name="call-control", daemon=True)
+                self._listener.start()
         self._ready.wait(10)
 
-    def _run_forever(self, listen_once: Callable[[], None]) -> None:
+    def _run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                listen_once()
+                self._listen()
             except Exception:
                 log.exception("call control listener lost its connection; reconnecting")
                 self._stop.wait(1.0)
+
+    def _listen(self) -> None:
+        raise NotImplementedError
 
     def _broadcast(self, message: str) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
         self._stop.set()
+        self._local.close()
+        with self._listener_lock:
+            listener = self._listener
+        if listener is not None:
+            listener.join(timeout=5)
 
 
 class PostgresControlBus(_BroadcastBus):
@@ -85,7 +100,6 @@ class PostgresControlBus(_BroadcastBus):
         )
         self._publish_lock = threading.Lock()
         self._publisher: Any = None
-        self._start_listener(self._listen)
 
     def _listen(self) -> None:
         with self._psycopg.connect(self._conninfo, autocommit=True) as conn:
@@ -105,6 +119,13 @@ class PostgresControlBus(_BroadcastBus):
                 self._publisher = None
                 raise
 
+    def close(self) -> None:
+        super().close()
+        with self._publish_lock:
+            if self._publisher is not None:
+                self._publisher.close()
+                self._publisher = None
+
 
 class RedisControlBus(_BroadcastBus):
     """PUBLISH on publish; a thread reads the channel's subscription."""
@@ -114,7 +135,6 @@ class RedisControlBus(_BroadcastBus):
         import redis
 
         self._client = redis.Redis.from_url(redis_url)
-        self._start_listener(self._listen)
 
     def _listen(self) -> None:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
@@ -130,6 +150,10 @@ class RedisControlBus(_BroadcastBus):
 
     def _broadcast(self, message: str) -> None:
         self._client.publish(CHANNEL, message)
+
+    def close(self) -> None:
+        super().close()
+        self._client.close()
 
 
 def make_control_bus(database_url: str, redis_url: str | None) -> CallControlBus:

@@ -50,6 +50,7 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from callvault.domain.errors import MediaStreamError
 from callvault.media.audio import mulaw_decode, mulaw_encode
 
 __all__ = [
@@ -60,7 +61,6 @@ __all__ = [
     "SUPPORTED_FORMATS",
     "TRACK_NAMES",
     "MediaEvent",
-    "MediaStreamError",
     "StartEvent",
     "StopEvent",
     "StreamTrack",
@@ -80,20 +80,12 @@ MAX_PAYLOAD_BYTES = 1024 * 1024
 """Largest decoded payload accepted in one media message (Bandwidth sends 20 ms packets)."""
 
 
-class MediaStreamError(ValueError):
-    """A media-stream message is malformed or asks for something callvault does not support."""
-
-
 @dataclass(frozen=True)
 class TrackFormat:
     """The ``mediaFormat`` of one track."""
 
     encoding: str
     sample_rate: int
-
-    @property
-    def bytes_per_sample(self) -> int:
-        return 1 if self.encoding == "audio/PCMU" else 2
 
 
 PCMU_8K = TrackFormat("audio/PCMU", 8000)

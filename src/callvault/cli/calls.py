@@ -9,8 +9,8 @@ import httpx
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from callvault.calls.simulate import CallsClient, SimulationError, SimulationPlan, simulate_call
 from callvault.cli.common import console, fail, out
+from callvault.cli.simulate import CallsClient, SimulationError, SimulationPlan, simulate_call
 from callvault.media.decode import AudioDecodeError, audio_duration
 
 app = typer.Typer(help="Live calls.", no_args_is_help=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -55,7 +54,3 @@ def byte_progress() -> Progress:
 def fail(message: str, code: int = 1) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
-
-
-def data_dir_option(value: Path | None) -> dict[str, Any]:
-    return {"data_dir": value} if value is not None else {}

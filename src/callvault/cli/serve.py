@@ -11,10 +11,8 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from callvault.api.app import create_app
 from callvault.cli.common import DataDirOption, console, load_settings, open_services
-from callvault.jobs.runner import JobRunner
-from callvault.jobs.wiring import build_handlers
+from callvault.process import job_runner, serve_app
 from callvault.services.container import ensure_dev_user
 
 
@@ -54,7 +52,7 @@ def serve(
         _export_settings(settings.host, settings.port, settings.data_dir)
         os.environ["CALLVAULT_MIGRATE_ON_START"] = "false"
         uvicorn.run(
-            "callvault.api.asgi:app_from_environment",
+            "callvault.process:app_from_environment",
             factory=True,
             host=settings.host,
             port=settings.port,
@@ -63,7 +61,7 @@ def serve(
         )
         return
     settings = settings.model_copy(update={"migrate_on_start": False})
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(serve_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
 def worker(
@@ -74,14 +72,7 @@ def worker(
     settings = load_settings(data_dir=data_dir)
     configure_logging(settings.log_level)
     services = open_services(settings, migrate=False)
-    runner = JobRunner(
-        services.store,
-        build_handlers(services),
-        threads=concurrency,
-        lease_seconds=settings.job_lease_seconds,
-        poll_seconds=settings.job_poll_seconds,
-        name="worker",
-    )
+    runner = job_runner(services, threads=concurrency, name="worker")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

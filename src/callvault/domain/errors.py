@@ -20,6 +20,11 @@ class ValidationFailed(VoiceApiError):
     type = "validation"
 
 
+class MediaStreamError(ValidationFailed):
+    """A media-stream message is malformed or asks for something callvault does not support
+    (the media WebSocket closes with 1007 and this description)."""
+
+
 class AuthenticationFailed(VoiceApiError):
     status = 401
     type = "authentication-error"
@@ -40,6 +45,10 @@ class MethodNotAllowed(VoiceApiError):
     type = "method-not-allowed"
 
 
+class CallNotActive(NotFound):
+    """The call does not exist, or it has ended."""
+
+
 class Conflict(VoiceApiError):
     status = 409
     type = "conflict"
@@ -47,6 +56,11 @@ class Conflict(VoiceApiError):
 
 class PayloadTooLarge(VoiceApiError):
     status = 413
+    type = "validation"
+
+
+class RangeNotSatisfiable(VoiceApiError):
+    status = 416
     type = "validation"
 
 
@@ -63,3 +77,23 @@ class RateLimited(VoiceApiError):
 class InternalError(VoiceApiError):
     status = 500
     type = "internal-error"
+
+
+def error_class_for_status(status: int) -> type[VoiceApiError]:
+    """The error class whose wire status is `status` (the most general one), for errors raised
+    outside the domain (routing, the framework); InternalError when none has it."""
+    for cls in (
+        ValidationFailed,
+        AuthenticationFailed,
+        AccessDenied,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        RangeNotSatisfiable,
+        UnsupportedMediaType,
+        RateLimited,
+    ):
+        if cls.status == status:
+            return cls
+    return InternalError

@@ -5,28 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from callvault.domain.errors import ValidationFailed
+from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS, MIN_TRANSCRIBABLE_SECONDS
 from callvault.domain.timefmt import parse_iso_time
 
 LIST_LIMIT = 1000
 
-RECORDING_STATUSES = ("processing", "partial", "complete", "deleted", "error")
-TRANSCRIPTION_STATUSES = (
-    "none",
-    "processing",
-    "available",
-    "error",
-    "timeout",
-    "file-size-too-big",
-    "file-size-too-small",
-)
-TRANSCRIPTION_FINAL_STATUSES = frozenset(TRANSCRIPTION_STATUSES) - {"none", "processing"}
-
-MIN_TRANSCRIBABLE_SECONDS = 0.5
-MAX_TRANSCRIBABLE_SECONDS = 4 * 3600.0
-
 DIRECTIONS = ("inbound", "outbound")
-FILE_FORMATS = ("wav", "mp3")
 MEDIA_TYPES = {"wav": "audio/vnd.wave", "mp3": "audio/mpeg"}
 
 
@@ -64,9 +48,3 @@ def transcription_size_status(duration_seconds: float) -> str | None:
     if duration_seconds >= MAX_TRANSCRIBABLE_SECONDS:
         return "file-size-too-big"
     return None
-
-
-def require_choice(value: str, choices: tuple[str, ...], field: str) -> str:
-    if value not in choices:
-        raise ValidationFailed(f"Invalid {field} {value!r}: must be one of {', '.join(choices)}")
-    return value

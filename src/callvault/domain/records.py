@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from callvault.domain.timefmt import parse_iso_time
+
+CallbackMethod = Literal["GET", "POST"]
+FileFormat = Literal["wav", "mp3"]
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,61 @@ class Recording:
 
 
 @dataclass(frozen=True)
+class TranscriptionRequest:
+    """What a transcription was asked for with: where and how to call back, and how to transcribe.
+
+    Stored as JSON in the camelCase keys of Bandwidth's TranscribeRecording body, plus `baseUrl`
+    (the prefix callback URLs are built on) and `callbackKind` (`request`: POST …/transcription;
+    `recording`: `<StartRecording transcribe="true">`).
+    """
+
+    base_url: str
+    callback_kind: Literal["request", "recording"] = "request"
+    callback_url: str | None = None
+    callback_method: CallbackMethod = "POST"
+    username: str | None = None
+    password: str | None = None
+    tag: str | None = None
+    callback_timeout: float | None = None
+    detect_language: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "callbackUrl": self.callback_url,
+            "callbackMethod": self.callback_method,
+            "username": self.username,
+            "password": self.password,
+            "tag": self.tag,
+            "callbackTimeout": self.callback_timeout,
+            "detectLanguage": self.detect_language,
+        }
+        data = {key: value for key, value in data.items() if value is not None}
+        data["baseUrl"] = self.base_url
+        data["callbackKind"] = self.callback_kind
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TranscriptionRequest:
+        timeout = data.get("callbackTimeout")
+        return cls(
+            base_url=str(data.get("baseUrl") or ""),
+            callback_kind="recording" if data.get("callbackKind") == "recording" else "request",
+            callback_url=data.get("callbackUrl"),
+            callback_method="GET" if str(data.get("callbackMethod") or "POST").upper() == "GET" else "POST",
+            username=data.get("username"),
+            password=data.get("password"),
+            tag=data.get("tag"),
+            callback_timeout=float(timeout) if timeout is not None else None,
+            detect_language=bool(data.get("detectLanguage")),
+        )
+
+
+@dataclass(frozen=True)
 class Transcription:
     recording_id: str
     transcription_id: str
     status: str
-    request: dict[str, Any]
+    request: TranscriptionRequest
     requested_at: datetime
     completed_time: datetime | None = None
     result: dict[str, Any] | None = None
@@ -87,6 +143,38 @@ class Call:
     callback_username: str | None = None
     callback_password: str | None = None
     tag: str | None = None
-    recording: dict[str, Any] | None = None
+    recording: ActiveRecording | None = None
     recording_state: str | None = None
     disconnect_cause: str | None = None
+
+
+@dataclass(frozen=True)
+class ActiveRecording:
+    """A call's active recording, as `<StartRecording>` asked for it (the calls table keeps it as JSON)."""
+
+    recording_id: str
+    start_time: datetime
+    base_url: str
+    file_format: FileFormat = "wav"
+    multi_channel: bool = False
+    recording_available_url: str | None = None
+    recording_available_method: CallbackMethod = "POST"
+    username: str | None = None
+    password: str | None = None
+    tag: str | None = None
+    transcribe: bool = False
+    transcription_available_url: str | None = None
+    transcription_available_method: CallbackMethod = "POST"
+    detect_language: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["start_time"] = self.start_time.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ActiveRecording:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["start_time"] = parse_iso_time(str(data["start_time"]), "start_time")
+        return cls(**values)

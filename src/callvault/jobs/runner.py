@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from callvault.domain.jobs import job_retry_delay
 from callvault.domain.records import Job
 from callvault.domain.timefmt import utcnow
 from callvault.store import jobs_repo
@@ -35,10 +36,6 @@ class RetryLater(Exception):
 
 class GiveUp(Exception):
     """Raised by a handler whose job can never succeed; it is marked failed at once."""
-
-
-def backoff_seconds(attempts: int) -> float:
-    return float(min(2 ** max(attempts - 1, 0), 300))
 
 
 class _LeaseKeeper:
@@ -141,7 +138,7 @@ class JobRunner:
             self._fail(job, owner, str(exc), None)
         except Exception as exc:
             log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
-            self._fail(job, owner, f"{type(exc).__name__}: {exc}", backoff_seconds(job.attempts))
+            self._fail(job, owner, f"{type(exc).__name__}: {exc}", job_retry_delay(job.attempts))
         else:
             with self._store.write() as conn:
                 jobs_repo.complete(conn, job.id, owner=owner, now=utcnow())

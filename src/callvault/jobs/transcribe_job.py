@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,37 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from callvault.domain.recordings import transcription_size_status
-from callvault.domain.records import Job, Recording, Transcription
+from callvault.domain.records import Job, Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
-from callvault.jobs.webhook_job import enqueue_webhook
+from callvault.jobs.runner import JobHandler
 from callvault.media.blobstore import BlobStore
 from callvault.services.container import Services
+from callvault.services.notifications import enqueue_webhook
 from callvault.services.wire import recording_event_fields, transcription_url
 from callvault.store import recordings_repo
-from callvault.transcription import Engine, TranscriptionError, load_engine
+from callvault.transcription import TranscriptionError
 from callvault.webhooks import events
+from callvault.webhooks.delivery import WebhookRequest
 
 log = logging.getLogger("callvault.transcription")
-
-
-class EngineHolder:
-    """Loads the speech engine once per process, on first use, shared by the worker threads."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                settings = self._services.settings
-                self._engine = load_engine(
-                    model_dir=settings.whisper_model,
-                    cache_dir=settings.model_cache_dir,
-                    cpu_threads=settings.transcription_threads,
-                )
-            return self._engine
 
 
 @contextmanager
@@ -73,7 +54,7 @@ def _load(services: Services, transcription_id: str) -> tuple[Transcription, Rec
 
 
 def _run_engine(
-    services: Services, holder: EngineHolder, recording: Recording, request: dict[str, Any]
+    services: Services, recording: Recording, request: TranscriptionRequest
 ) -> tuple[str, dict[str, Any] | None, str | None, str | None]:
     """-> (status, result, language, error)."""
     size_status = transcription_size_status(recording.duration_seconds)
@@ -83,8 +64,8 @@ def _run_engine(
     assert recording.media_key is not None
     try:
         with local_media(services.blobs, recording.media_key) as path:
-            output = holder.get().transcribe(
-                path, detect_language=bool(request.get("detectLanguage")), deadline=deadline
+            output = services.speech.transcribe(
+                path, detect_language=request.detect_language, deadline=deadline
             )
     except TranscriptionError as exc:
         return exc.status, None, None, str(exc)
@@ -100,7 +81,7 @@ def _callback_body(
 ) -> dict[str, Any]:
     return events.transcription_available(
         **recording_event_fields(base_url, recording),
-        tag=transcription.request.get("tag"),
+        tag=transcription.request.tag,
         transcription_id=transcription.transcription_id,
         transcription_status=status,
         transcription_completed_time=completed,
@@ -108,17 +89,14 @@ def _callback_body(
     )
 
 
-def make_transcribe_handler(services: Services) -> Any:
-    holder = EngineHolder(services)
-    services.extras["engine_holder"] = holder
-
+def make_transcribe_handler(services: Services) -> JobHandler:
     def handle(job: Job) -> None:
         loaded = _load(services, job.payload["transcriptionId"])
         if loaded is None:
             return  # deleted or superseded meanwhile: nothing to do
         transcription, recording = loaded
         request = transcription.request
-        status, result, language, error = _run_engine(services, holder, recording, request)
+        status, result, language, error = _run_engine(services, recording, request)
         completed = utcnow()
         with services.store.write() as conn:
             recorded = recordings_repo.finish_transcription(
@@ -130,18 +108,16 @@ def make_transcribe_handler(services: Services) -> Any:
                 language=language,
                 error=error,
             )
-            url = request.get("callbackUrl")
-            if recorded and url:
-                body = _callback_body(recording, transcription, request.get("baseUrl", ""), status, completed)
-                enqueue_webhook(
-                    conn,
-                    url=url,
-                    method=request.get("callbackMethod") or "POST",
-                    body=body,
-                    username=request.get("username"),
-                    password=request.get("password"),
-                    timeout=float(request.get("callbackTimeout") or services.settings.webhook_timeout),
+            if recorded and request.callback_url:
+                webhook = WebhookRequest(
+                    url=request.callback_url,
+                    method=request.callback_method,
+                    body=_callback_body(recording, transcription, request.base_url, status, completed),
+                    username=request.username,
+                    password=request.password,
+                    timeout=request.callback_timeout or services.settings.webhook_timeout,
                 )
+                enqueue_webhook(conn, webhook)
         log.info("transcription %s ended %s", transcription.transcription_id, status)
 
     return handle

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from callvault.domain.jobs import ANSWER_JOB, PURGE_MEDIA_JOB, TRANSCRIBE_JOB, WEBHOOK_JOB
 from callvault.domain.records import Job
+from callvault.jobs.answer_job import make_answer_handler
 from callvault.jobs.runner import JobHandler
 from callvault.jobs.transcribe_job import make_transcribe_handler
-from callvault.jobs.webhook_job import WEBHOOK_JOB, make_webhook_handler
-from callvault.services.calls import ANSWER_JOB, make_answer_handler
+from callvault.jobs.webhook_job import make_webhook_handler
 from callvault.services.container import Services
-from callvault.services.recordings import PURGE_MEDIA_JOB, purge_media
-from callvault.services.transcriptions import TRANSCRIBE_JOB
+from callvault.services.recordings import purge_media
 
 
 def build_handlers(services: Services) -> dict[str, JobHandler]:

@@ -53,7 +53,6 @@ class WavWriter:
     ``close`` does not close ``f``.
     """
 
-    HEADER_SIZE = 44
     MAX_DATA_BYTES = 0xFFFFFFFF - 36
 
     def __init__(self, f: BinaryIO, sample_rate: int, channels: int) -> None:

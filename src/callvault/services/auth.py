@@ -81,10 +81,6 @@ class Authenticator:
             return None
         return principal
 
-    def forget(self, username: str) -> None:
-        with self._lock:
-            self._cache.pop(username, None)
-
 
 def add_user(store: MetadataStore, name: str, password: str, accounts: list[str]) -> None:
     require_id(name, "user name")

@@ -1,18 +1,27 @@
-"""The services one process builds from its settings (no globals: tests build their own)."""
+"""Everything one process runs, built in one place from its settings (no globals: tests build their own).
+
+`Services` holds the metadata store, the media store, the authenticator, the live-call runtime (with
+its control bus and media-owner heartbeat) and the speech engine (its model loads on first use);
+`close()` stops all of it.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from callvault.calls.control_buses import make_control_bus
+from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore, open_blob_store
 from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
+from callvault.services.live_recordings import RecordingFinishing
 from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
+from callvault.transcription import Engine, load_engine
 
 log = logging.getLogger("callvault")
 
@@ -26,9 +35,11 @@ class Services:
     store: MetadataStore
     blobs: BlobStore
     authenticator: Authenticator
-    extras: dict[str, object] = field(default_factory=dict)
+    live: LiveCallRuntime
+    speech: Engine
 
     def close(self) -> None:
+        self.live.close()
         self.store.dispose()
 
 
@@ -40,8 +51,28 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     else:
         store.check_schema()
     blobs = open_media_store(settings, store)
-    authenticator = Authenticator(store, settings.auth_cache_seconds)
-    return Services(settings=settings, store=store, blobs=blobs, authenticator=authenticator)
+    return Services(
+        settings=settings,
+        store=store,
+        blobs=blobs,
+        authenticator=Authenticator(store, settings.auth_cache_seconds),
+        live=build_live_runtime(settings, store, blobs),
+        speech=load_engine(
+            model_dir=settings.whisper_model,
+            cache_dir=settings.model_cache_dir,
+            cpu_threads=settings.transcription_threads,
+        ),
+    )
+
+
+def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStore) -> LiveCallRuntime:
+    return LiveCallRuntime(
+        store,
+        make_control_bus(settings.resolved_database_url, settings.redis_url),
+        spool_dir=settings.data_dir / "live",
+        media_owner_timeout=settings.media_owner_timeout,
+        finish_recording=RecordingFinishing(settings, store, blobs),
+    )
 
 
 class MediaStoreMismatch(RuntimeError):

@@ -7,20 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from callvault.domain.errors import NotFound, VoiceApiError
+from callvault.domain.errors import NotFound, RangeNotSatisfiable
+from callvault.domain.jobs import PURGE_MEDIA_JOB
 from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
 from callvault.domain.records import Recording, Transcription
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobStore
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
-
-PURGE_MEDIA_JOB = "purge_media"
-
-
-class RangeNotSatisfiable(VoiceApiError):
-    status = 416
-    type = "validation"
 
 
 @dataclass(frozen=True)

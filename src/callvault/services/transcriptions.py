@@ -9,14 +9,13 @@ from sqlalchemy import Connection
 from bandwidth.models import TranscribeRecording
 from callvault.domain.errors import NotFound, ValidationFailed
 from callvault.domain.ids import new_transcription_id
-from callvault.domain.records import Recording, Transcription
+from callvault.domain.jobs import TRANSCRIBE_JOB
+from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
-
-TRANSCRIBE_JOB = "transcribe"
 
 
 def parse_request(body: Any) -> TranscribeRecording:
@@ -35,32 +34,30 @@ def request_transcription(
     request: TranscribeRecording,
     *,
     base_url: str,
-    callback_kind: str = "request",
 ) -> str:
     """Store the request and its job in one transaction; a newer request supersedes an older one."""
+    method = request.callback_method.value if request.callback_method is not None else "POST"
+    stored = TranscriptionRequest(
+        base_url=base_url,
+        callback_url=request.callback_url,
+        callback_method="GET" if method.upper() == "GET" else "POST",
+        username=request.username,
+        password=request.password,
+        tag=request.tag,
+        callback_timeout=request.callback_timeout,
+        detect_language=bool(request.detect_language),
+    )
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media to transcribe")
-        return add_transcription_request(
-            conn, recording_id, request, base_url=base_url, callback_kind=callback_kind
-        )
+        return add_transcription_request(conn, recording_id, stored)
 
 
-def add_transcription_request(
-    conn: Connection,
-    recording_id: str,
-    request: TranscribeRecording,
-    *,
-    base_url: str,
-    callback_kind: str = "request",
-) -> str:
+def add_transcription_request(conn: Connection, recording_id: str, request: TranscriptionRequest) -> str:
     """The request row and its job, in the caller's transaction (the recording has media)."""
-    stored_request = request.to_wire()
-    stored_request["baseUrl"] = base_url
-    stored_request["callbackKind"] = callback_kind
     transcription_id = new_transcription_id()
-    recordings_repo.put_transcription_request(conn, recording_id, transcription_id, stored_request, utcnow())
+    recordings_repo.put_transcription_request(conn, recording_id, transcription_id, request, utcnow())
     jobs_repo.enqueue(conn, TRANSCRIBE_JOB, {"transcriptionId": transcription_id}, now=utcnow())
     return transcription_id
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bandwidth.models import (
+    CallbackMethodEnum,
     CallRecordingMetadata,
+    CallState,
+    CreateCallResponse,
     RecordingTranscriptionClip,
     RecordingTranscriptionMetadata,
     RecordingTranscriptions,
@@ -13,8 +16,8 @@ from bandwidth.models import (
 from bandwidth.models import (
     Transcription as WireTranscript,
 )
-from callvault.domain.records import Recording, Transcription
-from callvault.domain.timefmt import format_iso_duration, utcnow
+from callvault.domain.records import Call, Recording, Transcription
+from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcnow
 
 
 def recording_path(recording: Recording) -> str:
@@ -120,3 +123,57 @@ def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:
         ],
     )
     return model.to_wire()
+
+
+def _answer_method(call: Call) -> CallbackMethodEnum | None:
+    if not call.answer_url or not call.answer_method:
+        return None
+    return CallbackMethodEnum(call.answer_method)
+
+
+def create_call_json(base: str, call: Call) -> dict[str, Any]:
+    """Bandwidth's CreateCallResponse, plus direction, state and startTime."""
+    fields: dict[str, Any] = dict(
+        application_id=call.application_id,
+        account_id=call.account_id,
+        call_id=call.call_id,
+        to=call.to_number,
+        var_from=call.from_number,
+        call_url=call_url(base, call.account_id, call.call_id),
+        tag=call.tag,
+        answer_method=_answer_method(call),
+        answer_url=call.answer_url,
+        answer_fallback_method=None,
+        disconnect_method=None,
+        username=call.callback_username,
+        additional_properties={  # callvault's additions
+            "direction": call.direction,
+            "state": "active",
+            "startTime": format_iso_time(call.start_time),
+        },
+    )
+    # constructed, not validated: answerUrl is optional in callvault (no answer webhook without it)
+    response = CreateCallResponse.model_construct(**fields)
+    return response.to_wire()
+
+
+def call_state_json(call: Call) -> dict[str, Any]:
+    """Bandwidth's CallState (state `answered` or `disconnected`), plus callvault's recording fields."""
+    extras: dict[str, Any] = {}
+    if call.recording is not None:
+        extras["recordingId"] = call.recording.recording_id
+        extras["recordingState"] = call.recording_state
+    return CallState(
+        application_id=call.application_id,
+        account_id=call.account_id,
+        call_id=call.call_id,
+        to=call.to_number,
+        var_from=call.from_number,
+        direction=call.direction,
+        state="answered" if call.state == "active" else "disconnected",
+        start_time=call.start_time,
+        answer_time=call.answer_time,
+        end_time=call.end_time,
+        disconnect_cause=call.disconnect_cause,
+        additional_properties=extras,
+    ).to_wire()

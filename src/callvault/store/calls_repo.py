@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from callvault.domain.records import Call
+from callvault.domain.records import ActiveRecording, Call
 from callvault.store.tables import calls
 
 _CALL_FIELDS = {f.name for f in dataclasses.fields(Call)}
@@ -30,11 +30,21 @@ class LockedCall:
 
 
 def _call(row: Any) -> Call:
-    return Call(**{k: v for k, v in row._mapping.items() if k in _CALL_FIELDS})
+    data = {k: v for k, v in row._mapping.items() if k in _CALL_FIELDS}
+    data["recording"] = ActiveRecording.from_json(data["recording"]) if data.get("recording") else None
+    return Call(**data)
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values of a call: its active recording as JSON."""
+    if isinstance(values.get("recording"), ActiveRecording):
+        values = {**values, "recording": values["recording"].to_json()}
+    return values
 
 
 def insert_call(conn: Connection, call: Call) -> None:
-    conn.execute(insert(calls).values(**dataclasses.asdict(call)))
+    values = {field.name: getattr(call, field.name) for field in dataclasses.fields(call)}
+    conn.execute(insert(calls).values(**_columns(values)))
 
 
 def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
@@ -54,7 +64,7 @@ def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | N
 
 
 def update_call(conn: Connection, call_id: str, **values: Any) -> None:
-    conn.execute(update(calls).where(calls.c.call_id == call_id).values(**values))
+    conn.execute(update(calls).where(calls.c.call_id == call_id).values(**_columns(values)))
 
 
 def set_media_owner(conn: Connection, call_id: str, owner: str, now: datetime) -> None:

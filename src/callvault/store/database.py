@@ -59,7 +59,6 @@ class MetadataStore:
         self.url = url
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self.is_postgres = self.engine.dialect.name == "postgresql"
 
     def upgrade_schema(self) -> None:
         migrate.upgrade(self.engine)

@@ -141,10 +141,3 @@ def list_jobs(conn: Connection, kind: str | None = None) -> list[Job]:
 
 def record_webhook_attempt(conn: Connection, **values: Any) -> None:
     conn.execute(insert(webhook_attempts).values(**values))
-
-
-def webhook_attempts_for(conn: Connection, job_id: int) -> list[dict[str, Any]]:
-    query = (
-        select(webhook_attempts).where(webhook_attempts.c.job_id == job_id).order_by(webhook_attempts.c.id)
-    )
-    return [dict(row._mapping) for row in conn.execute(query)]

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.recordings import RecordingFilter
-from callvault.domain.records import Recording, Transcription
+from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.store.tables import recordings, transcriptions
 
 _RECORDING_FIELDS = {f.name for f in dataclasses.fields(Recording)}
@@ -28,6 +28,7 @@ def _recording(row: Any) -> Recording:
 
 def _transcription(row: Any) -> Transcription:
     data = {k: v for k, v in row._mapping.items() if k in _TRANSCRIPTION_FIELDS}
+    data["request"] = TranscriptionRequest.from_json(data["request"] or {})
     return Transcription(**data)
 
 
@@ -104,12 +105,6 @@ def clear_media(conn: Connection, recording_id: str) -> None:
     )
 
 
-def set_media_key(conn: Connection, recording_id: str, media_key: str) -> None:
-    conn.execute(
-        update(recordings).where(recordings.c.recording_id == recording_id).values(media_key=media_key)
-    )
-
-
 def get_transcription(conn: Connection, recording_id: str) -> Transcription | None:
     row = conn.execute(select(transcriptions).where(transcriptions.c.recording_id == recording_id)).first()
     return _transcription(row) if row else None
@@ -123,13 +118,13 @@ def transcriptions_for(conn: Connection, recording_ids: list[str]) -> dict[str, 
 
 
 def put_transcription_request(
-    conn: Connection, recording_id: str, transcription_id: str, request: dict[str, Any], now: datetime
+    conn: Connection, recording_id: str, transcription_id: str, request: TranscriptionRequest, now: datetime
 ) -> None:
     """Create the recording's transcription, or supersede the previous one, in status `processing`."""
     values = {
         "transcription_id": transcription_id,
         "status": "processing",
-        "request": request,
+        "request": request.to_json(),
         "requested_at": now,
         "completed_time": None,
         "result": None,

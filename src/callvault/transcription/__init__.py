@@ -17,13 +17,10 @@ from .errors import (
     TranscriptionTimeout,
 )
 from .language import SUPPORTED_LANGUAGES
-from .limits import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
 from .output import ChannelTranscript, Clip, TranscriptionOutput
 from .whisper import WhisperEngine
 
 __all__ = [
-    "MAX_DURATION_SECONDS",
-    "MIN_DURATION_SECONDS",
     "SUPPORTED_LANGUAGES",
     "AudioTooLong",
     "AudioTooShort",

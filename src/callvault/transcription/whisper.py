@@ -16,11 +16,13 @@ import numpy.typing as npt
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions
 
+from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS
+
 from ..media.decode import SPEECH_SAMPLE_RATE, AudioChunk, AudioDecodeError, iter_channel_chunks, probe_audio
 from .confidence import segment_confidence, weighted_confidence
 from .errors import AudioTooLong, TranscriptionError, TranscriptionFailed, TranscriptionTimeout
 from .language import DEFAULT_LANGUAGE, detect_dominant_language
-from .limits import MAX_DURATION_SECONDS, check_duration
+from .limits import check_duration
 from .model_store import assemble_default_model, check_model_dir
 from .output import ChannelTranscript, Clip, TranscriptionOutput
 
@@ -114,8 +116,10 @@ class WhisperEngine:
         channels: list[_ChannelResult] = []
         for chunk in iter_channel_chunks(audio_path, chunk_seconds=self._chunk_seconds):
             _check_deadline(deadline)
-            if chunk.start + chunk.duration >= MAX_DURATION_SECONDS:
-                raise AudioTooLong(f"{audio_path.name} decodes to more than {MAX_DURATION_SECONDS:.0f} s")
+            if chunk.start + chunk.duration >= MAX_TRANSCRIBABLE_SECONDS:
+                raise AudioTooLong(
+                    f"{audio_path.name} decodes to more than {MAX_TRANSCRIBABLE_SECONDS:.0f} s"
+                )
             if language is None:
                 language = self._detect_language(model, chunk, deadline)
             while len(channels) < len(chunk.channels):

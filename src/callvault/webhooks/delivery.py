@@ -30,13 +30,16 @@ from typing import Any, Literal
 
 import httpx
 
+from callvault.domain.backoff import exponential_backoff
+from callvault.domain.limits import WEBHOOK_TIMEOUT_SECONDS
+
 __all__ = [
     "RESPONSE_BODY_LIMIT",
+    "AttemptCallback",
     "USER_AGENT",
     "DeliveryAttempt",
     "DeliveryResult",
     "WebhookRequest",
-    "backoff_delay",
     "deliver",
     "flatten_query",
     "request_url",
@@ -67,12 +70,39 @@ USER_AGENT = f"callvault-webhooks/{_package_version()}"
 
 @dataclass(frozen=True)
 class WebhookRequest:
+    """One webhook to send; a webhook job's payload is its `to_payload()`."""
+
     url: str
     method: Literal["POST", "GET"]
     body: dict[str, Any]
     username: str | None = None
     password: str | None = None
-    timeout: float = 15.0
+    timeout: float = WEBHOOK_TIMEOUT_SECONDS
+
+    @property
+    def event_type(self) -> str:
+        return str(self.body.get("eventType", "unknown"))
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "method": self.method,
+            "body": self.body,
+            "username": self.username,
+            "password": self.password,
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookRequest:
+        return cls(
+            url=str(payload["url"]),
+            method="GET" if str(payload.get("method", "POST")).upper() == "GET" else "POST",
+            body=dict(payload["body"]),
+            username=payload.get("username"),
+            password=payload.get("password"),
+            timeout=float(payload.get("timeout") or WEBHOOK_TIMEOUT_SECONDS),
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,9 @@ class DeliveryAttempt:
     status_code: int | None
     error: str | None
     outcome: Outcome
+
+
+AttemptCallback = Callable[[DeliveryAttempt], None]
 
 
 @dataclass(frozen=True)
@@ -111,7 +144,7 @@ class _Exchange:
 def deliver(
     req: WebhookRequest,
     *,
-    on_attempt: Callable[[DeliveryAttempt], None] | None = None,
+    on_attempt: AttemptCallback | None = None,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
     max_5xx_retries: int = 3,
@@ -145,10 +178,10 @@ class _RetryBudget:
         """Seconds to wait before the next attempt, or None when there must be no next attempt."""
         if exchange.connection_failed and self.connection_retries_left > 0:
             self.connection_retries_left -= 1
-            return backoff_delay(0, self.backoff_base, self.backoff_cap)
+            return exponential_backoff(0, self.backoff_base, self.backoff_cap)
         if _is_server_error(exchange.status_code) and self.server_retries_used < self.max_5xx_retries:
             self.server_retries_used += 1
-            return backoff_delay(self.server_retries_used - 1, self.backoff_base, self.backoff_cap)
+            return exponential_backoff(self.server_retries_used - 1, self.backoff_base, self.backoff_cap)
         return None
 
 
@@ -157,7 +190,7 @@ def _deliver_with(
     req: WebhookRequest,
     url: httpx.URL,
     budget: _RetryBudget,
-    on_attempt: Callable[[DeliveryAttempt], None] | None,
+    on_attempt: AttemptCallback | None,
     sleep: Callable[[float], None],
 ) -> DeliveryResult:
     request = _build_request(client, req, url)
@@ -186,11 +219,6 @@ def _deliver_with(
             delivered = attempt.outcome == "delivered"
             return DeliveryResult(delivered=delivered, attempts=attempts, response_body=response_body)
         sleep(retry_delay)
-
-
-def backoff_delay(retry_index: int, base: float, cap: float) -> float:
-    """Seconds to wait before retry number ``retry_index + 1``: base, 2*base, 4*base ... at most cap."""
-    return float(min(cap, base * (2**retry_index)))
 
 
 def _is_success(status_code: int | None) -> bool:

@@ -22,5 +22,5 @@ def healthz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
-    refresh_job_gauges(request.app.state.metrics, services_of(request).store)
+    refresh_job_gauges(request.app.state.metrics, services_of(request))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

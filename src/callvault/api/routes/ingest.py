@@ -30,7 +30,7 @@ async def _metadata_text(value: str | UploadFile | None) -> str | bytes | None:
 
 
 @router.post("/ingest/accounts/{accountId}/calls/{callId}/recordings", status_code=201)
-async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:  # noqa: N803
+async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
     await run_in_threadpool(authorize, request, accountId)
     services = services_of(request)
     content_type = request.headers.get("content-type", "")

@@ -26,7 +26,7 @@ def _ids(call_id: str, recording_id: str | None = None) -> None:
 
 
 @router.get("/accounts/{accountId}/recordings")
-def list_account_call_recordings(request: Request, accountId: str) -> JSONResponse:  # noqa: N803
+def list_account_call_recordings(request: Request, accountId: str) -> JSONResponse:
     authorize(request, accountId)
     query = request.query_params
     flt = build_filter(
@@ -42,7 +42,7 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
 
 
 @router.get("/accounts/{accountId}/calls/{callId}/recordings")
-def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONResponse:  # noqa: N803
+def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONResponse:
     authorize(request, accountId)
     _ids(callId)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
@@ -51,7 +51,7 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 
 
 @router.get(RECORDING)
-def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:  # noqa: N803
+def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     authorize(request, accountId)
     _ids(callId, recordingId)
     recording, transcription = recording_service.get_recording(
@@ -61,7 +61,7 @@ def get_call_recording(request: Request, accountId: str, callId: str, recordingI
 
 
 @router.delete(RECORDING, status_code=204)
-def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
     _ids(callId, recordingId)
     services = services_of(request)
@@ -72,7 +72,7 @@ def delete_recording(request: Request, accountId: str, callId: str, recordingId:
 
 
 @router.get(RECORDING + "/media")
-def download_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+def download_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
     _ids(callId, recordingId)
     services = services_of(request)
@@ -89,7 +89,7 @@ def download_call_recording(request: Request, accountId: str, callId: str, recor
 
 
 @router.delete(RECORDING + "/media", status_code=204)
-def delete_recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+def delete_recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
     _ids(callId, recordingId)
     services = services_of(request)
@@ -102,7 +102,7 @@ def delete_recording_media(request: Request, accountId: str, callId: str, record
 @router.post(RECORDING + "/transcription", status_code=204)
 async def transcribe_call_recording(
     request: Request, accountId: str, callId: str, recordingId: str
-) -> Response:  # noqa: N803
+) -> Response:
     await run_in_threadpool(authorize, request, accountId)
     _ids(callId, recordingId)
     body = await read_json(request)
@@ -122,7 +122,7 @@ async def transcribe_call_recording(
 @router.get(RECORDING + "/transcription")
 def get_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
-) -> JSONResponse:  # noqa: N803
+) -> JSONResponse:
     authorize(request, accountId)
     _ids(callId, recordingId)
     _recording, transcription = transcription_service.get_transcription(
@@ -135,7 +135,7 @@ def get_recording_transcription(
 @router.delete(RECORDING + "/transcription", status_code=204)
 def delete_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
-) -> Response:  # noqa: N803
+) -> Response:
     authorize(request, accountId)
     _ids(callId, recordingId)
     transcription_service.delete_transcription(services_of(request).store, accountId, callId, recordingId)

@@ -1,0 +1,344 @@
+"""The live-call runtime of one process: media sessions, their recorders, the media owner's heartbeat.
+
+A :class:`MediaSession` is one media WebSocket. On the stream's ``start`` event it subscribes to the
+call's :class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
+database and opens a :class:`~callvault.calls.recorder.CallRecorder` when the call has an active
+recording. Audio packets are decoded, resampled to the recording rate (8000 Hz when every track is
+8 kHz, 16000 Hz when one is audio/L16 at 16 kHz) and fed to the recorder; commands from the bus
+pause, resume, start and stop it.
+
+A recording ends when it is stopped, when the call hangs up, when the stream sends ``stop``
+(``complete``), or when the WebSocket closes without ``stop`` while the recording is still active
+(``broken``). The runtime then hands the recorder's summary and its spooled file to the
+:class:`RecordingFinisher` it was built with: storing a recording is a use case of the services
+layer, which this engine does not import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from callvault.calls.control import CallControlBus, ControlCommand
+from callvault.calls.media_stream import (
+    L16_16K,
+    TRACK_NAMES,
+    MediaEvent,
+    MediaStreamError,
+    StartEvent,
+    TrackFormat,
+    decode_payload,
+)
+from callvault.calls.recorder import CallRecorder, RecordingSummary
+from callvault.calls.sinks import TempFileSink
+from callvault.domain.errors import CallNotActive
+from callvault.domain.records import ActiveRecording, Call, Recording
+from callvault.domain.timefmt import utcnow
+from callvault.media.audio import resample_linear
+from callvault.store import calls_repo
+from callvault.store.database import MetadataStore
+
+__all__ = [
+    "LiveCallRuntime",
+    "MediaSession",
+    "Outcome",
+    "RecordingFinisher",
+    "recording_sample_rate",
+]
+
+log = logging.getLogger("callvault.calls")
+
+Outcome = Literal["complete", "broken", "no-media"]
+"""How a recording ended: normally; its stream broke off; no stream ever carried its media."""
+
+
+class RecordingFinisher(Protocol):
+    def __call__(
+        self,
+        call: Call,
+        active: ActiveRecording,
+        summary: RecordingSummary,
+        sink: TempFileSink,
+        *,
+        outcome: Outcome,
+    ) -> Recording | None:
+        """Store the ended recording (media, row, follow-up jobs); None when it was stored already.
+        The sink's temporary file is the finisher's to discard."""
+        ...
+
+
+def recording_sample_rate(formats: dict[str, TrackFormat]) -> int:
+    """16000 Hz when a track is wideband (audio/L16 at 16 kHz), else 8000 Hz (telephone audio)."""
+    return 16000 if L16_16K in formats.values() else 8000
+
+
+class OwnerHeartbeat:
+    """Marks the calls whose media this process holds as alive, every `interval` seconds."""
+
+    def __init__(self, store: MetadataStore, interval: float) -> None:
+        self._store = store
+        self._interval = interval
+        self._owners: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, owner: str) -> None:
+        with self._lock:
+            self._owners.add(owner)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="media-owner-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, owner: str) -> None:
+        with self._lock:
+            self._owners.discard(owner)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=self._interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            with self._lock:
+                owners = sorted(self._owners)
+            try:
+                with self._store.write() as conn:
+                    calls_repo.touch_media_owners(conn, owners, utcnow())
+            except Exception:
+                log.exception("media owner heartbeat failed")
+
+
+class LiveCallRuntime:
+    """The live-call runtime of one process: its control bus, its media sessions' spool and heartbeat."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        bus: CallControlBus,
+        *,
+        spool_dir: Path,
+        media_owner_timeout: float,
+        finish_recording: RecordingFinisher,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.spool_dir = spool_dir
+        self.media_owner_timeout = media_owner_timeout
+        self.finish_recording = finish_recording
+        self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.heartbeat = OwnerHeartbeat(store, media_owner_timeout / 3)
+
+    def close(self) -> None:
+        """Stop the heartbeat and the control bus's listener."""
+        self.heartbeat.stop()
+        self.bus.close()
+
+    def session(self, account_id: str, call_id: str) -> MediaSession:
+        return MediaSession(self, account_id, call_id)
+
+    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
+        return TempFileSink(self.spool_dir, active.file_format, sample_rate, channels)
+
+    def finish_without_media(self, call: Call, active: ActiveRecording) -> Recording | None:
+        """End a recording no media stream carried (none was attached): an empty `partial` one."""
+        sink = self.open_sink(active, 8000, 2 if active.multi_channel else 1)
+        tracks = TRACK_NAMES if active.multi_channel else ("inbound",)
+        summary = CallRecorder(
+            sink, sample_rate=8000, multichannel=active.multi_channel, tracks=tracks
+        ).stop()
+        return self.finish_recording(call, active, summary, sink, outcome="no-media")
+
+
+@dataclass
+class _LiveRecording:
+    active: ActiveRecording
+    recorder: CallRecorder
+    sink: TempFileSink
+    tracks: tuple[str, ...]
+
+
+class MediaSession:
+    """One media stream of one call (see the module docstring). Thread-safe.
+
+    `start`, `stream_stopped` and `end` touch the database: call them off the event loop. `feed` does
+    not, and commands may arrive on any thread.
+    """
+
+    def __init__(self, live: LiveCallRuntime, account_id: str, call_id: str) -> None:
+        self._live = live
+        self.account_id = account_id
+        self.call_id = call_id
+        self.owner = f"{live.owner_prefix}:{uuid.uuid4().hex[:8]}"
+        self.on_call_ended: Callable[[], None] | None = None
+        self._lock = threading.RLock()
+        self._formats: dict[str, TrackFormat] = {}
+        self._sample_rate = 8000
+        self._call: Call | None = None
+        self._recording: _LiveRecording | None = None
+        self._attached = False
+        self._closing = False
+        self._stream_stopped = False
+        self._finished: set[str] = set()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def check_call(self) -> None:
+        """Raise :class:`CallNotActive` unless the call exists and is active (before accepting)."""
+        with self._live.store.read() as conn:
+            call = calls_repo.get_call(conn, self.account_id, self.call_id)
+        if call is None or call.state != "active":
+            raise CallNotActive(f"Call {self.call_id} is not an active call of account {self.account_id}")
+
+    @property
+    def started(self) -> bool:
+        return self._call is not None
+
+    @property
+    def sample_rate(self) -> int:
+        return self._sample_rate
+
+    def start(self, event: StartEvent) -> None:
+        """Take the stream's formats, become the call's media owner, open its active recording."""
+        if self._unsubscribe is not None:
+            raise MediaStreamError("the stream sent a second start event")
+        if event.account_id != self.account_id or event.call_id != self.call_id:
+            raise MediaStreamError(
+                f"the start event names call {event.call_id} of account {event.account_id}, "
+                f"but this stream is for call {self.call_id} of account {self.account_id}"
+            )
+        self._formats = {track.name: track.media_format for track in event.tracks}
+        self._sample_rate = recording_sample_rate(self._formats)
+        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_command)
+        try:
+            locked = self._attach()
+        except BaseException:
+            self._unsubscribe()
+            self._unsubscribe = None
+            raise
+        with self._lock:
+            self._call = locked.call
+            self._attached = True
+            self._reconcile()
+
+    def feed(self, event: MediaEvent) -> None:
+        """Record one media packet (ignored while no recording is active)."""
+        track_format = self._formats.get(event.track)
+        if track_format is None:
+            raise MediaStreamError(f"track {event.track!r} was not named in the start event")
+        live = self._recording
+        if live is None or event.track not in live.tracks:
+            return
+        samples = decode_payload(track_format, event.payload)
+        if track_format.sample_rate != self._sample_rate:
+            samples = np.asarray(resample_linear(samples, track_format.sample_rate, self._sample_rate))
+        live.recorder.add_audio(event.track, samples)
+
+    @property
+    def position_seconds(self) -> float:
+        """The media position of the active recording (0 without one)."""
+        live = self._recording
+        return live.recorder.position_seconds if live else 0.0
+
+    def stream_stopped(self) -> None:
+        """The stream sent `stop`: its media ended normally, so does the recording."""
+        with self._lock:
+            self._stream_stopped = self._closing = True
+            self._finish(outcome="complete")
+
+    def end(self) -> None:
+        """The WebSocket closed: finish the recording (`partial` without a prior stop), let the call go."""
+        with self._lock:
+            self._closing = True
+            self._finish(outcome="complete" if self._stream_stopped else "broken")
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            with self._live.store.write() as conn:
+                calls_repo.release_media_owner(conn, self.call_id, self.owner)
+            self._live.heartbeat.discard(self.owner)
+
+    # --- commands --------------------------------------------------------------------------------
+
+    def _on_command(self, command: ControlCommand) -> None:
+        """A command is a prompt to follow the call's row, which the commit before it changed.
+
+        Following the row rather than the command itself makes commands that arrive out of order
+        (two requests racing) or before the stream attached (the row is read on attaching) harmless.
+        """
+        with self._lock:
+            if self._attached:
+                log.debug("call %s: %s %s", self.call_id, command.action, command.recording_id or "")
+                self._reconcile()
+
+    # --- under the lock --------------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Make the recorder match the call's row: open, pause, resume or finish the recording."""
+        with self._live.store.read() as conn:
+            call = calls_repo.get_call(conn, self.account_id, self.call_id)
+        call_active = call is not None and call.state == "active"
+        wanted = call.recording if call is not None and call_active else None
+        live = self._recording
+        if live is not None and (wanted is None or wanted.recording_id != live.active.recording_id):
+            self._finish(outcome="complete")
+        if wanted is not None and call is not None:
+            self._follow(wanted, paused=call.recording_state == "paused")
+        if not call_active and not self._closing:
+            self._closing = True
+            if self.on_call_ended is not None:
+                self.on_call_ended()
+
+    def _follow(self, wanted: ActiveRecording, *, paused: bool) -> None:
+        live = self._recording
+        if live is None:
+            if not self._closing and wanted.recording_id not in self._finished:
+                self._open(wanted, paused=paused)
+        elif paused:
+            live.recorder.pause()
+        else:
+            live.recorder.resume()
+
+    def _attach(self) -> calls_repo.LockedCall:
+        with self._live.store.write() as conn:
+            locked = calls_repo.lock_call(conn, self.account_id, self.call_id)
+            if locked is None or locked.call.state != "active":
+                raise CallNotActive(f"Call {self.call_id} has ended")
+            calls_repo.set_media_owner(conn, self.call_id, self.owner, utcnow())
+        self._live.heartbeat.add(self.owner)
+        return locked
+
+    def _open(self, active: ActiveRecording, *, paused: bool) -> None:
+        if active.multi_channel:
+            tracks: tuple[str, ...] = TRACK_NAMES
+        else:
+            tracks = tuple(name for name in TRACK_NAMES if name in self._formats)
+        channels = len(tracks) if active.multi_channel else 1
+        sink = self._live.open_sink(active, self._sample_rate, channels)
+        recorder = CallRecorder(
+            sink, sample_rate=self._sample_rate, multichannel=active.multi_channel, tracks=tracks
+        )
+        if paused:
+            recorder.pause()
+        self._recording = _LiveRecording(active, recorder, sink, tracks)
+        log.info("call %s: recording %s started", self.call_id, active.recording_id)
+
+    def _finish(self, *, outcome: Outcome) -> None:
+        live, self._recording = self._recording, None
+        if live is None or self._call is None:
+            return
+        self._finished.add(live.active.recording_id)
+        summary = live.recorder.stop()
+        self._live.finish_recording(self._call, live.active, summary, live.sink, outcome=outcome)

@@ -1,0 +1,11 @@
+"""Limits and timeouts that more than one part of callvault must agree on."""
+
+from __future__ import annotations
+
+MIN_TRANSCRIBABLE_SECONDS = 0.5
+"""A recording this short or shorter is `file-size-too-small` for transcription."""
+MAX_TRANSCRIBABLE_SECONDS = 4 * 3600.0
+"""A recording this long or longer is `file-size-too-big` for transcription."""
+
+WEBHOOK_TIMEOUT_SECONDS = 15.0
+"""How long one webhook attempt may take (Bandwidth's timeout); `CALLVAULT_WEBHOOK_TIMEOUT` overrides it."""

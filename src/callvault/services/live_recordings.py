@@ -1,0 +1,164 @@
+"""Finishing a live recording: the encoded temporary file into the blob store, then one transaction
+with the recording row, its recordingAvailable webhook job and, with `transcribe`, the transcription
+request. The live-call runtime (`calls.runtime`) calls it through its `RecordingFinisher` hook."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+from typing import Any
+
+from callvault.calls.recorder import RecordingSummary
+from callvault.calls.runtime import Outcome
+from callvault.calls.sinks import TempFileSink
+from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
+from callvault.domain.timefmt import utcnow
+from callvault.media.blobstore import BlobInfo, BlobStore
+from callvault.services.notifications import enqueue_webhook
+from callvault.services.transcriptions import add_transcription_request
+from callvault.services.wire import recording_event_fields
+from callvault.settings import Settings
+from callvault.store import calls_repo, recordings_repo
+from callvault.store.database import MetadataStore
+from callvault.store.recordings_repo import DuplicateRecording
+from callvault.webhooks import events
+from callvault.webhooks.delivery import WebhookRequest
+
+log = logging.getLogger("callvault.calls")
+
+
+class RecordingFinishing:
+    """Stores ended live recordings (the runtime's `RecordingFinisher`)."""
+
+    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore) -> None:
+        self._settings = settings
+        self._store = store
+        self._blobs = blobs
+
+    def __call__(
+        self,
+        call: Call,
+        active: ActiveRecording,
+        summary: RecordingSummary,
+        sink: TempFileSink,
+        *,
+        outcome: Outcome,
+    ) -> Recording | None:
+        return finish_recording(
+            self._settings, self._store, self._blobs, call, active, summary, sink, outcome=outcome
+        )
+
+
+def finish_recording(
+    settings: Settings,
+    store: MetadataStore,
+    blobs: BlobStore,
+    call: Call,
+    active: ActiveRecording,
+    summary: RecordingSummary,
+    sink: TempFileSink,
+    *,
+    outcome: Outcome,
+) -> Recording | None:
+    """Store the recording's media and row, with its webhook and transcription jobs; None when
+    another process had already finished it."""
+    try:
+        blob = _store_media(blobs, sink)
+        recording = _recording_row(call, active, summary, sink, blob)
+        with store.write() as conn:
+            still_active = calls_repo.clear_recording(conn, call.call_id, active.recording_id)
+            recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
+            try:
+                stored = recordings_repo.insert_recording(conn, recording)
+            except DuplicateRecording:
+                stored = None
+            if stored is not None:
+                _enqueue_follow_ups(settings, conn, stored, active)
+        if stored is None and blob is not None:
+            blobs.delete(blob.key)
+        log.info("call %s: recording %s ended %s", call.call_id, active.recording_id, recording.status)
+        return stored
+    finally:
+        sink.discard()
+
+
+def _store_media(blobs: BlobStore, sink: TempFileSink) -> BlobInfo | None:
+    if sink.error is not None:
+        return None
+    key = blobs.new_key(f".{sink.file_format}")
+    try:
+        return blobs.write(key, sink.chunks())
+    except Exception as exc:
+        log.exception("storing live recording media failed")
+        sink.error = f"storing the media failed: {type(exc).__name__}: {exc}"
+        return None
+
+
+def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
+    if recording.status == "error":
+        return "error"
+    if outcome == "no-media" or (outcome == "broken" and still_active):
+        return "partial"
+    return "complete"
+
+
+def _recording_row(
+    call: Call, active: ActiveRecording, summary: RecordingSummary, sink: TempFileSink, blob: BlobInfo | None
+) -> Recording:
+    paused = sum(end - start for start, end in summary.paused_intervals)
+    return Recording(
+        recording_id=active.recording_id,
+        account_id=call.account_id,
+        call_id=call.call_id,
+        application_id=call.application_id,
+        from_number=call.from_number,
+        to_number=call.to_number,
+        direction=call.direction,
+        channels=summary.channels,
+        sample_rate=summary.sample_rate,
+        start_time=active.start_time,
+        end_time=active.start_time + timedelta(seconds=summary.duration_seconds + paused),
+        duration_seconds=summary.duration_seconds,
+        file_format=active.file_format,
+        status="error" if sink.error is not None or blob is None else "complete",
+        media_key=blob.key if blob else None,
+        media_size=blob.size if blob else None,
+        media_sha256=blob.sha256 if blob else None,
+        tag=active.tag,
+        created_at=utcnow(),
+    )
+
+
+def _enqueue_follow_ups(settings: Settings, conn: Any, recording: Recording, active: ActiveRecording) -> None:
+    if active.recording_available_url:
+        webhook = WebhookRequest(
+            url=active.recording_available_url,
+            method=active.recording_available_method,
+            body=_recording_available_body(recording, active.base_url),
+            username=active.username,
+            password=active.password,
+            timeout=settings.webhook_timeout,
+        )
+        enqueue_webhook(conn, webhook)
+    if active.transcribe and recording.media_key is not None:
+        request = TranscriptionRequest(
+            base_url=active.base_url,
+            callback_kind="recording",
+            callback_url=active.transcription_available_url,
+            callback_method=active.transcription_available_method,
+            username=active.username,
+            password=active.password,
+            tag=active.tag,
+            detect_language=active.detect_language,
+        )
+        add_transcription_request(conn, recording.recording_id, request)
+
+
+def _recording_available_body(recording: Recording, base_url: str) -> dict[str, Any]:
+    return events.recording_available(
+        **recording_event_fields(base_url, recording),
+        channels=recording.channels,
+        tag=recording.tag,
+        status=recording.status,
+    )

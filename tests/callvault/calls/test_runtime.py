@@ -1,0 +1,209 @@
+"""Live calls in one process, without HTTP: the control bus, finishing into `error`, transcription."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pytest
+
+from callvault.calls.bxml import StartRecording
+from callvault.calls.control import ControlCommand, InProcessControlBus
+from callvault.calls.media_stream import (
+    L16_8K,
+    L16_16K,
+    PCMU_8K,
+    MediaEvent,
+    StartEvent,
+    StreamTrack,
+    encode_samples,
+)
+from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
+from callvault.calls.sinks import PcmWriter, TempFileSink
+from callvault.domain.records import ActiveRecording
+from callvault.domain.timefmt import utcnow
+from callvault.services import live_calls as call_service
+from callvault.services.container import Services, build_services
+from callvault.services.live_recordings import RecordingFinishing
+from callvault.settings import Settings
+from callvault.store import calls_repo, jobs_repo, recordings_repo
+
+ACCOUNT = "9900000"
+BASE = "http://callvault.test"
+
+
+@pytest.fixture()
+def services(tmp_path: Path) -> Iterator[Services]:
+    built = build_services(Settings(data_dir=tmp_path, run_workers=False))
+    yield built
+    built.close()
+
+
+class _DiskFullWriter:
+    """A writer whose disk fills up after its first few packets."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def write(self, frames: np.ndarray) -> None:
+        self.writes += 1
+        if self.writes > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        pass
+
+
+class _DiskFullSink(TempFileSink):
+    def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
+        return _DiskFullWriter()
+
+
+class _DiskFullRuntime(LiveCallRuntime):
+    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
+        return _DiskFullSink(self.spool_dir, active.file_format, sample_rate, channels)
+
+
+def _with_runtime(services: Services, runtime_class: type[LiveCallRuntime]) -> Services:
+    """The same services with a live-call runtime of `runtime_class`."""
+    services.live.close()
+    runtime = runtime_class(
+        services.store,
+        InProcessControlBus(),
+        spool_dir=services.settings.data_dir / "live",
+        media_owner_timeout=services.settings.media_owner_timeout,
+        finish_recording=RecordingFinishing(services.settings, services.store, services.blobs),
+    )
+    return dataclasses.replace(services, live=runtime)
+
+
+def _call(services: Services) -> str:
+    request = call_service.parse_create_call({"from": "+15550001", "to": "+15550002", "applicationId": "a"})
+    return call_service.create_call(services, ACCOUNT, request, base_url=BASE).call_id
+
+
+def _stream(live: LiveCallRuntime, call_id: str, seconds: float) -> None:
+    session = live.session(ACCOUNT, call_id)
+    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
+    tone = (4000 * np.sin(np.arange(round(seconds * 8000)) / 5)).astype(np.int16)
+    for index, start in enumerate(range(0, len(tone), 160)):
+        session.feed(MediaEvent("inbound", index, encode_samples(PCMU_8K, tone[start : start + 160])))
+    session.stream_stopped()
+    session.end()
+
+
+def test_an_encoder_failure_ends_the_recording_as_error_without_media(services: Services) -> None:
+    services = _with_runtime(services, _DiskFullRuntime)
+    live = services.live
+    call_id = _call(services)
+    call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
+
+    _stream(live, call_id, 1.0)
+
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    assert recording.status == "error"
+    assert recording.media_key is None
+    assert call is not None and call.recording is None and call.state == "active"
+    assert list(live.spool_dir.iterdir()) == []  # the temporary file is gone
+
+
+def test_transcribe_true_requests_a_transcription_with_the_recording(services: Services) -> None:
+    live = services.live
+    call_id = _call(services)
+    verb = StartRecording(
+        transcribe=True,
+        transcription_available_url="https://app.test/transcribed",
+        transcription_available_method="GET",
+        username="u",
+        password="p",
+        tag="tt",
+        detect_language=True,
+    )
+    call_service.execute_verbs(services, ACCOUNT, call_id, [verb], base_url=BASE)
+
+    _stream(live, call_id, 1.0)
+
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        transcription = recordings_repo.get_transcription(conn, recording.recording_id)
+        jobs = jobs_repo.list_jobs(conn, "transcribe")
+    assert recording.status == "complete" and recording.media_key is not None
+    assert recording.duration_seconds == 1.0
+    assert services.blobs.exists(recording.media_key)
+    assert transcription is not None and transcription.status == "processing"
+    request = transcription.request
+    assert request.callback_url == "https://app.test/transcribed"
+    assert (request.callback_method, request.tag, request.detect_language) == ("GET", "tt", True)
+    assert (request.username, request.password, request.base_url) == ("u", "p", BASE)
+    assert [job.payload["transcriptionId"] for job in jobs] == [transcription.transcription_id]
+
+
+def test_a_finished_recording_is_stored_once_however_many_finishers(services: Services) -> None:
+    live = services.live
+    call_id = _call(services)
+    with services.store.read() as conn:
+        call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    assert call is not None
+    active = ActiveRecording(recording_id="r-once", start_time=utcnow(), base_url=BASE)
+    assert live.finish_without_media(call, active) is not None
+    assert live.finish_without_media(call, active) is None
+    with services.store.read() as conn:
+        assert len(recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)) == 1
+    assert sum(1 for _ in services.blobs.keys()) == 1
+
+
+def test_the_in_process_bus_delivers_in_order_to_subscribers_until_they_leave(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bus = InProcessControlBus()
+    got: list[ControlCommand] = []
+    unsubscribe = bus.subscribe("c-1", got.append)
+    bus.subscribe("c-1", lambda _command: (_ for _ in ()).throw(RuntimeError("boom")))
+    bus.publish("c-1", ControlCommand("pause", "r-1"))
+    bus.publish("c-2", ControlCommand("stop", "r-9"))
+    bus.publish("c-1", ControlCommand("resume", "r-1"))
+    unsubscribe()
+    bus.publish("c-1", ControlCommand("stop", "r-1"))
+    assert [c.action for c in got] == ["pause", "resume"]
+    assert any("boom" in (r.exc_text or "") for r in caplog.records if r.levelno == logging.ERROR)
+
+
+def test_control_commands_travel_as_json() -> None:
+    command = ControlCommand("start", "r-1")
+    assert ControlCommand.from_json(command.to_json()) == command
+    with pytest.raises(ValueError, match="unknown call control action"):
+        ControlCommand.from_json('{"action": "explode"}')
+
+
+def test_recording_rate_follows_the_widest_track() -> None:
+    assert recording_sample_rate({"inbound": PCMU_8K, "outbound": L16_8K}) == 8000
+    assert recording_sample_rate({"inbound": PCMU_8K, "outbound": L16_16K}) == 16000
+
+
+def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) -> None:
+    live = services.live
+    call_id = _call(services)
+    call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
+    session = live.session(ACCOUNT, call_id)
+    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
+    packet = encode_samples(PCMU_8K, np.full(160, 1000, dtype=np.int16))
+    for index in range(50):
+        session.feed(MediaEvent("inbound", index, packet))
+    with services.store.read() as conn:
+        call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    assert call is not None and call.recording is not None
+    live.bus.publish(call_id, ControlCommand("pause", call.recording.recording_id))  # row: recording
+    for index in range(50, 100):
+        session.feed(MediaEvent("inbound", index, packet))
+    session.stream_stopped()
+    session.end()
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+    assert recording.duration_seconds == 2.0
