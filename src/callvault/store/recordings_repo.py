@@ -6,11 +6,13 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from callvault.domain.paging import PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
+from callvault.store import peaks_repo, search_index
 from callvault.store.tables import recordings, transcriptions
 
 _RECORDING_FIELDS = {f.name for f in dataclasses.fields(Recording)}
@@ -21,7 +23,7 @@ class DuplicateRecording(Exception):
     pass
 
 
-def _recording(row: Any) -> Recording:
+def recording_from_row(row: Any) -> Recording:
     data = {k: v for k, v in row._mapping.items() if k in _RECORDING_FIELDS}
     return Recording(**data)
 
@@ -56,15 +58,16 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
         recordings.c.recording_id == recording_id,
     )
     row = conn.execute(query).first()
-    return _recording(row) if row else None
+    return recording_from_row(row) if row else None
 
 
 def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:
     row = conn.execute(select(recordings).where(recordings.c.recording_id == recording_id)).first()
-    return _recording(row) if row else None
+    return recording_from_row(row) if row else None
 
 
-def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
+def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
+    """The account's recordings that pass the filter (no order, no limit)."""
     query = select(recordings).where(recordings.c.account_id == flt.account_id)
     if flt.to is not None:
         query = query.where(recordings.c.to_number == flt.to)
@@ -74,8 +77,32 @@ def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
         query = query.where(recordings.c.start_time >= flt.min_start_time)
     if flt.max_start_time is not None:
         query = query.where(recordings.c.start_time < flt.max_start_time)
-    query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording(row) for row in conn.execute(query)]
+    return query
+
+
+def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
+    query = filtered_recordings(flt).order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
+    return [recording_from_row(row) for row in conn.execute(query)]
+
+
+def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:
+    """Up to `page.size + 1` recordings after the page's cursor in (start time, id) order: the extra
+    row only says that a next page exists."""
+    start, row_id = recordings.c.start_time, recordings.c.id
+    query = filtered_recordings(flt)
+    if page.after is not None:
+        after_time, after_id = page.after.start_time, page.after.row_id
+        if page.newest_first:
+            query = query.where(or_(start < after_time, and_(start == after_time, row_id < after_id)))
+        else:
+            query = query.where(or_(start > after_time, and_(start == after_time, row_id > after_id)))
+    order = (start.desc(), row_id.desc()) if page.newest_first else (start, row_id)
+    return [recording_from_row(row) for row in conn.execute(query.order_by(*order).limit(page.size + 1))]
+
+
+def count_recordings(conn: Connection, flt: RecordingFilter) -> int:
+    query = select(func.count()).select_from(filtered_recordings(flt).subquery())
+    return int(conn.execute(query).scalar_one())
 
 
 def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> list[Recording]:
@@ -84,20 +111,23 @@ def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> lis
         .where(recordings.c.account_id == account_id, recordings.c.call_id == call_id)
         .order_by(recordings.c.start_time, recordings.c.id)
     )
-    return [_recording(row) for row in conn.execute(query)]
+    return [recording_from_row(row) for row in conn.execute(query)]
 
 
 def list_all_recordings(conn: Connection, *, after_id: int = 0, limit: int = 500) -> list[Recording]:
     query = select(recordings).where(recordings.c.id > after_id).order_by(recordings.c.id).limit(limit)
-    return [_recording(row) for row in conn.execute(query)]
+    return [recording_from_row(row) for row in conn.execute(query)]
 
 
 def delete_recording_row(conn: Connection, recording_id: str) -> None:
+    search_index.remove_clips(conn, recording_id)
+    peaks_repo.delete_peaks(conn, recording_id)
     conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
     conn.execute(delete(recordings).where(recordings.c.recording_id == recording_id))
 
 
 def clear_media(conn: Connection, recording_id: str) -> None:
+    peaks_repo.delete_peaks(conn, recording_id)
     conn.execute(
         update(recordings)
         .where(recordings.c.recording_id == recording_id)
@@ -120,7 +150,9 @@ def transcriptions_for(conn: Connection, recording_ids: list[str]) -> dict[str, 
 def put_transcription_request(
     conn: Connection, recording_id: str, transcription_id: str, request: TranscriptionRequest, now: datetime
 ) -> None:
-    """Create the recording's transcription, or supersede the previous one, in status `processing`."""
+    """Create the recording's transcription, or supersede the previous one, in status `processing`
+    (the superseded transcript leaves the search index)."""
+    search_index.remove_clips(conn, recording_id)
     values = {
         "transcription_id": transcription_id,
         "status": "processing",
@@ -148,16 +180,34 @@ def finish_transcription(
     language: str | None,
     error: str | None,
 ) -> bool:
-    """Record the outcome unless the transcription was deleted or superseded meanwhile."""
+    """Record the outcome unless the transcription was deleted or superseded meanwhile; an available
+    transcript's clips enter the search index in the same transaction."""
     updated = conn.execute(
         update(transcriptions)
         .where(transcriptions.c.transcription_id == transcription_id, transcriptions.c.status == "processing")
         .values(status=status, completed_time=completed_time, result=result, language=language, error=error)
     )
-    return updated.rowcount == 1
+    if updated.rowcount != 1:
+        return False
+    if status == "available" and result:
+        owner = conn.execute(
+            select(recordings.c.recording_id, recordings.c.account_id)
+            .join(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id)
+            .where(transcriptions.c.transcription_id == transcription_id)
+        ).one()
+        search_index.index_clips(
+            conn,
+            recording_id=owner.recording_id,
+            account_id=owner.account_id,
+            transcription_id=transcription_id,
+            language=language,
+            clips=list(result.get("clips", [])),
+        )
+    return True
 
 
 def delete_transcription(conn: Connection, recording_id: str) -> bool:
+    search_index.remove_clips(conn, recording_id)
     deleted = conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
     return deleted.rowcount > 0
 

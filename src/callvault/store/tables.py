@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -177,4 +178,34 @@ system_settings = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per timed clip of an available transcript: what transcript search indexes (SQLite FTS5 table
+# transcript_clips_fts kept by triggers; PostgreSQL's generated search_vector column, GIN-indexed).
+# Both are made by migration 0013 only, so they are not columns here.
+transcript_clips = Table(
+    "transcript_clips",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", String(128), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("transcription_id", String(128), nullable=False),
+    Column("clip_index", Integer, nullable=False),
+    Column("speaker", Integer, nullable=False),
+    Column("start_seconds", Float, nullable=False),
+    Column("end_seconds", Float, nullable=False),
+    Column("language", String(16)),
+    Column("text", Text, nullable=False),
+    Index("ix_transcript_clips_recording", "recording_id", "clip_index"),
+)
+
+waveform_peaks = Table(
+    "waveform_peaks",
+    metadata,
+    Column("recording_id", String(128), primary_key=True),
+    Column("channels", Integer, nullable=False),
+    Column("peaks_per_channel", Integer, nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("peaks", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
