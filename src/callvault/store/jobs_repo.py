@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from callvault.domain.deliveries import WebhookAttempt, WebhookDelivery
 from callvault.domain.records import Job
 from callvault.store.tables import jobs, webhook_attempts
 
@@ -141,3 +142,46 @@ def list_jobs(conn: Connection, kind: str | None = None) -> list[Job]:
 
 def record_webhook_attempt(conn: Connection, **values: Any) -> None:
     conn.execute(insert(webhook_attempts).values(**values))
+
+
+def webhook_deliveries_for_recording(
+    conn: Connection, recording_id: str, *, kind: str, since: datetime
+) -> list[WebhookDelivery]:
+    """The webhook jobs (of `kind`) whose callback body names the recording, created since `since`,
+    oldest first, each with its attempts."""
+    body = jobs.c.payload["body"]
+    found = conn.execute(
+        select(jobs.c.id, jobs.c.state, jobs.c.created_at, jobs.c.payload)
+        .where(jobs.c.kind == kind, jobs.c.created_at >= since, body["recordingId"].as_string() == recording_id)
+        .order_by(jobs.c.id)
+    ).all()
+    if not found:
+        return []
+    attempts: dict[int, list[WebhookAttempt]] = {}
+    query = (
+        select(webhook_attempts)
+        .where(webhook_attempts.c.job_id.in_([row.id for row in found]))
+        .order_by(webhook_attempts.c.id)
+    )
+    for row in conn.execute(query):
+        attempts.setdefault(row.job_id, []).append(
+            WebhookAttempt(
+                number=row.number,
+                started_at=row.started_at,
+                duration_ms=row.duration_ms,
+                outcome=row.outcome,
+                status_code=row.status_code,
+                error=row.error,
+            )
+        )
+    return [
+        WebhookDelivery(
+            job_id=row.id,
+            event_type=str(row.payload.get("body", {}).get("eventType", "unknown")),
+            url=str(row.payload.get("url", "")),
+            state=row.state,
+            created_at=row.created_at,
+            attempts=tuple(attempts.get(row.id, [])),
+        )
+        for row in found
+    ]
