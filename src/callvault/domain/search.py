@@ -38,8 +38,9 @@ def parse_query(text: str) -> TranscriptQuery:
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationFailed(f"Invalid q: at most {MAX_QUERY_LENGTH} characters")
     terms: list[tuple[str, ...]] = []
-    for phrase, word in _PHRASE_OR_WORD.findall(text):
-        words = tuple(w.lower() for w in _WORD.findall(phrase)) if phrase else (word.lower(),)
+    for match in _PHRASE_OR_WORD.finditer(text):
+        phrase, word = match.group(1), match.group(2)
+        words = tuple(w.lower() for w in _WORD.findall(phrase)) if phrase is not None else (word.lower(),)
         if words and words not in terms:
             terms.append(words)
     if not terms:
