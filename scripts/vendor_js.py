@@ -22,13 +22,17 @@ def main() -> int:
     manifest = json.loads((VENDOR / "vendor.json").read_text())
     for name, entry in manifest.items():
         with tempfile.TemporaryDirectory() as tmp:
-            packed = subprocess.run(
-                ["npm", "pack", f"{name}@{entry['version']}", "--silent"],
-                cwd=tmp,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip().splitlines()[-1]
+            packed = (
+                subprocess.run(
+                    ["npm", "pack", f"{name}@{entry['version']}", "--silent"],
+                    cwd=tmp,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             tarball = Path(tmp) / packed
             algorithm, _, expected = entry["integrity"].partition("-")
             digest = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()

@@ -155,11 +155,14 @@ def test_a_phone_sized_screen_has_no_horizontal_scroll(
     try:
         browser_sign_in(phone, console_server)
         recording_page = (
-            f"/ui/accounts/{console_server.account_id}/calls/{created['callId']}/recordings/{created['recordingId']}"
+            f"/ui/accounts/{console_server.account_id}/calls/{created['callId']}"
+            f"/recordings/{created['recordingId']}"
         )
         for path in ("/ui", recording_page, "/ui/live", "/ui?q=nothing+matches+this"):
             phone.goto(f"{console_server.url}{path}")
-            overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = phone.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         phone.goto(f"{console_server.url}/ui")
         _shot(phone, tmp_path, "phone-list")
@@ -167,7 +170,9 @@ def test_a_phone_sized_screen_has_no_horizontal_scroll(
         context.close()
 
 
-def test_a_post_without_its_csrf_token_is_refused(page: Any, console_server: LiveServer, wav_file: Path) -> None:
+def test_a_post_without_its_csrf_token_is_refused(
+    page: Any, console_server: LiveServer, wav_file: Path
+) -> None:
     created = console_server.ingest(f"c-{uuid.uuid4()}", wav_file, {})
     action = (
         f"{console_server.url}/ui/accounts/{console_server.account_id}/calls/{created['callId']}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -18,16 +20,17 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def signed_in_client(server: LiveServer) -> httpx.Client:
+@contextmanager
+def signed_in_client(server: LiveServer) -> Iterator[httpx.Client]:
     """An httpx client with a console session cookie (no Basic auth)."""
-    client = httpx.Client(base_url=server.url, timeout=60)
-    form = client.get("/ui/login")
-    response = client.post(
-        "/ui/login",
-        data={"username": server.username, "password": server.password, "csrf_token": csrf_of(form.text)},
-    )
-    assert response.status_code == 303, response.text
-    return client
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        form = client.get("/ui/login")
+        response = client.post(
+            "/ui/login",
+            data={"username": server.username, "password": server.password, "csrf_token": csrf_of(form.text)},
+        )
+        assert response.status_code == 303, response.text
+        yield client
 
 
 def browser_sign_in(page: Any, server: LiveServer, target: str = "/ui") -> None:

@@ -16,14 +16,22 @@ def ensure_packages(packages: list[str], needed: list[Path]) -> str | None:
     if all(path.exists() for path in needed):
         return None
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return f"{', '.join(packages)} not installed, and apt-get cannot install them here (not root or no apt)"
+        return (
+            f"{', '.join(packages)} not installed, and apt-get cannot install them here (not root or no apt)"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         if not _updated:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False)
+            subprocess.run(
+                ["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False
+            )
             _updated = True
         result = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", *packages], env=env, capture_output=True, text=True, timeout=900
+            ["apt-get", "install", "-y", "-qq", *packages],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"apt-get install {' '.join(packages)} failed: {exc}"

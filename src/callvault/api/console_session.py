@@ -78,7 +78,9 @@ def write_session(request: Request, response: Response, session: ConsoleSession)
 
 
 def clear_session(request: Request, response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
 
 
 def anonymous_session(request: Request) -> ConsoleSession:

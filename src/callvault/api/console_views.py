@@ -162,8 +162,11 @@ def metadata_items(recording: Recording, transcription: Transcription | None) ->
         ("Call id", recording.call_id),
         ("Direction", recording.direction or "unknown"),
         ("Length", f"{clock(recording.duration_seconds)} ({recording.duration_seconds:.1f} s)"),
-        ("Format", f"{recording.file_format.upper()}, {recording.channels} channel(s)"
-         + (f", {recording.sample_rate} Hz" if recording.sample_rate else "")),
+        (
+            "Format",
+            f"{recording.file_format.upper()}, {recording.channels} channel(s)"
+            + (f", {recording.sample_rate} Hz" if recording.sample_rate else ""),
+        ),
         ("Size", f"{recording.media_size / 1024:.0f} KB" if recording.media_size else "—"),
         ("Started (UTC)", format_iso_time(recording.start_time)),
         ("Transcript", transcript_state(transcription)),

@@ -21,6 +21,8 @@ class RecordingFilter:
     from_: str | None = None
     min_start_time: datetime | None = None
     max_start_time: datetime | None = None
+    direction: str | None = None
+    tag: str | None = None
     limit: int = LIST_LIMIT
 
 
@@ -31,13 +33,18 @@ def build_filter(
     from_: str | None,
     min_start_time: str | None,
     max_start_time: str | None,
+    direction: str | None = None,
+    tag: str | None = None,
 ) -> RecordingFilter:
+    """The list's filters; `direction` and `tag` are callvault's (the console's), not Bandwidth's."""
     return RecordingFilter(
         account_id=account_id,
         to=to or None,
         from_=from_ or None,
         min_start_time=parse_iso_time(min_start_time, "minStartTime") if min_start_time else None,
         max_start_time=parse_iso_time(max_start_time, "maxStartTime") if max_start_time else None,
+        direction=require_choice(direction, DIRECTIONS, "direction") if direction else None,
+        tag=tag or None,
     )
 
 

@@ -43,7 +43,9 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
 
 
-def sign_in(store: MetadataStore, authenticator: Authenticator, username: str, password: str) -> tuple[Principal, str]:
+def sign_in(
+    store: MetadataStore, authenticator: Authenticator, username: str, password: str
+) -> tuple[Principal, str]:
     """Check the password; -> the principal and the fingerprint a session of it carries."""
     principal = authenticator.authenticate(username, password)
     with store.read() as conn:

@@ -48,6 +48,8 @@ def search(
     return [(hit, transcriptions.get(hit.recording.recording_id)) for hit in hits]
 
 
-def matching_clips(store: MetadataStore, account_id: str, recording_id: str, query: TranscriptQuery) -> set[int]:
+def matching_clips(
+    store: MetadataStore, account_id: str, recording_id: str, query: TranscriptQuery
+) -> set[int]:
     with store.read() as conn:
         return search_repo.matching_clip_indexes(conn, account_id, recording_id, query)

@@ -49,6 +49,7 @@ __all__ = [
     "execute_verbs",
     "get_call",
     "hang_up",
+    "list_active_calls",
     "parse_create_call",
     "parse_update_call",
     "set_recording_state",
@@ -178,6 +179,12 @@ def _answer_request(services: Services, call: Call, base_url: str) -> WebhookReq
         password=call.callback_password,
         timeout=services.settings.webhook_timeout,
     )
+
+
+def list_active_calls(services: Services, account_id: str) -> list[Call]:
+    """The account's calls in progress, newest first (the console's live page)."""
+    with services.store.read() as conn:
+        return calls_repo.list_active_calls(conn, account_id)
 
 
 def get_call(services: Services, account_id: str, call_id: str) -> Call:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from callvault.domain.deliveries import WebhookDelivery
 from callvault.domain.errors import NotFound, RangeNotSatisfiable
-from callvault.domain.jobs import PURGE_MEDIA_JOB
+from callvault.domain.jobs import PURGE_MEDIA_JOB, WEBHOOK_JOB
 from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
 from callvault.domain.records import Recording, Transcription
 from callvault.domain.timefmt import utcnow
@@ -22,6 +23,7 @@ class MediaSlice:
     """What the media endpoint streams: the whole blob or one byte range of it."""
 
     content_type: str
+    filename: str  # what a download is saved as: <recordingId>.<wav|mp3>
     total_size: int
     start: int
     end: int  # inclusive
@@ -114,6 +116,7 @@ def open_media(
     start, end = byte_range if byte_range else (0, max(size - 1, 0))
     return MediaSlice(
         content_type=MEDIA_TYPES[recording.file_format],
+        filename=f"{recording.recording_id}.{recording.file_format}",
         total_size=size,
         start=start,
         end=end,
@@ -121,6 +124,17 @@ def open_media(
         partial=byte_range is not None,
         chunks=blobs.open(recording.media_key, start, end) if size else iter(()),
     )
+
+
+def webhook_deliveries(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str
+) -> list[WebhookDelivery]:
+    """The webhooks sent (or still to send) about this recording, oldest first, with their attempts."""
+    with store.read() as conn:
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        return jobs_repo.webhook_deliveries_for_recording(
+            conn, recording_id, kind=WEBHOOK_JOB, since=recording.created_at
+        )
 
 
 def _enqueue_purge(conn: Connection, media_key: str, grace_seconds: float) -> None:

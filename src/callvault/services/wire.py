@@ -17,7 +17,9 @@ from bandwidth.models import (
     Transcription as WireTranscript,
 )
 from callvault.domain.records import Call, Recording, Transcription
+from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcnow
+from callvault.domain.waveform import WaveformPeaks
 
 
 def recording_path(recording: Recording) -> str:
@@ -177,3 +179,23 @@ def call_state_json(call: Call) -> dict[str, Any]:
         disconnect_cause=call.disconnect_cause,
         additional_properties=extras,
     ).to_wire()
+
+
+def search_hit_json(base_url: str, hit: TranscriptHit, transcription: Transcription | None) -> dict[str, Any]:
+    """A search result: the recording's usual CallRecordingMetadata plus callvault's `searchMatch`
+    (the best clip: channel 1-based, its times in seconds, the snippet as HTML with <mark> hits)."""
+    body = recording_json(base_url, hit.recording, transcription)
+    body["searchMatch"] = {
+        "score": round(hit.score, 6),
+        "channel": hit.speaker + 1,
+        "clipStartTime": round(hit.clip_start, 3),
+        "clipEndTime": round(hit.clip_end, 3),
+        "snippet": snippet_html(hit.snippet),
+        "matchingClips": hit.matching_clips,
+    }
+    return body
+
+
+def peaks_json(peaks: WaveformPeaks) -> dict[str, Any]:
+    """Waveform peaks: one list per channel of 0..1 levels over `duration` seconds."""
+    return {"channels": peaks.channels, "duration": peaks.duration_seconds, "peaks": peaks.as_fractions()}

@@ -152,7 +152,9 @@ def webhook_deliveries_for_recording(
     body = jobs.c.payload["body"]
     found = conn.execute(
         select(jobs.c.id, jobs.c.state, jobs.c.created_at, jobs.c.payload)
-        .where(jobs.c.kind == kind, jobs.c.created_at >= since, body["recordingId"].as_string() == recording_id)
+        .where(
+            jobs.c.kind == kind, jobs.c.created_at >= since, body["recordingId"].as_string() == recording_id
+        )
         .order_by(jobs.c.id)
     ).all()
     if not found:

@@ -77,6 +77,10 @@ def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
         query = query.where(recordings.c.start_time >= flt.min_start_time)
     if flt.max_start_time is not None:
         query = query.where(recordings.c.start_time < flt.max_start_time)
+    if flt.direction is not None:
+        query = query.where(recordings.c.direction == flt.direction)
+    if flt.tag is not None:
+        query = query.where(recordings.c.tag == flt.tag)
     return query
 
 

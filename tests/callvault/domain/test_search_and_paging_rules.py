@@ -21,7 +21,12 @@ def test_queries_become_words_and_phrases() -> None:
 
 def test_snippets_escape_the_text_and_mark_the_hits() -> None:
     parts = snippet_parts(f"say <b>{MARK_OPEN}refund{MARK_CLOSE}</b> & {MARK_OPEN}more{MARK_CLOSE}")
-    assert [(p.text, p.hit) for p in parts] == [("say <b>", False), ("refund", True), ("</b> & ", False), ("more", True)]
+    assert [(p.text, p.hit) for p in parts] == [
+        ("say <b>", False),
+        ("refund", True),
+        ("</b> & ", False),
+        ("more", True),
+    ]
     assert snippet_html(parts) == "say &lt;b&gt;<mark>refund</mark>&lt;/b&gt; &amp; <mark>more</mark>"
 
 

@@ -38,8 +38,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataSt
         made.dispose()
 
 
-def _recording(store: MetadataStore, name: str, *, start: datetime = T0, account: str = ACCOUNT,
-               from_number: str = "+15550000001") -> str:
+def _recording(
+    store: MetadataStore,
+    name: str,
+    *,
+    start: datetime = T0,
+    account: str = ACCOUNT,
+    from_number: str = "+15550000001",
+) -> str:
     recording_id = f"r-{name}"
     with store.write() as conn:
         recordings_repo.insert_recording(
@@ -61,8 +67,9 @@ def _recording(store: MetadataStore, name: str, *, start: datetime = T0, account
     return recording_id
 
 
-def _transcribe(store: MetadataStore, recording_id: str, clips: list[tuple[int, float, str]],
-                language: str = "en") -> str:
+def _transcribe(
+    store: MetadataStore, recording_id: str, clips: list[tuple[int, float, str]], language: str = "en"
+) -> str:
     transcription_id = f"t-{recording_id}-{len(clips)}-{clips[0][2][:8] if clips else ''}"
     result = {
         "transcripts": [{"text": " ".join(text for _, _, text in clips), "confidence": 0.9}],
@@ -74,8 +81,13 @@ def _transcribe(store: MetadataStore, recording_id: str, clips: list[tuple[int, 
     with store.write() as conn:
         recordings_repo.put_transcription_request(conn, recording_id, transcription_id, {}, T0)
         assert recordings_repo.finish_transcription(
-            conn, transcription_id, status="available", completed_time=T0, result=result,
-            language=language, error=None,
+            conn,
+            transcription_id,
+            status="available",
+            completed_time=T0,
+            result=result,
+            language=language,
+            error=None,
         )
     return transcription_id
 
@@ -83,9 +95,15 @@ def _transcribe(store: MetadataStore, recording_id: str, clips: list[tuple[int, 
 def _search(store: MetadataStore, text: str, **filters: object) -> list[tuple[str, float, str]]:
     """-> (recording id, clip start, snippet with [hits]) best first."""
     with store.read() as conn:
-        hits = search_repo.search_recordings(conn, RecordingFilter(ACCOUNT, **filters), parse_query(text), 100)  # type: ignore[arg-type]
+        hits = search_repo.search_recordings(
+            conn, RecordingFilter(ACCOUNT, **filters), parse_query(text), 100
+        )  # type: ignore[arg-type]
     return [
-        (h.recording.recording_id, h.clip_start, "".join(f"[{p.text}]" if p.hit else p.text for p in h.snippet))
+        (
+            h.recording.recording_id,
+            h.clip_start,
+            "".join(f"[{p.text}]" if p.hit else p.text for p in h.snippet),
+        )
         for h in hits
     ]
 
@@ -96,8 +114,14 @@ def test_schema_reaches_head(store: MetadataStore) -> None:
 
 def test_best_match_first_with_marked_snippet_and_the_matching_clips_time(store: MetadataStore) -> None:
     once = _recording(store, "once")
-    _transcribe(store, once, [(1, 0.0, "Thank you for calling, how can I help?"),
-                              (0, 3.5, "I was charged twice and I would like a refund for the second one.")])
+    _transcribe(
+        store,
+        once,
+        [
+            (1, 0.0, "Thank you for calling, how can I help?"),
+            (0, 3.5, "I was charged twice and I would like a refund for the second one."),
+        ],
+    )
     dense = _recording(store, "dense")
     _transcribe(store, dense, [(0, 0.0, "Hello."), (0, 7.25, "Refund, refund: I want my refund now.")])
     _transcribe(store, _recording(store, "other"), [(0, 0.0, "The order arrived on time, thanks.")])

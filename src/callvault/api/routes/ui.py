@@ -31,7 +31,6 @@ from callvault.api.console_views import (
     clip_views,
     lane_names,
     metadata_items,
-    recording_page_url,
     recording_view,
     render,
     transcript_state,
@@ -43,12 +42,12 @@ from callvault.domain.paging import NEWEST_FIRST, build_page
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
 from callvault.domain.search import parse_query
 from callvault.domain.timefmt import format_iso_time
+from callvault.services import calls as live_call_service
 from callvault.services import console_sessions, finding, waveform
-from callvault.services import live_calls as live_call_service
 from callvault.services import recordings as recording_service
 from callvault.services import transcriptions as transcription_service
 from callvault.services.auth import Principal
-from callvault.services.wire import recording_path
+from callvault.services.wire import peaks_json, recording_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,7 +61,9 @@ class SignInRequired(Exception):
     """A page was asked for without a live session: the handler redirects to the sign-in page."""
 
 
-def _page(request: Request, principal: Principal, session: ConsoleSession, account: str, **context: Any) -> str:
+def _page(
+    request: Request, principal: Principal, session: ConsoleSession, account: str, **context: Any
+) -> str:
     return render(
         context.pop("template"),
         user=principal.name,
@@ -77,8 +78,16 @@ def _error_page(
     request: Request, principal: Principal, session: ConsoleSession, account: str, error: VoiceApiError
 ) -> HTMLResponse:
     heading = "Not found" if isinstance(error, NotFound) else "Something went wrong"
-    html = _page(request, principal, session, account, template="error.html", heading=heading,
-                 message=error.description, nav="")
+    html = _page(
+        request,
+        principal,
+        session,
+        account,
+        template="error.html",
+        heading=heading,
+        message=error.description,
+        nav="",
+    )
     return HTMLResponse(html, status_code=error.status)
 
 
@@ -128,8 +137,11 @@ def root() -> RedirectResponse:
 
 @router.get("/favicon.ico")
 def favicon() -> FileResponse:
-    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/ui/static/{name:path}")
@@ -137,8 +149,11 @@ def static_asset(name: str) -> FileResponse:
     path = (STATIC_DIR / name).resolve()
     if not path.is_relative_to(STATIC_DIR) or not path.is_file() or path.suffix not in _STATIC_TYPES:
         raise NotFound(f"No console asset {name!r}")
-    return FileResponse(path, media_type=_STATIC_TYPES[path.suffix],
-                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return FileResponse(
+        path,
+        media_type=_STATIC_TYPES[path.suffix],
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 # --- sign-in -------------------------------------------------------------------------------------
@@ -148,10 +163,23 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/ui") and not target.startswith("//") else "/ui"
 
 
-def _login_page(request: Request, session: ConsoleSession, *, error: str = "", username: str = "",
-                next_url: str = "/ui", status: int = 200) -> HTMLResponse:
-    html = render("login.html", user=None, csrf_token=csrf_token(request, session), error=error,
-                  username=username, next=next_url)
+def _login_page(
+    request: Request,
+    session: ConsoleSession,
+    *,
+    error: str = "",
+    username: str = "",
+    next_url: str = "/ui",
+    status: int = 200,
+) -> HTMLResponse:
+    html = render(
+        "login.html",
+        user=None,
+        csrf_token=csrf_token(request, session),
+        error=error,
+        username=username,
+        next=next_url,
+    )
     response = HTMLResponse(html, status_code=status)
     write_session(request, response, session)
     return response
@@ -159,7 +187,9 @@ def _login_page(request: Request, session: ConsoleSession, *, error: str = "", u
 
 @router.get("/ui/login")
 def login_form(request: Request) -> HTMLResponse:
-    return _login_page(request, anonymous_session(request), next_url=_safe_next(request.query_params.get("next")))
+    return _login_page(
+        request, anonymous_session(request), next_url=_safe_next(request.query_params.get("next"))
+    )
 
 
 @router.post("/ui/login")
@@ -176,8 +206,14 @@ async def login(request: Request) -> Response:
             console_sessions.sign_in, services.store, services.authenticator, username, password
         )
     except AuthenticationFailed:
-        return _login_page(request, session, error="Wrong user name or password.", username=username,
-                           next_url=next_url, status=401)
+        return _login_page(
+            request,
+            session,
+            error="Wrong user name or password.",
+            username=username,
+            next_url=next_url,
+            status=401,
+        )
     response = RedirectResponse(next_url, status_code=303)
     write_session(request, response, signed_in_session(principal.name, fingerprint))
     return response
@@ -199,9 +235,17 @@ def _list_context(request: Request, account: str) -> dict[str, Any]:
     query = request.query_params
     form = {name: query.get(name, "") for name in _FORM_FIELDS}
     deleted = query.get("deleted", "")
-    context: dict[str, Any] = {"form": form, "rows": [], "error": "", "summary": "", "paged": False,
-                               "notice": _NOTICES["deleted"].format(deleted) if deleted else "",
-                               "searching": bool(form["q"].strip()), "next_url": "", "first_url": ""}
+    context: dict[str, Any] = {
+        "form": form,
+        "rows": [],
+        "error": "",
+        "summary": "",
+        "paged": False,
+        "notice": _NOTICES["deleted"].format(deleted) if deleted else "",
+        "searching": bool(form["q"].strip()),
+        "next_url": "",
+        "first_url": "",
+    }
     store = services_of(request).store
     try:
         flt = build_filter(
@@ -217,7 +261,9 @@ def _list_context(request: Request, account: str) -> dict[str, Any]:
             transcript_query = parse_query(form["q"])
             hits = finding.search(store, flt, transcript_query, LIST_LIMIT)
             context["rows"] = [recording_view(hit.recording, t, hit, form["q"]) for hit, t in hits]
-            context["summary"] = _count_text(len(hits), "recording", f" whose transcript matches “{form['q']}”")
+            context["summary"] = _count_text(
+                len(hits), "recording", f" whose transcript matches “{form['q']}”"
+            )
             return context
         page = build_page(str(PAGE_SIZE), query.get("pageToken"), form["sort"] or NEWEST_FIRST)
         assert page is not None
@@ -247,8 +293,16 @@ async def recordings_page(request: Request) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
         account = _account(request, principal)
         context = _list_context(request, account)
-        html = _page(request, principal, session, account, template="recordings.html", nav="recordings",
-                     directions=DIRECTIONS, **context)
+        html = _page(
+            request,
+            principal,
+            session,
+            account,
+            template="recordings.html",
+            nav="recordings",
+            directions=DIRECTIONS,
+            **context,
+        )
         return HTMLResponse(html, status_code=400 if context["error"] else 200)
 
     return await _console_page(request, build)
@@ -261,19 +315,24 @@ def _recording_ids(account_id: str, call_id: str, recording_id: str) -> None:
 
 
 @router.get(RECORDING)
-async def recording_page(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+async def recording_page(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
         _recording_ids(accountId, callId, recordingId)
         principal.require_account(accountId)
         services = services_of(request)
-        recording, transcription = recording_service.get_recording(services.store, accountId, callId, recordingId)
+        recording, transcription = recording_service.get_recording(
+            services.store, accountId, callId, recordingId
+        )
         q = request.query_params.get("q", "").strip()
         hits = finding.matching_clips(services.store, accountId, recordingId, parse_query(q)) if q else set()
         deliveries = recording_service.webhook_deliveries(services.store, accountId, callId, recordingId)
         base = f"/ui/accounts/{quote(accountId)}/calls/{quote(callId)}/recordings/{quote(recordingId)}"
         has_media = recording.media_key is not None
         html = _page(
-            request, principal, session, accountId,
+            request,
+            principal,
+            session,
+            accountId,
             template="recording.html",
             nav="recordings",
             switch_action="/ui",
@@ -318,7 +377,7 @@ def _account_of_recording(principal: Principal, account_id: str, call_id: str, r
 
 
 @router.get(RECORDING + "/media")
-def recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+def recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     principal, _session = session_principal(request)
     _account_of_recording(principal, accountId, callId, recordingId)
     services = services_of(request)
@@ -329,7 +388,7 @@ def recording_media(request: Request, accountId: str, callId: str, recordingId: 
 
 
 @router.get(RECORDING + "/peaks")
-def recording_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:  # noqa: N803
+def recording_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     principal, _session = session_principal(request)
     _account_of_recording(principal, accountId, callId, recordingId)
     services = services_of(request)
@@ -338,28 +397,40 @@ def recording_peaks(request: Request, accountId: str, callId: str, recordingId: 
 
 
 @router.post(RECORDING + "/delete")
-async def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+async def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
         _account_of_recording(principal, accountId, callId, recordingId)
         services = services_of(request)
         await run_in_threadpool(
             recording_service.delete_recording,
-            services.store, accountId, callId, recordingId, services.settings.purge_grace,
+            services.store,
+            accountId,
+            callId,
+            recordingId,
+            services.settings.purge_grace,
         )
-        return RedirectResponse("/ui?" + urlencode({"account": accountId, "deleted": recordingId}), status_code=303)
+        return RedirectResponse(
+            "/ui?" + urlencode({"account": accountId, "deleted": recordingId}), status_code=303
+        )
 
     return await _console_action(request, act)
 
 
 @router.post(RECORDING + "/transcription")
-async def transcribe_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:  # noqa: N803
+async def transcribe_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
         _account_of_recording(principal, accountId, callId, recordingId)
         form = await request.form()
-        transcribe = transcription_service.parse_request({"detectLanguage": form.get("detectLanguage") == "true"})
+        transcribe = transcription_service.parse_request(
+            {"detectLanguage": form.get("detectLanguage") == "true"}
+        )
         await run_in_threadpool(
             transcription_service.request_transcription,
-            services_of(request).store, accountId, callId, recordingId, transcribe,
+            services_of(request).store,
+            accountId,
+            callId,
+            recordingId,
+            transcribe,
             base_url=str(request.base_url).rstrip("/"),
         )
         target = f"/ui/accounts/{quote(accountId)}/calls/{quote(callId)}/recordings/{quote(recordingId)}"
@@ -375,8 +446,9 @@ async def transcribe_recording(request: Request, accountId: str, callId: str, re
 async def live_page(request: Request) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
         account = _account(request, principal)
-        html = _page(request, principal, session, account, template="live.html", nav="live",
-                     switch_action="/ui/live")
+        html = _page(
+            request, principal, session, account, template="live.html", nav="live", switch_action="/ui/live"
+        )
         return HTMLResponse(html)
 
     return await _console_page(request, build)
@@ -406,7 +478,7 @@ def live_calls_feed(request: Request) -> JSONResponse:
 
 
 @router.post("/ui/accounts/{accountId}/calls/{callId}/recording")
-async def set_live_recording_state(request: Request, accountId: str, callId: str) -> Response:  # noqa: N803
+async def set_live_recording_state(request: Request, accountId: str, callId: str) -> Response:
     async def act(principal: Principal) -> Response:
         require_id(accountId, "accountId")
         require_id(callId, "callId")
