@@ -57,10 +57,6 @@ _FORM_FIELDS = ("q", "from", "to", "direction", "tag", "minStartTime", "maxStart
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
-class SignInRequired(Exception):
-    """A page was asked for without a live session: the handler redirects to the sign-in page."""
-
-
 def _page(
     request: Request, principal: Principal, session: ConsoleSession, account: str, **context: Any
 ) -> str:
@@ -91,13 +87,6 @@ def _error_page(
     return HTMLResponse(html, status_code=error.status)
 
 
-def _signed_in(request: Request) -> tuple[Principal, ConsoleSession]:
-    try:
-        return session_principal(request)
-    except AuthenticationFailed:
-        raise SignInRequired from None
-
-
 def _account(request: Request, principal: Principal) -> str:
     account = request.query_params.get("account") or min(principal.accounts, default="")
     principal.require_account(account)
@@ -107,21 +96,23 @@ def _account(request: Request, principal: Principal) -> str:
 async def _console_page(
     request: Request, build: Callable[[Principal, ConsoleSession], HTMLResponse]
 ) -> Response:
+    """A page for a signed-in user (else a redirect to sign in); an error is shown in the page."""
     try:
-        principal, session = await run_in_threadpool(_signed_in, request)
-    except SignInRequired:
+        principal, session = await run_in_threadpool(session_principal, request)
+    except AuthenticationFailed:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/ui/login?" + urlencode({"next": target}), status_code=303)
     try:
         return await run_in_threadpool(build, principal, session)
     except VoiceApiError as error:
-        account = request.path_params.get("accountId") or min(principal.accounts, default="")
+        asked = request.path_params.get("accountId") or request.query_params.get("account")
+        account = asked if asked in principal.accounts else min(principal.accounts, default="")
         return _error_page(request, principal, session, account, error)
 
 
 async def _console_action(request: Request, act: Callable[[Principal], Awaitable[Response]]) -> Response:
     """A state change: a signed-in session and its CSRF token, or 401/403 in the API's error envelope."""
-    session = read_session(request)
+    session = await run_in_threadpool(read_session, request)
     await require_csrf(request, session)
     principal, _session = await run_in_threadpool(session_principal, request)
     return await act(principal)
@@ -194,7 +185,7 @@ def login_form(request: Request) -> HTMLResponse:
 
 @router.post("/ui/login")
 async def login(request: Request) -> Response:
-    session = read_session(request)
+    session = await run_in_threadpool(read_session, request)
     await require_csrf(request, session)
     assert session is not None
     form = await request.form()
@@ -221,7 +212,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/ui/logout")
 async def logout(request: Request) -> Response:
-    await require_csrf(request, read_session(request))
+    await require_csrf(request, await run_in_threadpool(read_session, request))
     response = RedirectResponse("/ui/login", status_code=303)
     clear_session(request, response)
     return response
@@ -234,6 +225,7 @@ def _list_context(request: Request, account: str) -> dict[str, Any]:
     """The list or the search results for the query string; a bad filter is shown beside the form."""
     query = request.query_params
     form = {name: query.get(name, "") for name in _FORM_FIELDS}
+    filtered = any(form[name] for name in _FORM_FIELDS if name not in ("q", "sort"))
     deleted = query.get("deleted", "")
     context: dict[str, Any] = {
         "form": form,
@@ -245,6 +237,7 @@ def _list_context(request: Request, account: str) -> dict[str, Any]:
         "searching": bool(form["q"].strip()),
         "next_url": "",
         "first_url": "",
+        "filtered": filtered or form["sort"] == "startTime",
     }
     store = services_of(request).store
     try:
