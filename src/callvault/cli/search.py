@@ -47,7 +47,7 @@ def search(
     if as_json:
         for hit, _transcription in hits:
             rec = hit.recording
-            out.print_json(
+            typer.echo(
                 json.dumps(
                     {
                         "recordingId": rec.recording_id,
@@ -60,8 +60,7 @@ def search(
                         "snippet": "".join(p.text for p in hit.snippet),
                         "score": round(hit.score, 6),
                     }
-                ),
-                indent=None,
+                )
             )
         return
     if not hits:

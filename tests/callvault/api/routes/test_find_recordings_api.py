@@ -59,11 +59,12 @@ def test_transcript_search_finds_ranks_marks_and_forgets(live_server: LiveServer
     ]
     _wait_available(live_server, paths)
 
-    # "the bill for last month": one recording, its clip time and a marked snippet
-    found = _list(live_server, q="bill", **{"from": caller}).json()
+    # "calling about my account, the bill for last month": one recording, its clip and a marked snippet
+    found = _list(live_server, q="account month", **{"from": caller}).json()
     assert [r["recordingId"] for r in found] == [english["recordingId"]]
     match = found[0]["searchMatch"]
-    assert "<mark>bill</mark>" in match["snippet"].lower()
+    assert "<mark>account</mark>" in match["snippet"].lower()
+    assert "<mark>month</mark>" in match["snippet"].lower()
     assert 0.0 <= match["clipStartTime"] < match["clipEndTime"] <= 10.0
     assert match["channel"] == 1 and match["matchingClips"] >= 1 and match["score"] > 0
     assert found[0]["mediaUrl"].endswith(f"/recordings/{english['recordingId']}/media")
@@ -82,7 +83,7 @@ def test_transcript_search_finds_ranks_marks_and_forgets(live_server: LiveServer
     # the transcript's deletion removes it from the results
     with live_server.client() as client:
         assert client.delete(f"{paths[0]}/transcription").status_code == 204
-    assert _list(live_server, q="bill", **{"from": caller}).json() == []
+    assert _list(live_server, q="account month", **{"from": caller}).json() == []
 
 
 def test_search_refuses_what_it_cannot_do(live_server: LiveServer) -> None:
