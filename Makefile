@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit scale bench clean
+.PHONY: install run test lint unit scale bench vendor-js clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ test: lint unit scale
 bench: install
 	$(BIN)/python benchmarks/bench_api.py
 	$(BIN)/python benchmarks/bench_transcription.py
+	$(BIN)/python benchmarks/bench_console.py
+
+# Fetch the console's vendored JavaScript again from the npm registry and check it against
+# src/callvault/ui/static/vendor/vendor.json (the committed files are what the server serves).
+vendor-js: install
+	$(BIN)/python scripts/vendor_js.py
 
 clean:
 	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache
