@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from callvault.domain.paging import PageCursor, PageRequest, encode_token
-from callvault.domain.recordings import RecordingFilter
+from callvault.domain.recordings import LIST_LIMIT, RecordingFilter
 from callvault.domain.records import Recording, Transcription
 from callvault.domain.search import TranscriptHit, TranscriptQuery
 from callvault.store import recordings_repo, search_repo
@@ -33,9 +33,10 @@ def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> 
     return RecordingPage([(r, transcriptions.get(r.recording_id)) for r in rows], next_token)
 
 
-def count_recordings(store: MetadataStore, flt: RecordingFilter) -> int:
+def count_recordings(store: MetadataStore, flt: RecordingFilter, *, up_to: int = LIST_LIMIT) -> int:
+    """The number of matching recordings, or `up_to` when there are at least that many."""
     with store.read() as conn:
-        return recordings_repo.count_recordings(conn, flt)
+        return recordings_repo.count_recordings(conn, flt, up_to=up_to)
 
 
 def search(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.timefmt import utcnow
 from callvault.domain.waveform import WaveformPeaks
@@ -20,16 +21,20 @@ def put_peaks(conn: Connection, recording_id: str, peaks: WaveformPeaks) -> None
     """Store the peaks unless another request stored them first (the same media gives the same peaks)."""
     if get_peaks(conn, recording_id) is not None:
         return
-    conn.execute(
-        insert(waveform_peaks).values(
-            recording_id=recording_id,
-            channels=peaks.channels,
-            peaks_per_channel=peaks.peaks_per_channel,
-            duration_seconds=peaks.duration_seconds,
-            peaks=peaks.to_bytes(),
-            created_at=utcnow(),
-        )
-    )
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(waveform_peaks).values(
+                    recording_id=recording_id,
+                    channels=peaks.channels,
+                    peaks_per_channel=peaks.peaks_per_channel,
+                    duration_seconds=peaks.duration_seconds,
+                    peaks=peaks.to_bytes(),
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        pass  # stored by a concurrent request in the meantime
 
 
 def delete_peaks(conn: Connection, recording_id: str) -> None:

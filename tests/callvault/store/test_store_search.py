@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from callvault.domain.paging import PageCursor, PageRequest
 from callvault.domain.recordings import RecordingFilter
@@ -227,4 +229,37 @@ def test_keyset_pages_are_stable_while_recordings_are_added(store: MetadataStore
     assert len(newest_first) == len(set(newest_first))
     assert [r for r in newest_first if r.startswith("r-p")] == list(reversed(originals))
     with store.read() as conn:
-        assert recordings_repo.count_recordings(conn, RecordingFilter(ACCOUNT)) == 29
+        assert recordings_repo.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=1000) == 29
+        assert recordings_repo.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=10) == 10
+
+
+def test_the_migration_indexes_transcripts_stored_before_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = MetadataStore(url)
+    config = migrate.alembic_config(url)
+    with old.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+    with old.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO recordings (recording_id, account_id, call_id, channels, start_time, "
+                "duration_seconds, file_format, status, created_at) VALUES "
+                "('r-old', :account, 'c-old', 1, :t, 5.0, 'wav', 'complete', :t)"
+            ),
+            {"account": ACCOUNT, "t": T0.replace(tzinfo=None)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO transcriptions (recording_id, transcription_id, status, request, requested_at, "
+                "result, language) VALUES ('r-old', 't-old', 'available', '{}', :t, :result, 'en')"
+            ),
+            {
+                "t": T0.replace(tzinfo=None),
+                "result": '{"clips": [{"speaker": 0, "start": 1.5, "end": 3.0, "text": "an old refund request",'
+                ' "confidence": 1.0}]}',
+            },
+        )
+    old.upgrade_schema()
+    assert _search(old, "refund") == [("r-old", 1.5, "an old [refund] request")]
+    old.dispose()
