@@ -19,6 +19,7 @@ from callvault.calls.media_stream import L16_8K
 from callvault.calls.simulate import CallsClient
 from support.asterisk_sounds import ensure_sounds, transcript, write_call
 from support.console import browser_sign_in
+from support.receiver import WebhookReceiver
 from support.server import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,9 @@ def page(browser: Any, console_server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def _transcribed_call(server: LiveServer, tmp_path: Path, caller: str, agent: str) -> dict[str, Any]:
+def _transcribed_call(
+    server: LiveServer, tmp_path: Path, caller: str, agent: str, callback_url: str | None = None
+) -> dict[str, Any]:
     """A stereo call (agent first, then the caller) from Asterisk prompts, ingested and transcribed."""
     why_not = ensure_sounds()
     if why_not:
@@ -55,7 +58,8 @@ def _transcribed_call(server: LiveServer, tmp_path: Path, caller: str, agent: st
     )
     path = f"/api/v2/accounts/{server.account_id}/calls/{call_id}/recordings/{created['recordingId']}"
     with server.client() as client:
-        assert client.post(f"{path}/transcription", json={}).status_code == 204
+        body = {"callbackUrl": callback_url} if callback_url else {}
+        assert client.post(f"{path}/transcription", json=body).status_code == 204
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             status = (client.get(path).json().get("transcription") or {}).get("status")
@@ -67,11 +71,18 @@ def _transcribed_call(server: LiveServer, tmp_path: Path, caller: str, agent: st
 
 
 def test_sign_in_find_by_a_spoken_word_seek_from_a_clip_then_delete(
-    page: Any, console_server: LiveServer, tmp_path: Path
+    page: Any, console_server: LiveServer, tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
     spoken = transcript("tt-weasels")  # "Weasels have eaten our phone system"
     word = spoken.split()[0].lower()
-    wanted = _transcribed_call(console_server, tmp_path, caller="tt-weasels", agent="queue-thankyou")
+    wanted = _transcribed_call(
+        console_server,
+        tmp_path,
+        caller="tt-weasels",
+        agent="queue-thankyou",
+        callback_url=webhook_receiver.url("/transcribed"),
+    )
+    webhook_receiver.wait_for(1, timeout=30)
     other = _transcribed_call(console_server, tmp_path, caller="demo-thanks", agent="auth-thankyou")
 
     page.get_by_label("Words spoken in the call").fill(word)
@@ -96,6 +107,13 @@ def test_sign_in_find_by_a_spoken_word_seek_from_a_clip_then_delete(
     hit.click()
     page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5")
     assert "current" in (hit.get_attribute("class") or "")
+    page.keyboard.press("ArrowRight")  # keyboard seeking: five seconds on
+    page.wait_for_function(f"document.getElementById('player').currentTime > {start} + 3")
+
+    deliveries = page.locator(".deliveries li")
+    page.reload()  # the webhook was delivered meanwhile
+    assert "transcriptionAvailable" in deliveries.first.inner_text()
+    assert "delivered (HTTP 200)" in deliveries.first.inner_text()
 
     page.get_by_role("button", name="Delete recording").click()
     dialog = page.get_by_role("dialog")

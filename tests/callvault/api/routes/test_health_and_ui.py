@@ -105,3 +105,24 @@ def test_console_assets_are_served_by_callvault(live_server: LiveServer) -> None
     assert httpx.get(f"{live_server.url}/ui/static/vendor/vendor.json").status_code == 404
     vendored = httpx.get(f"{live_server.url}/ui/static/vendor/wavesurfer-8.0.1.min.js")
     assert vendored.status_code == 200 and "WaveSurfer" in vendored.text
+
+
+def test_console_requests_a_transcription_with_language_detection(
+    live_server: LiveServer, wav_file: Path
+) -> None:
+    call_id = f"c-{uuid.uuid4()}"
+    created = live_server.ingest(call_id, wav_file, {})
+    page = f"/ui/accounts/{live_server.account_id}/calls/{call_id}/recordings/{created['recordingId']}"
+    with signed_in_client(live_server) as client:
+        form = client.get(page)
+        assert "not transcribed" in form.text
+        done = client.post(
+            f"{page}/transcription", data={"csrf_token": csrf_of(form.text), "detectLanguage": "true"}
+        )
+        assert done.status_code == 303 and done.headers["location"] == f"{page}?done=transcription"
+        after = client.get(done.headers["location"])
+        assert "Transcription requested" in after.text and "Transcribe again" in after.text
+    [(request,)] = live_server.db_rows(
+        "SELECT request FROM transcriptions WHERE recording_id = :r", r=created["recordingId"]
+    )
+    assert '"detectLanguage": true' in str(request).replace("True", "true").replace("'", '"')
