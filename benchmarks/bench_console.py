@@ -20,10 +20,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from support.console import browser_sign_in  # noqa: E402
-from support.server import LiveServer, start_server  # noqa: E402
+from support.console import browser_sign_in
+from support.server import LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CALL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "speech" / "call_stereo_8k.wav"

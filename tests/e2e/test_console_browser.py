@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from callvault.calls.media_stream import L16_8K
-from callvault.calls.simulate import CallsClient
+from callvault.cli.simulate import CallsClient
 from support.asterisk_sounds import ensure_sounds, transcript, write_call
 from support.console import browser_sign_in
 from support.receiver import WebhookReceiver

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callvault.domain.errors import ValidationFailed
 from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS, MIN_TRANSCRIBABLE_SECONDS
 from callvault.domain.timefmt import parse_iso_time
 
@@ -37,13 +38,17 @@ def build_filter(
     tag: str | None = None,
 ) -> RecordingFilter:
     """The list's filters; `direction` and `tag` are callvault's (the console's), not Bandwidth's."""
+    if direction and direction not in DIRECTIONS:
+        raise ValidationFailed(
+            f"Invalid direction {direction[:32]!r}: must be one of {', '.join(DIRECTIONS)}"
+        )
     return RecordingFilter(
         account_id=account_id,
         to=to or None,
         from_=from_ or None,
         min_start_time=parse_iso_time(min_start_time, "minStartTime") if min_start_time else None,
         max_start_time=parse_iso_time(max_start_time, "maxStartTime") if max_start_time else None,
-        direction=require_choice(direction, DIRECTIONS, "direction") if direction else None,
+        direction=direction or None,
         tag=tag or None,
     )
 

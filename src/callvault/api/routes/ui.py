@@ -42,8 +42,8 @@ from callvault.domain.paging import NEWEST_FIRST, build_page
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
 from callvault.domain.search import parse_query
 from callvault.domain.timefmt import format_iso_time
-from callvault.services import calls as live_call_service
 from callvault.services import console_sessions, finding, waveform
+from callvault.services import live_calls as live_call_service
 from callvault.services import recordings as recording_service
 from callvault.services import transcriptions as transcription_service
 from callvault.services.auth import Principal

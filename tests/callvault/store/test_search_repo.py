@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from callvault.domain.paging import PageCursor, PageRequest
 from callvault.domain.recordings import RecordingFilter
-from callvault.domain.records import Recording
+from callvault.domain.records import Recording, TranscriptionRequest
 from callvault.domain.search import parse_query
 from callvault.store import migrate, recordings_repo, search_repo
 from callvault.store.database import MetadataStore
@@ -21,6 +21,7 @@ from support import postgres
 
 ACCOUNT = "9900000"
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+REQUEST = TranscriptionRequest(base_url="http://127.0.0.1")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -82,7 +83,7 @@ def _transcribe(
         ],
     }
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, recording_id, transcription_id, {}, T0)
+        recordings_repo.put_transcription_request(conn, recording_id, transcription_id, REQUEST, T0)
         assert recordings_repo.finish_transcription(
             conn,
             transcription_id,
@@ -173,7 +174,7 @@ def test_a_deleted_or_superseded_transcript_leaves_the_index(store: MetadataStor
     _transcribe(store, rid, [(0, 0.0, "my parcel never arrived")])
     assert [f[0] for f in _search(store, "parcel")] == [rid]
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, rid, "t-again", {}, T0)
+        recordings_repo.put_transcription_request(conn, rid, "t-again", REQUEST, T0)
     assert _search(store, "parcel") == []  # superseded: processing again
 
     _transcribe(store, rid, [(0, 0.0, "my parcel never arrived")])
@@ -192,7 +193,7 @@ def test_a_deleted_or_superseded_transcript_leaves_the_index(store: MetadataStor
 def test_a_failed_transcription_writes_nothing_to_the_index(store: MetadataStore) -> None:
     rid = _recording(store, "failed")
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, rid, "t-failed", {}, T0)
+        recordings_repo.put_transcription_request(conn, rid, "t-failed", REQUEST, T0)
         recordings_repo.finish_transcription(
             conn, "t-failed", status="error", completed_time=T0, result=None, language=None, error="boom"
         )

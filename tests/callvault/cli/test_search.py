@@ -8,11 +8,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callvault.domain.records import Recording
+from callvault.domain.records import Recording, TranscriptionRequest
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
 
 WHEN = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
+REQUEST = TranscriptionRequest(base_url="http://127.0.0.1")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,7 +40,7 @@ def _transcribed(store: MetadataStore, name: str, account: str, text: str) -> No
                 to_number="+15550002222",
             ),
         )
-        recordings_repo.put_transcription_request(conn, f"r-{name}", f"t-{name}", {}, WHEN)
+        recordings_repo.put_transcription_request(conn, f"r-{name}", f"t-{name}", REQUEST, WHEN)
         recordings_repo.finish_transcription(
             conn,
             f"t-{name}",
