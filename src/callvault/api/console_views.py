@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from callvault.domain.records import Recording, Transcription
+from callvault.domain.records import Call, Recording, Transcription
 from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_time
 
@@ -188,3 +188,15 @@ def metadata_items(recording: Recording, transcription: Transcription | None) ->
 
 def render(name: str, **context: Any) -> str:
     return templates.get_template(name).render(**context)
+
+
+def live_call_view(call: Call) -> dict[str, str | None]:
+    """A call in progress as the live page's script reads it."""
+    return {
+        "callId": call.call_id,
+        "from": call.from_number,
+        "to": call.to_number,
+        "direction": call.direction,
+        "startTime": format_iso_time(call.start_time),
+        "recordingState": call.recording_state,
+    }

@@ -30,6 +30,7 @@ from callvault.api.console_views import (
     STATIC_DIR,
     clip_views,
     lane_names,
+    live_call_view,
     metadata_items,
     recording_view,
     render,
@@ -41,7 +42,6 @@ from callvault.domain.ids import require_id
 from callvault.domain.paging import NEWEST_FIRST, build_page
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
 from callvault.domain.search import parse_query
-from callvault.domain.timefmt import format_iso_time
 from callvault.services import console_sessions, finding, waveform
 from callvault.services import live_calls as live_call_service
 from callvault.services import recordings as recording_service
@@ -453,20 +453,7 @@ def live_calls_feed(request: Request) -> JSONResponse:
     account = _account(request, principal)
     calls = live_call_service.list_active_calls(services_of(request), account)
     return JSONResponse(
-        {
-            "calls": [
-                {
-                    "callId": call.call_id,
-                    "from": call.from_number,
-                    "to": call.to_number,
-                    "direction": call.direction,
-                    "startTime": format_iso_time(call.start_time),
-                    "recordingState": call.recording_state,
-                }
-                for call in calls
-            ]
-        },
-        headers={"Cache-Control": "no-store"},
+        {"calls": [live_call_view(call) for call in calls]}, headers={"Cache-Control": "no-store"}
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,6 @@ import httpx
 import pytest
 
 from support.server import LiveServer
-
-SPEECH = Path(__file__).resolve().parents[2] / "fixtures" / "speech"
 
 
 def _number() -> str:
@@ -45,13 +44,15 @@ def _wait_available(server: LiveServer, paths: list[str], timeout: float = 400) 
 
 
 @pytest.mark.slow
-def test_transcript_search_finds_ranks_marks_and_forgets(live_server: LiveServer) -> None:
+def test_transcript_search_finds_ranks_marks_and_forgets(
+    live_server: LiveServer, speech_path: Callable[[str], Path]
+) -> None:
     caller, other = _number(), _number()
-    english = live_server.ingest(f"c-{uuid.uuid4()}", SPEECH / "english_16k.wav", {"from": caller})
+    english = live_server.ingest(f"c-{uuid.uuid4()}", speech_path("english_16k"), {"from": caller})
     stereo = live_server.ingest(
-        f"c-{uuid.uuid4()}", SPEECH / "call_stereo_8k.wav", {"from": other, "direction": "inbound"}
+        f"c-{uuid.uuid4()}", speech_path("call_stereo_8k"), {"from": other, "direction": "inbound"}
     )
-    spanish = live_server.ingest(f"c-{uuid.uuid4()}", SPEECH / "spanish_8k.wav", {"from": caller})
+    spanish = live_server.ingest(f"c-{uuid.uuid4()}", speech_path("spanish_8k"), {"from": caller})
     paths = [
         _transcribe(live_server, english, {}),
         _transcribe(live_server, stereo, {}),
