@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
   let current = null;
   const follow = () => {
     const t = audio.currentTime;
-    clockEl.textContent = `${callvault.clock(t)} / ${callvault.clock(audio.duration || duration)}`;
+    clockEl.textContent = `${callvault.clock(t)} / ${clockEl.dataset.total}`;
     const now = clips.find((c) => t >= Number(c.dataset.start) && t < Number(c.dataset.end)) || null;
     if (now === current) return;
     current?.classList.remove("current");
