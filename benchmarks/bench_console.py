@@ -26,6 +26,7 @@ from support.console import browser_sign_in
 from support.server import LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
+CHROMIUM = Path("/usr/bin/chromium")
 CALL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "speech" / "call_stereo_8k.wav"
 
 
@@ -75,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--screenshots", type=Path, default=None)
     args = parser.parse_args()
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium (the e2e tests install it too)")
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp) / "data")
         try:
@@ -86,9 +89,7 @@ def main() -> None:
                 f"/recordings/{created['recordingId']}"
             )
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-                )
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 sign_in_page = context.new_page()
                 browser_sign_in(sign_in_page, server)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
-from callvault.api.auth import services_of
+from callvault.api.auth import base_url, services_of
 from callvault.api.console_session import (
     ConsoleSession,
     anonymous_session,
@@ -340,7 +340,7 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
             start_at=_start_at(request.query_params.get("t")),
             media_url=f"{base}/media" if has_media else "",
             peaks_url=f"{base}/peaks",
-            api_url=f"{str(request.base_url).rstrip('/')}/api/v2{recording_path(recording)}",
+            api_url=f"{base_url(request)}/api/v2{recording_path(recording)}",
             transcribe_action=f"{base}/transcription",
             delete_action=f"{base}/delete",
             back_url="/ui?" + urlencode({"account": accountId} | ({"q": q} if q else {})),
@@ -424,7 +424,7 @@ async def transcribe_recording(request: Request, accountId: str, callId: str, re
             callId,
             recordingId,
             transcribe,
-            base_url=str(request.base_url).rstrip("/"),
+            base_url=base_url(request),
         )
         target = f"/ui/accounts/{quote(accountId)}/calls/{quote(callId)}/recordings/{quote(recordingId)}"
         return RedirectResponse(target + "?done=transcription", status_code=303)

@@ -88,6 +88,9 @@ def test_console_sign_in_cookie_and_its_end(live_server: LiveServer) -> None:
         assert client.post("/ui/logout", data={}).status_code == 403  # no CSRF token
         assert client.post("/ui/logout", data={"csrf_token": csrf_of(home.text)}).status_code == 303
         assert client.get("/ui").status_code == 303
+    # behind a TLS-terminating proxy (uvicorn trusts X-Forwarded-Proto from 127.0.0.1) the cookie is Secure
+    over_tls = httpx.get(f"{live_server.url}/ui/login", headers={"X-Forwarded-Proto": "https"})
+    assert "; secure" in over_tls.headers["set-cookie"].lower()
 
 
 def test_console_assets_are_served_by_callvault(live_server: LiveServer) -> None:
