@@ -44,6 +44,10 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def _digest(username: str, password: str) -> bytes:
+    return hashlib.sha256(f"{username}\0{password}".encode()).digest()
+
+
 class Authenticator:
     """Checks Basic credentials with argon2; remembers a verified credential briefly, in memory only."""
 
@@ -54,7 +58,7 @@ class Authenticator:
         self._lock = threading.Lock()
 
     def authenticate(self, username: str, password: str) -> Principal:
-        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        digest = _digest(username, password)
         cached = self._cached(username, digest)
         if cached is not None:
             return cached
@@ -70,6 +74,10 @@ class Authenticator:
             with self._lock:
                 self._cache[username] = (time.monotonic() + self._cache_seconds, digest, principal)
         return principal
+
+    def cached(self, username: str, password: str) -> Principal | None:
+        """The principal of a credential verified less than `cache_seconds` ago; no I/O, no hashing cost."""
+        return self._cached(username, _digest(username, password))
 
     def _cached(self, username: str, digest: bytes) -> Principal | None:
         with self._lock:

@@ -37,16 +37,22 @@ class MediaSlice:
 def require_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording:
     recording = recordings_repo.get_recording(conn, account_id, call_id, recording_id)
     if recording is None:
-        raise NotFound(f"Recording {recording_id} not found for call {call_id} in account {account_id}")
+        raise _not_found(account_id, call_id, recording_id)
     return recording
+
+
+def _not_found(account_id: str, call_id: str, recording_id: str) -> NotFound:
+    return NotFound(f"Recording {recording_id} not found for call {call_id} in account {account_id}")
 
 
 def get_recording(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str
 ) -> tuple[Recording, Transcription | None]:
-    with store.read() as conn:
-        recording = require_recording(conn, account_id, call_id, recording_id)
-        return recording, recordings_repo.get_transcription(conn, recording_id)
+    with store.read_statement() as conn:
+        found = recordings_repo.get_recording_with_transcription(conn, account_id, call_id, recording_id)
+    if found is None:
+        raise _not_found(account_id, call_id, recording_id)
+    return found
 
 
 def _with_transcriptions(

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.recordings import RecordingFilter
@@ -57,6 +57,44 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
     )
     row = conn.execute(query).first()
     return _recording(row) if row else None
+
+
+_TRANSCRIPTION_PREFIX = "transcription_"
+_TRANSCRIPTION_COLUMNS = [c.label(_TRANSCRIPTION_PREFIX + c.name) for c in transcriptions.c]
+
+
+_RECORDING_WITH_TRANSCRIPTION = (
+    select(recordings, *_TRANSCRIPTION_COLUMNS)
+    .select_from(recordings.outerjoin(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id))
+    .where(
+        recordings.c.account_id == bindparam("account_id"),
+        recordings.c.call_id == bindparam("call_id"),
+        recordings.c.recording_id == bindparam("recording_id"),
+    )
+)
+"""Built once: the hottest read of the API; SQLAlchemy reuses its compiled form and cache key."""
+
+
+def get_recording_with_transcription(
+    conn: Connection, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None] | None:
+    """A recording and its transcription (if any) in one query."""
+    params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
+    row = conn.execute(_RECORDING_WITH_TRANSCRIPTION, params).first()
+    if row is None:
+        return None
+    mapping = row._mapping
+    transcription = None
+    if mapping[_TRANSCRIPTION_PREFIX + "transcription_id"] is not None:
+        prefix = len(_TRANSCRIPTION_PREFIX)
+        transcription = Transcription(
+            **{
+                key[prefix:]: value
+                for key, value in mapping.items()
+                if key.startswith(_TRANSCRIPTION_PREFIX) and key[prefix:] in _TRANSCRIPTION_FIELDS
+            }
+        )
+    return _recording(row), transcription
 
 
 def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from callvault.api.auth import authorize, base_url, services_of
+from callvault.api.auth import authorize, authorize_async, base_url, run_read, services_of
 from callvault.api.routes.common import read_json
 from callvault.domain.ids import require_id
 from callvault.domain.recordings import build_filter
@@ -51,11 +51,11 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 
 
 @router.get(RECORDING)
-def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
-    authorize(request, accountId)
+async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
+    await authorize_async(request, accountId)
     _ids(callId, recordingId)
-    recording, transcription = recording_service.get_recording(
-        services_of(request).store, accountId, callId, recordingId
+    recording, transcription = await run_read(
+        request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
     return JSONResponse(recording_json(base_url(request), recording, transcription))
 
