@@ -42,12 +42,13 @@ from loadgen import wrk, wrk_available
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from callvault.jobs.webhook_job import enqueue_webhook  # noqa: E402
-from callvault.media.audio import WavWriter  # noqa: E402
-from callvault.store.database import MetadataStore  # noqa: E402
-from support import postgres  # noqa: E402
-from support.receiver import WebhookReceiver  # noqa: E402
-from support.server import ACCOUNT, LiveServer, start_server  # noqa: E402
+from callvault.media.audio import WavWriter
+from callvault.services.notifications import enqueue_webhook
+from callvault.store.database import MetadataStore
+from callvault.webhooks.delivery import WebhookRequest
+from support import postgres
+from support.receiver import WebhookReceiver
+from support.server import ACCOUNT, LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECTIONS = ("get", "connections", "list", "media", "webhooks", "live", "postgres")
@@ -250,9 +251,10 @@ class Bench:
                 started = time.perf_counter()
                 with store.write() as conn:
                     for n in range(jobs):
-                        enqueue_webhook(
-                            conn, url=receiver.url(), method="POST", body={"eventType": "bench", "n": n}
+                        hook = WebhookRequest(
+                            url=receiver.url(), method="POST", body={"eventType": "bench", "n": n}
                         )
+                        enqueue_webhook(conn, hook)
                 enqueued = time.perf_counter()
                 deadline = enqueued + 600
                 while time.perf_counter() < deadline and len(receiver.requests) < jobs:

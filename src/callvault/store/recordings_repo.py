@@ -65,7 +65,9 @@ _TRANSCRIPTION_COLUMNS = [c.label(_TRANSCRIPTION_PREFIX + c.name) for c in trans
 
 _RECORDING_WITH_TRANSCRIPTION = (
     select(recordings, *_TRANSCRIPTION_COLUMNS)
-    .select_from(recordings.outerjoin(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id))
+    .select_from(
+        recordings.outerjoin(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id)
+    )
     .where(
         recordings.c.account_id == bindparam("account_id"),
         recordings.c.call_id == bindparam("call_id"),
