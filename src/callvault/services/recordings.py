@@ -16,6 +16,10 @@ from callvault.media.blobstore import BlobStore
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
+DOWNLOAD_CHUNK_BYTES = 1 << 20
+"""Media goes out in 1 MiB pieces: each piece is one hop to a worker thread and back, so bigger pieces
+stream faster (64 KiB pieces ran at a quarter of nginx's speed); memory stays flat either way."""
+
 
 @dataclass(frozen=True)
 class MediaSlice:
@@ -65,8 +69,8 @@ def _with_transcriptions(
 def list_account_recordings(
     store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, Transcription | None]]:
-    with store.read() as conn:
-        return _with_transcriptions(conn, recordings_repo.list_recordings(conn, flt))
+    with store.read_statement() as conn:
+        return recordings_repo.list_recordings(conn, flt)
 
 
 def list_call_recordings(
@@ -125,7 +129,9 @@ def open_media(
         end=end,
         etag=f'"{recording.media_sha256 or recording.media_key}"',
         partial=byte_range is not None,
-        chunks=blobs.open(recording.media_key, start, end) if size else iter(()),
+        chunks=blobs.open(recording.media_key, start, end, chunk_size=DOWNLOAD_CHUNK_BYTES)
+        if size
+        else iter(()),
     )
 
 

@@ -59,20 +59,32 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
     return _recording(row) if row else None
 
 
-_TRANSCRIPTION_PREFIX = "transcription_"
-_TRANSCRIPTION_COLUMNS = [c.label(_TRANSCRIPTION_PREFIX + c.name) for c in transcriptions.c]
+_WITH_TRANSCRIPTION = recordings.outerjoin(
+    transcriptions, transcriptions.c.recording_id == recordings.c.recording_id
+)
+_RECORDING_AND_TRANSCRIPTION = select(
+    recordings, *[c.label(f"transcription_{c.name}") for c in transcriptions.c]
+).select_from(_WITH_TRANSCRIPTION)
+"""One row per recording: its columns, then its transcription's (NULL when it has none)."""
+_RECORDING_AT = [(c.name, i) for i, c in enumerate(recordings.c) if c.name in _RECORDING_FIELDS]
+_TRANSCRIPTION_AT = [
+    (c.name, len(recordings.c) + i) for i, c in enumerate(transcriptions.c) if c.name in _TRANSCRIPTION_FIELDS
+]
+_TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
 
 
-_RECORDING_WITH_TRANSCRIPTION = (
-    select(recordings, *_TRANSCRIPTION_COLUMNS)
-    .select_from(
-        recordings.outerjoin(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id)
-    )
-    .where(
-        recordings.c.account_id == bindparam("account_id"),
-        recordings.c.call_id == bindparam("call_id"),
-        recordings.c.recording_id == bindparam("recording_id"),
-    )
+def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
+    """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
+    recording = Recording(**{name: row[i] for name, i in _RECORDING_AT})
+    if row[_TRANSCRIPTION_ID_AT] is None:
+        return recording, None
+    return recording, Transcription(**{name: row[i] for name, i in _TRANSCRIPTION_AT})
+
+
+_ONE_RECORDING_AND_TRANSCRIPTION = _RECORDING_AND_TRANSCRIPTION.where(
+    recordings.c.account_id == bindparam("account_id"),
+    recordings.c.call_id == bindparam("call_id"),
+    recordings.c.recording_id == bindparam("recording_id"),
 )
 """Built once: the hottest read of the API; SQLAlchemy reuses its compiled form and cache key."""
 
@@ -82,21 +94,8 @@ def get_recording_with_transcription(
 ) -> tuple[Recording, Transcription | None] | None:
     """A recording and its transcription (if any) in one query."""
     params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
-    row = conn.execute(_RECORDING_WITH_TRANSCRIPTION, params).first()
-    if row is None:
-        return None
-    mapping = row._mapping
-    transcription = None
-    if mapping[_TRANSCRIPTION_PREFIX + "transcription_id"] is not None:
-        prefix = len(_TRANSCRIPTION_PREFIX)
-        transcription = Transcription(
-            **{
-                key[prefix:]: value
-                for key, value in mapping.items()
-                if key.startswith(_TRANSCRIPTION_PREFIX) and key[prefix:] in _TRANSCRIPTION_FIELDS
-            }
-        )
-    return _recording(row), transcription
+    row = conn.execute(_ONE_RECORDING_AND_TRANSCRIPTION, params).first()
+    return _recording_and_transcription(row) if row else None
 
 
 def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:
@@ -104,8 +103,9 @@ def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None
     return _recording(row) if row else None
 
 
-def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
-    query = select(recordings).where(recordings.c.account_id == flt.account_id)
+def list_recordings(conn: Connection, flt: RecordingFilter) -> list[tuple[Recording, Transcription | None]]:
+    """An account's recordings that pass the filter, oldest first, each with its transcription."""
+    query = _RECORDING_AND_TRANSCRIPTION.where(recordings.c.account_id == flt.account_id)
     if flt.to is not None:
         query = query.where(recordings.c.to_number == flt.to)
     if flt.from_ is not None:
@@ -115,7 +115,7 @@ def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
     if flt.max_start_time is not None:
         query = query.where(recordings.c.start_time < flt.max_start_time)
     query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording(row) for row in conn.execute(query)]
+    return [_recording_and_transcription(row) for row in conn.execute(query)]
 
 
 def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> list[Recording]:

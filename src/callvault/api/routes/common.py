@@ -5,9 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from callvault.domain.errors import UnsupportedMediaType, ValidationFailed
+
+
+class WireJSONResponse(JSONResponse):
+    """A JSONResponse rendered by orjson: byte for byte what Starlette's json.dumps writes for content made
+    of strings, integers, booleans, lists and objects (no floats: their spelling can differ), about ten
+    times faster, which a list of 1,000 recordings feels."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def is_json_content_type(value: str | None) -> bool:

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from callvault.api.auth import authorize, authorize_async, base_url, run_read, services_of
-from callvault.api.routes.common import read_json
+from callvault.api.routes.common import WireJSONResponse, read_json
 from callvault.domain.ids import require_id
 from callvault.domain.recordings import build_filter
 from callvault.services import recordings as recording_service
@@ -38,7 +38,7 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
     )
     found = recording_service.list_account_recordings(services_of(request).store, flt)
     base = base_url(request)
-    return JSONResponse([recording_json(base, r, t) for r, t in found])
+    return WireJSONResponse([recording_json(base, r, t) for r, t in found])
 
 
 @router.get("/accounts/{accountId}/calls/{callId}/recordings")
@@ -47,7 +47,7 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
     _ids(callId)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     base = base_url(request)
-    return JSONResponse([recording_json(base, r, t) for r, t in found])
+    return WireJSONResponse([recording_json(base, r, t) for r, t in found])
 
 
 @router.get(RECORDING)
@@ -57,7 +57,7 @@ async def get_call_recording(request: Request, accountId: str, callId: str, reco
     recording, transcription = await run_read(
         request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
-    return JSONResponse(recording_json(base_url(request), recording, transcription))
+    return WireJSONResponse(recording_json(base_url(request), recording, transcription))
 
 
 @router.delete(RECORDING, status_code=204)
