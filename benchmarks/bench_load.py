@@ -58,6 +58,12 @@ def _ratio(value: float | None, anchor: float | None) -> float | None:
     return round(value / anchor, 3) if value and anchor else None
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its reaped children (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -144,9 +150,18 @@ class Bench:
         found = self.anchors[name]
         return found if isinstance(found, anchors.Running) else None
 
-    def wrk(self, url: str, headers: dict[str, str] | None = None, **options: Any) -> dict[str, Any]:
+    def wrk(
+        self, url: str, headers: dict[str, str] | None = None, pid: int | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """wrk against `url`; with the serving process's `pid`, also its CPU time per request, a figure
+        that other work on the machine disturbs far less than requests per second."""
         options.setdefault("seconds", self.args.seconds)
-        return wrk(url, headers=headers, **options)
+        cpu_before = _cpu_seconds(pid) if pid else 0.0
+        measured = wrk(url, headers=headers, **options)
+        if pid and measured.get("requests"):
+            cpu = _cpu_seconds(pid) - cpu_before
+            measured["server_cpu_ms_per_request"] = round(cpu * 1000 / measured["requests"], 3)
+        return measured
 
     # -- GET metadata beside Prism, the bare FastAPI app and nginx ---------------------------------
 
@@ -156,7 +171,7 @@ class Bench:
         body_file = self.work / "static" / "recording.json"
         body_file.parent.mkdir(exist_ok=True)
         body_file.write_bytes(body)
-        callvault = self.wrk(server.url + path, _basic(server))
+        callvault = self.wrk(server.url + path, _basic(server), pid=server.process.pid)
         figures: dict[str, Any] = {"body_bytes": len(body), "callvault": callvault}
         prism = self.anchor("prism", lambda: anchors.start_prism(self.work, path.removeprefix("/api/v2")))
         bare = self.anchor("bare_fastapi", lambda: anchors.start_bare_fastapi(body_file, self.work))
@@ -169,10 +184,17 @@ class Bench:
             if running is None:
                 figures[name] = {"not_started": self._why(name)}
                 continue
-            figures[name] = self.wrk(running.url + url_path, headers)
+            serving_pid = (
+                None if name.startswith("nginx") else running.process.pid
+            )  # nginx serves from workers
+            figures[name] = self.wrk(running.url + url_path, headers, pid=serving_pid)
         rate = callvault["requests_per_second"]
         figures["ratio_to_prism"] = _ratio(rate, figures["prism"].get("requests_per_second"))
         figures["ratio_to_bare_fastapi"] = _ratio(rate, figures["bare_fastapi"].get("requests_per_second"))
+        cpu = callvault.get("server_cpu_ms_per_request")
+        for name in ("prism", "bare_fastapi"):
+            anchor_cpu = figures[name].get("server_cpu_ms_per_request")
+            figures[f"cpu_per_request_ratio_{name}_to_callvault"] = _ratio(anchor_cpu, cpu)
         return figures
 
     def _why(self, name: str) -> str:
@@ -183,7 +205,10 @@ class Bench:
 
     def connections(self, server: LiveServer) -> dict[str, Any]:
         return self.wrk(
-            server.url + _recording_path(_sample_row(self.args.rows) + 2), _basic(server), connections=256
+            server.url + _recording_path(_sample_row(self.args.rows) + 2),
+            _basic(server),
+            pid=server.process.pid,
+            connections=256,
         )
 
     # -- the filtered list at --rows ---------------------------------------------------------------
@@ -195,7 +220,14 @@ class Bench:
             for name, query in filters.items():
                 url = f"/api/v2/accounts/{ACCOUNT}/recordings" + (f"?{urlencode(query)}" if query else "")
                 answered = client.get(url)
-                measured = self.wrk(server.url + url, _basic(server), threads=1, connections=1, seconds=3)
+                measured = self.wrk(
+                    server.url + url,
+                    _basic(server),
+                    pid=server.process.pid,
+                    threads=1,
+                    connections=1,
+                    seconds=3,
+                )
                 figures[name] = {"rows_answered": len(answered.json()), **measured}
         store = MetadataStore(database_url)
         try:
@@ -226,6 +258,9 @@ class Bench:
             "mb_per_second": round(size / 2**20 / float(seconds), 1),
             **ingest_rss,
         }
+        disk = _durable_write_speed(server.data_dir / "media", size)
+        ingest["disk_durable_write"] = disk
+        ingest["ratio_to_disk_durable_write"] = _ratio(ingest["mb_per_second"], disk["mb_per_second"])
         media_path = f"/api/v2/accounts/{ACCOUNT}/calls/c-big/recordings/{recording['recordingId']}/media"
         with _rss_sampler(server.process.pid) as download_rss:
             callvault = _curl_download(server.url + media_path, size, (server.username, server.password))
@@ -293,7 +328,9 @@ class Bench:
         )
         self.stack.callback(server.stop)
         figures: dict[str, Any] = {"generate_seconds": round(generate_seconds, 1)}
-        get = self.wrk(server.url + _recording_path(_sample_row(self.args.rows)), _basic(server))
+        get = self.wrk(
+            server.url + _recording_path(_sample_row(self.args.rows)), _basic(server), pid=server.process.pid
+        )
         figures["get_metadata"] = {**get, "ratio_to_prism": _ratio(get["requests_per_second"], prism_rate)}
         figures["filtered_list"] = self.filtered_list(server, database_url)
         return figures
@@ -307,6 +344,18 @@ def _write_wav(path: Path, megabytes: int) -> None:
         while f.tell() < megabytes * 2**20:
             writer.write(frames)
         writer.close()
+
+
+def _durable_write_speed(directory: Path, size: int) -> dict[str, Any]:
+    """The anchor of ingest: how fast this disk writes `size` bytes and fsyncs them (dd conv=fsync), which
+    every stored recording must be (the blob store writes a temp file, fsyncs it, renames it)."""
+    target = directory / ".bench-dd"
+    command = ["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={size // 2**20}", "conv=fsync"]
+    started = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True)
+    seconds = time.perf_counter() - started
+    target.unlink()
+    return {"command": shlex.join(command), "mb_per_second": round(size // 2**20 / seconds, 1)}
 
 
 def _only_blob(media_root: Path) -> Path:

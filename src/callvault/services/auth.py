@@ -44,6 +44,9 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+_VERIFYING_STRIPES = 64
+
+
 def _digest(username: str, password: str) -> bytes:
     return hashlib.sha256(f"{username}\0{password}".encode()).digest()
 
@@ -56,12 +59,22 @@ class Authenticator:
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, bytes, Principal]] = {}
         self._lock = threading.Lock()
+        self._verifying = [threading.Lock() for _ in range(_VERIFYING_STRIPES)]
 
     def authenticate(self, username: str, password: str) -> Principal:
         digest = _digest(username, password)
         cached = self._cached(username, digest)
         if cached is not None:
             return cached
+        # One verification per user at a time: requests that arrive together with the same uncached
+        # credential wait for the first one's result instead of each paying for argon2.
+        with self._verifying[hash(username) % len(self._verifying)]:
+            cached = self._cached(username, digest)
+            if cached is not None:
+                return cached
+            return self._verify(username, password, digest)
+
+    def _verify(self, username: str, password: str, digest: bytes) -> Principal:
         with self._store.read() as conn:
             user = users_repo.get_user(conn, username)
         if user is None:
