@@ -115,7 +115,7 @@ def list_recordings(conn: Connection, flt: RecordingFilter) -> list[tuple[Record
     if flt.max_start_time is not None:
         query = query.where(recordings.c.start_time < flt.max_start_time)
     query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording_and_transcription(row) for row in conn.execute(query)]
+    return [_recording_and_transcription(row) for row in conn.execute(query).all()]
 
 
 def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> list[Recording]:
