@@ -6,8 +6,6 @@ import base64
 import binascii
 import math
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,8 +17,6 @@ from callvault.domain.errors import AuthenticationFailed, RateLimited
 from callvault.domain.ids import require_id
 from callvault.services.auth import Principal
 from callvault.services.container import Services
-
-T = TypeVar("T")
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="callvault"'}
 
@@ -97,15 +93,6 @@ async def authorize_async(request: Request, account_id: str) -> Principal:
     require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal
-
-
-async def run_read(request: Request, read: Callable[..., T], *args: Any) -> T:
-    """Run a short store read from an async route. On SQLite it runs on the event loop: a point read
-    of a local file takes microseconds and, in WAL mode, never waits for a writer, which is cheaper
-    than a threadpool hop. On PostgreSQL (a network round trip) it runs in the threadpool."""
-    if services_of(request).store.is_sqlite:
-        return read(*args)
-    return await run_in_threadpool(read, *args)
 
 
 def base_url(request: Request) -> str:

@@ -72,9 +72,9 @@ class Authenticator:
             cached = self._cached(username, digest)
             if cached is not None:
                 return cached
-            return self._verify(username, password, digest)
+            return self._check(username, password, digest)
 
-    def _verify(self, username: str, password: str, digest: bytes) -> Principal:
+    def _check(self, username: str, password: str, digest: bytes) -> Principal:
         with self._store.read() as conn:
             user = users_repo.get_user(conn, username)
         if user is None:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from callvault.api.auth import authorize, authorize_async, base_url, run_read, services_of
-from callvault.api.routes.common import WireJSONResponse, read_json
+from callvault.api.auth import authorize, authorize_async, base_url, services_of
+from callvault.api.routes.common import WireJSONResponse, read_json, run_read
 from callvault.domain.ids import require_id
 from callvault.domain.recordings import build_filter
 from callvault.services import recordings as recording_service
