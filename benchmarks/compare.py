@@ -24,6 +24,7 @@ ROWS: list[tuple[str, tuple[str, ...]]] = [
     ("ratio to bare FastAPI (target >= 0.6)", ("get_metadata", "ratio_to_bare_fastapi")),
     ("GET metadata PostgreSQL, req/s", ("postgres", "get_metadata", "requests_per_second")),
     ("GET metadata PostgreSQL, ratio to Prism (target >= 1)", ("postgres", "get_metadata", "ratio_to_prism")),
+    ("256 connections, requests answered in the run", ("connections_256", "requests")),
     ("256 connections, req/s", ("connections_256", "requests_per_second")),
     ("256 connections, p99 ms (target <= 250)", ("connections_256", "p99_ms")),
     ("256 connections, socket timeouts (target 0)", ("connections_256", "socket_errors", "timeout")),

@@ -88,6 +88,7 @@ async def _run(
                 additional_headers={"Authorization": f"Basic {token}"},
                 compression=None,
                 open_timeout=60,
+                ping_interval=None,  # the load generator's own keepalive would judge the server's backlog
             )
             await ws.send(
                 build_start(
