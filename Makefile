@@ -39,7 +39,7 @@ scale: install
 test: lint unit scale
 
 bench: install
-	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py
 

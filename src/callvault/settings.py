@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     create_dev_user: bool = False
     migrate_on_start: bool = True
     log_level: str = "info"
+    access_log: bool = False
 
     @field_validator(
         "purge_grace", "job_lease_seconds", "transcription_timeout", "media_owner_timeout", mode="before"

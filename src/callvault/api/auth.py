@@ -8,6 +8,7 @@ import math
 import time
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -25,6 +26,7 @@ class RateLimiter:
 
     def __init__(self, rate: str, redis_url: str | None) -> None:
         self._item: RateLimitItem = parse(rate)
+        self.shared = redis_url is not None  # checking it is network I/O
         self._limiter = MovingWindowRateLimiter(storage_from_string(redis_url or "memory://"))
 
     def check(self, user: str) -> None:
@@ -73,6 +75,21 @@ def authenticate(request: Request) -> Principal:
 def authorize(request: Request, account_id: str) -> Principal:
     """Authenticate, check the account id's form, then that the user may use that account."""
     principal = authenticate(request)
+    require_id(account_id, "accountId")
+    principal.require_account(account_id)
+    return principal
+
+
+async def authorize_async(request: Request, account_id: str) -> Principal:
+    """`authorize` for async routes: on the event loop when the credential is cached (no hashing, no
+    I/O), else in the threadpool."""
+    username, password = _credentials(request)
+    principal = services_of(request).authenticator.cached(username, password)
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if principal is None or (limiter is not None and limiter.shared):
+        return await run_in_threadpool(authorize, request, account_id)
+    if limiter is not None:
+        limiter.check(principal.name)
     require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal

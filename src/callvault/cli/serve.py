@@ -58,10 +58,17 @@ def serve(
             port=settings.port,
             workers=workers,
             log_level=settings.log_level,
+            access_log=settings.access_log,
         )
         return
     settings = settings.model_copy(update={"migrate_on_start": False})
-    uvicorn.run(serve_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        serve_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+    )
 
 
 def worker(

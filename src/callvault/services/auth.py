@@ -44,6 +44,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+_VERIFYING_STRIPES = 64
+
+
+def _digest(username: str, password: str) -> bytes:
+    return hashlib.sha256(f"{username}\0{password}".encode()).digest()
+
+
 class Authenticator:
     """Checks Basic credentials with argon2; remembers a verified credential briefly, in memory only."""
 
@@ -52,12 +59,22 @@ class Authenticator:
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, bytes, Principal]] = {}
         self._lock = threading.Lock()
+        self._verifying = [threading.Lock() for _ in range(_VERIFYING_STRIPES)]
 
     def authenticate(self, username: str, password: str) -> Principal:
-        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        digest = _digest(username, password)
         cached = self._cached(username, digest)
         if cached is not None:
             return cached
+        # One verification per user at a time: requests that arrive together with the same uncached
+        # credential wait for the first one's result instead of each paying for argon2.
+        with self._verifying[hash(username) % len(self._verifying)]:
+            cached = self._cached(username, digest)
+            if cached is not None:
+                return cached
+            return self._check(username, password, digest)
+
+    def _check(self, username: str, password: str, digest: bytes) -> Principal:
         with self._store.read() as conn:
             user = users_repo.get_user(conn, username)
         if user is None:
@@ -70,6 +87,10 @@ class Authenticator:
             with self._lock:
                 self._cache[username] = (time.monotonic() + self._cache_seconds, digest, principal)
         return principal
+
+    def cached(self, username: str, password: str) -> Principal | None:
+        """The principal of a credential verified less than `cache_seconds` ago; no I/O, no hashing cost."""
+        return self._cached(username, _digest(username, password))
 
     def _cached(self, username: str, digest: bytes) -> Principal | None:
         with self._lock:

@@ -17,6 +17,10 @@ from callvault.media.blobstore import BlobStore
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
+DOWNLOAD_CHUNK_BYTES = 1 << 20
+"""Media goes out in 1 MiB pieces: each piece is one hop to a worker thread and back, so bigger pieces
+stream faster (64 KiB pieces ran at a quarter of nginx's speed); memory stays flat either way."""
+
 
 @dataclass(frozen=True)
 class MediaSlice:
@@ -39,16 +43,22 @@ class MediaSlice:
 def require_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording:
     recording = recordings_repo.get_recording(conn, account_id, call_id, recording_id)
     if recording is None:
-        raise NotFound(f"Recording {recording_id} not found for call {call_id} in account {account_id}")
+        raise _not_found(account_id, call_id, recording_id)
     return recording
+
+
+def _not_found(account_id: str, call_id: str, recording_id: str) -> NotFound:
+    return NotFound(f"Recording {recording_id} not found for call {call_id} in account {account_id}")
 
 
 def get_recording(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str
 ) -> tuple[Recording, Transcription | None]:
-    with store.read() as conn:
-        recording = require_recording(conn, account_id, call_id, recording_id)
-        return recording, recordings_repo.get_transcription(conn, recording_id)
+    with store.read_statement() as conn:
+        found = recordings_repo.get_recording_with_transcription(conn, account_id, call_id, recording_id)
+    if found is None:
+        raise _not_found(account_id, call_id, recording_id)
+    return found
 
 
 def _with_transcriptions(
@@ -61,8 +71,8 @@ def _with_transcriptions(
 def list_account_recordings(
     store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, Transcription | None]]:
-    with store.read() as conn:
-        return _with_transcriptions(conn, recordings_repo.list_recordings(conn, flt))
+    with store.read_statement() as conn:
+        return recordings_repo.list_recordings(conn, flt)
 
 
 def list_call_recordings(
@@ -122,7 +132,9 @@ def open_media(
         end=end,
         etag=f'"{recording.media_sha256 or recording.media_key}"',
         partial=byte_range is not None,
-        chunks=blobs.open(recording.media_key, start, end) if size else iter(()),
+        chunks=blobs.open(recording.media_key, start, end, chunk_size=DOWNLOAD_CHUNK_BYTES)
+        if size
+        else iter(()),
     )
 
 

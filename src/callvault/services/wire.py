@@ -63,47 +63,55 @@ def recording_event_fields(base_url: str, recording: Recording) -> dict[str, Any
     }
 
 
-def transcription_metadata(
-    base_url: str, recording: Recording, transcription: Transcription
-) -> RecordingTranscriptionMetadata:
-    return RecordingTranscriptionMetadata(
-        id=transcription.transcription_id,
-        status=transcription.status,
-        completed_time=transcription.completed_time,
-        url=transcription_url(base_url, recording),
-    )
+def transcription_fields(base_url: str, recording: Recording, transcription: Transcription) -> dict[str, Any]:
+    """The RecordingTranscriptionMetadata fields of a recording's transcription."""
+    return {
+        "id": transcription.transcription_id,
+        "status": transcription.status,
+        "completed_time": transcription.completed_time,
+        "url": transcription_url(base_url, recording),
+    }
 
 
-def recording_metadata(
-    base_url: str, recording: Recording, transcription: Transcription | None
-) -> CallRecordingMetadata:
-    return CallRecordingMetadata(
-        application_id=recording.application_id,
-        account_id=recording.account_id,
-        call_id=recording.call_id,
-        parent_call_id=recording.parent_call_id,
-        recording_id=recording.recording_id,
-        to=recording.to_number,
-        var_from=recording.from_number,
-        transfer_caller_id=recording.transfer_caller_id,
-        transfer_to=recording.transfer_to,
-        duration=format_iso_duration(recording.duration_seconds),
-        direction=recording.direction,
-        channels=recording.channels,
-        start_time=recording.start_time,
-        end_time=recording.end_time,
-        file_format=recording.file_format,
-        status=recording.status,
-        media_url=media_url(base_url, recording),
-        transcription=transcription_metadata(base_url, recording, transcription) if transcription else None,
-        recording_name=recording.recording_name,
-    )
+def recording_fields(base_url: str, recording: Recording) -> dict[str, Any]:
+    """The CallRecordingMetadata fields of a recording, but its transcription."""
+    return {
+        "application_id": recording.application_id,
+        "account_id": recording.account_id,
+        "call_id": recording.call_id,
+        "parent_call_id": recording.parent_call_id,
+        "recording_id": recording.recording_id,
+        "to": recording.to_number,
+        "var_from": recording.from_number,
+        "transfer_caller_id": recording.transfer_caller_id,
+        "transfer_to": recording.transfer_to,
+        "duration": format_iso_duration(recording.duration_seconds),
+        "direction": recording.direction,
+        "channels": recording.channels,
+        "start_time": recording.start_time,
+        "end_time": recording.end_time,
+        "file_format": recording.file_format,
+        "status": recording.status,
+        "media_url": media_url(base_url, recording),
+        "recording_name": recording.recording_name,
+    }
 
 
 def recording_json(
     base_url: str, recording: Recording, transcription: Transcription | None
 ) -> dict[str, Any]:
-    return recording_metadata(base_url, recording, transcription).to_wire()
+    """The CallRecordingMetadata wire JSON of a recording (see WireModel.wire_from_fields: the model's
+    own wire rules, without building a model per recording)."""
+    transcribed = (
+        RecordingTranscriptionMetadata.wire_from_fields(
+            **transcription_fields(base_url, recording, transcription)
+        )
+        if transcription
+        else None
+    )
+    return CallRecordingMetadata.wire_from_fields(
+        **recording_fields(base_url, recording), transcription=transcribed
+    )
 
 
 def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, and_, bindparam, func, insert, or_, select, update
 
 from callvault.domain.deliveries import WebhookAttempt, WebhookDelivery
 from callvault.domain.records import Job
@@ -43,19 +43,23 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def _runnable(now: datetime) -> Any:
+def _runnable(now: datetime | BindParameter[datetime]) -> Any:
     return or_(
         and_(jobs.c.state == "queued", jobs.c.run_after <= now),
         and_(jobs.c.state == "running", jobs.c.lease_expires_at < now),
     )
 
 
+_HAS_RUNNABLE = select(jobs.c.id).where(_runnable(bindparam("now", type_=jobs.c.run_after.type))).limit(1)
+_HAS_RUNNABLE_OF_KINDS = _HAS_RUNNABLE.where(jobs.c.kind.in_(bindparam("kinds", expanding=True)))
+"""Built once: every worker thread asks this several times a second."""
+
+
 def has_runnable(conn: Connection, *, now: datetime, kinds: list[str] | None = None) -> bool:
     """A cheap read (no write lock) that tells whether claim_next could find anything."""
-    query = select(jobs.c.id).where(_runnable(now))
     if kinds:
-        query = query.where(jobs.c.kind.in_(kinds))
-    return conn.execute(query.limit(1)).first() is not None
+        return conn.execute(_HAS_RUNNABLE_OF_KINDS, {"now": now, "kinds": kinds}).first() is not None
+    return conn.execute(_HAS_RUNNABLE, {"now": now}).first() is not None
 
 
 def claim_next(

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.paging import PageRequest
@@ -61,6 +61,47 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
     return recording_from_row(row) if row else None
 
 
+_WITH_TRANSCRIPTION = recordings.outerjoin(
+    transcriptions, transcriptions.c.recording_id == recordings.c.recording_id
+)
+_RECORDING_AND_TRANSCRIPTION = select(
+    recordings, *[c.label(f"transcription_{c.name}") for c in transcriptions.c]
+).select_from(_WITH_TRANSCRIPTION)
+"""One row per recording: its columns, then its transcription's (NULL when it has none)."""
+_RECORDING_AT = [(c.name, i) for i, c in enumerate(recordings.c) if c.name in _RECORDING_FIELDS]
+_TRANSCRIPTION_AT = [
+    (c.name, len(recordings.c) + i) for i, c in enumerate(transcriptions.c) if c.name in _TRANSCRIPTION_FIELDS
+]
+_TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
+
+
+def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
+    """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
+    recording = Recording(**{name: row[i] for name, i in _RECORDING_AT})
+    if row[_TRANSCRIPTION_ID_AT] is None:
+        return recording, None
+    data = {name: row[i] for name, i in _TRANSCRIPTION_AT}
+    data["request"] = TranscriptionRequest.from_json(data["request"] or {})
+    return recording, Transcription(**data)
+
+
+_ONE_RECORDING_AND_TRANSCRIPTION = _RECORDING_AND_TRANSCRIPTION.where(
+    recordings.c.account_id == bindparam("account_id"),
+    recordings.c.call_id == bindparam("call_id"),
+    recordings.c.recording_id == bindparam("recording_id"),
+)
+"""Built once: the hottest read of the API; SQLAlchemy reuses its compiled form and cache key."""
+
+
+def get_recording_with_transcription(
+    conn: Connection, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None] | None:
+    """A recording and its transcription (if any) in one query."""
+    params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
+    row = conn.execute(_ONE_RECORDING_AND_TRANSCRIPTION, params).first()
+    return _recording_and_transcription(row) if row else None
+
+
 def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:
     row = conn.execute(select(recordings).where(recordings.c.recording_id == recording_id)).first()
     return recording_from_row(row) if row else None
@@ -68,7 +109,11 @@ def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None
 
 def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
     """The account's recordings that pass the filter (no order, no limit)."""
-    query = select(recordings).where(recordings.c.account_id == flt.account_id)
+    return _where_filter(select(recordings), flt)
+
+
+def _where_filter(query: Select[Any], flt: RecordingFilter) -> Select[Any]:
+    query = query.where(recordings.c.account_id == flt.account_id)
     if flt.to is not None:
         query = query.where(recordings.c.to_number == flt.to)
     if flt.from_ is not None:
@@ -84,9 +129,11 @@ def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
     return query
 
 
-def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
-    query = filtered_recordings(flt).order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [recording_from_row(row) for row in conn.execute(query)]
+def list_recordings(conn: Connection, flt: RecordingFilter) -> list[tuple[Recording, Transcription | None]]:
+    """An account's recordings that pass the filter, oldest first, each with its transcription."""
+    query = _where_filter(_RECORDING_AND_TRANSCRIPTION, flt)
+    query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
+    return [_recording_and_transcription(row) for row in conn.execute(query).all()]
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:

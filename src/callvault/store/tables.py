@@ -93,6 +93,7 @@ recordings = Table(
     Index("ix_recordings_account_start", "account_id", "start_time", "id"),
     Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
     Index("ix_recordings_account_to_start", "account_id", "to_number", "start_time"),
+    Index("ix_recordings_account_from_to_start", "account_id", "from_number", "to_number", "start_time"),
     Index("ix_recordings_account_call", "account_id", "call_id", "start_time"),
 )
 

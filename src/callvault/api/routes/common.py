@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import orjson
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
+from callvault.api.auth import services_of
 from callvault.domain.errors import UnsupportedMediaType, ValidationFailed
+
+T = TypeVar("T")
+
+
+async def run_read(request: Request, read: Callable[..., T], *args: Any) -> T:
+    """Run a short store read from an async route. On SQLite it runs on the event loop: a point read
+    of a local file takes microseconds and, in WAL mode, never waits for a writer, which is cheaper
+    than a threadpool hop. On PostgreSQL (a network round trip) it runs in the threadpool."""
+    if services_of(request).store.is_sqlite:
+        return read(*args)
+    return await run_in_threadpool(read, *args)
+
+
+class WireJSONResponse(JSONResponse):
+    """A JSONResponse rendered by orjson: byte for byte what Starlette's json.dumps writes for content made
+    of strings, integers, booleans, lists and objects (no floats: their spelling can differ), about ten
+    times faster, which a list of 1,000 recordings feels."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def is_json_content_type(value: str | None) -> bool:

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from callvault.api.auth import authorize, base_url, services_of
+from callvault.api.auth import authorize, authorize_async, base_url, services_of
 from callvault.api.media_response import media_response
-from callvault.api.routes.common import read_json
+from callvault.api.routes.common import WireJSONResponse, read_json, run_read
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.ids import require_id
 from callvault.domain.paging import build_page
@@ -56,12 +56,12 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
         return JSONResponse([search_hit_json(base, hit, t) for hit, t in hits])
     if page is None:
         found = recording_service.list_account_recordings(store, flt)
-        return JSONResponse([recording_json(base, r, t) for r, t in found])
+        return WireJSONResponse([recording_json(base, r, t) for r, t in found])
     result = finding.list_page(store, flt, page)
     headers = (
         {"Link": f'<{_next_page_url(request, result.next_token)}>; rel="next"'} if result.next_token else {}
     )
-    return JSONResponse([recording_json(base, r, t) for r, t in result.rows], headers=headers)
+    return WireJSONResponse([recording_json(base, r, t) for r, t in result.rows], headers=headers)
 
 
 def _next_page_url(request: Request, token: str) -> str:
@@ -78,17 +78,17 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
     _ids(callId)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     base = base_url(request)
-    return JSONResponse([recording_json(base, r, t) for r, t in found])
+    return WireJSONResponse([recording_json(base, r, t) for r, t in found])
 
 
 @router.get(RECORDING)
-def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
-    authorize(request, accountId)
+async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
+    await authorize_async(request, accountId)
     _ids(callId, recordingId)
-    recording, transcription = recording_service.get_recording(
-        services_of(request).store, accountId, callId, recordingId
+    recording, transcription = await run_read(
+        request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
-    return JSONResponse(recording_json(base_url(request), recording, transcription))
+    return WireJSONResponse(recording_json(base_url(request), recording, transcription))
 
 
 @router.delete(RECORDING, status_code=204)

@@ -4,7 +4,7 @@ SQLite gets an FTS5 index over the clips' text kept in step by triggers; Postgre
 ``tsvector`` column built with the text search configuration of the transcript's language, and a GIN
 index on it. Existing available transcripts are indexed by this migration.
 
-Revision ID: 0013
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-30 12:50:00.000000
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0013"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
