@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_upload: int = 2 * 1024**3
     max_request_body: int = MAX_REQUEST_BODY_BYTES
     auth_cache_seconds: float = 60.0
+    login_failures_per_user: str = "10/minute"
+    login_failures_per_address: str = "30/minute"
+    max_concurrent_password_hashes: int = 2
     worker_threads: int = 2
     run_workers: bool = True
     job_lease_seconds: float = 60.0

@@ -18,6 +18,7 @@ from callvault.media.blobstore import BlobStore, open_blob_store
 from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
+from callvault.services.login_throttle import LoginThrottle
 from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
@@ -55,13 +56,24 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         settings=settings,
         store=store,
         blobs=blobs,
-        authenticator=Authenticator(store, settings.auth_cache_seconds),
+        authenticator=build_authenticator(settings, store),
         live=build_live_runtime(settings, store, blobs),
         speech=load_engine(
             model_dir=settings.whisper_model,
             cache_dir=settings.model_cache_dir,
             cpu_threads=settings.transcription_threads,
         ),
+    )
+
+
+def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticator:
+    return Authenticator(
+        store,
+        settings.auth_cache_seconds,
+        throttle=LoginThrottle(
+            settings.login_failures_per_user, settings.login_failures_per_address, settings.redis_url
+        ),
+        max_concurrent_hashes=settings.max_concurrent_password_hashes,
     )
 
 
