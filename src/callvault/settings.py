@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 60.0
     job_poll_seconds: float = 0.2
     webhook_timeout: float = WEBHOOK_TIMEOUT_SECONDS
+    callback_allow: str = Field(
+        default="", description="CIDRs and host names webhooks may reach although private (comma-separated)"
+    )
     media_owner_timeout: float = 15.0
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0

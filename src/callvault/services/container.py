@@ -23,6 +23,7 @@ from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
 from callvault.transcription import Engine, load_engine
+from callvault.webhooks.destinations import DestinationPolicy
 
 log = logging.getLogger("callvault")
 
@@ -38,6 +39,7 @@ class Services:
     authenticator: Authenticator
     live: LiveCallRuntime
     speech: Engine
+    callback_policy: DestinationPolicy
 
     def close(self) -> None:
         self.live.close()
@@ -63,6 +65,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
             cache_dir=settings.model_cache_dir,
             cpu_threads=settings.transcription_threads,
         ),
+        callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
     )
 
 

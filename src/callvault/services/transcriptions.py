@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bandwidth.models import TranscribeRecording
-from callvault.domain.errors import NotFound, ValidationFailed
+from callvault.domain.errors import NotFound
 from callvault.domain.ids import new_transcription_id
 from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
+from callvault.domain.urls import require_callback_url
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
@@ -20,9 +21,8 @@ from callvault.store.database import MetadataStore
 
 def parse_request(body: Any) -> TranscribeRecording:
     request = parse_body(TranscribeRecording, body)
-    url = request.callback_url
-    if url is not None and not str(url).lower().startswith(("http://", "https://")):
-        raise ValidationFailed("Invalid callbackUrl: only http and https are allowed.")
+    if request.callback_url is not None:
+        require_callback_url(str(request.callback_url), "callbackUrl")
     return request
 
 
