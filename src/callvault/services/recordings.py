@@ -94,9 +94,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         start, end = max(size - int(last), 0), size - 1
         satisfiable = int(last) > 0
     else:
-        start, end = int(first), int(last) if last else size - 1
-        if end < start:
+        if last and int(last) < int(first):
             return None
+        start, end = int(first), int(last) if last else size - 1
         satisfiable = start < size
     if not satisfiable:
         raise RangeNotSatisfiable(
