@@ -47,7 +47,9 @@ def _load(services: Services, transcription_id: str) -> tuple[Transcription, Rec
         transcription = recordings_repo.get_transcription_by_id(conn, transcription_id)
         if transcription is None or transcription.status != "processing":
             return None
-        recording = recordings_repo.get_recording_by_id(conn, transcription.recording_id)
+        recording = recordings_repo.get_recording_by_id(
+            conn, transcription.account_id, transcription.recording_id
+        )
     if recording is None or recording.media_key is None:
         return None
     return transcription, recording

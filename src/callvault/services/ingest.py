@@ -118,7 +118,7 @@ def ingest_recording(
     info = _probe(media)
     recording = _recording(account_id, call_id, metadata, info, utcnow())
     with store.read() as conn:
-        if recordings_repo.recording_exists(conn, recording.recording_id):
+        if recordings_repo.recording_exists(conn, account_id, recording.recording_id):
             raise Conflict(f"Recording {recording.recording_id} already exists")
     key = blobs.new_key(f".{info.format}")
     try:

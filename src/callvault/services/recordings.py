@@ -47,13 +47,13 @@ def get_recording(
 ) -> tuple[Recording, Transcription | None]:
     with store.read() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        return recording, recordings_repo.get_transcription(conn, recording_id)
+        return recording, recordings_repo.get_transcription(conn, account_id, recording_id)
 
 
 def _with_transcriptions(
-    conn: Connection, found: list[Recording]
+    conn: Connection, account_id: str, found: list[Recording]
 ) -> list[tuple[Recording, Transcription | None]]:
-    by_id = recordings_repo.transcriptions_for(conn, [r.recording_id for r in found])
+    by_id = recordings_repo.transcriptions_for(conn, account_id, [r.recording_id for r in found])
     return [(r, by_id.get(r.recording_id)) for r in found]
 
 
@@ -61,14 +61,15 @@ def list_account_recordings(
     store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, Transcription | None]]:
     with store.read() as conn:
-        return _with_transcriptions(conn, recordings_repo.list_recordings(conn, flt))
+        return _with_transcriptions(conn, flt.account_id, recordings_repo.list_recordings(conn, flt))
 
 
 def list_call_recordings(
     store: MetadataStore, account_id: str, call_id: str
 ) -> list[tuple[Recording, Transcription | None]]:
     with store.read() as conn:
-        return _with_transcriptions(conn, recordings_repo.list_call_recordings(conn, account_id, call_id))
+        found = recordings_repo.list_call_recordings(conn, account_id, call_id)
+        return _with_transcriptions(conn, account_id, found)
 
 
 _BYTE_RANGE = re.compile(r"(\d*)-(\d*)")
@@ -143,7 +144,7 @@ def delete_recording(
 ) -> None:
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        recordings_repo.delete_recording_row(conn, recording_id)
+        recordings_repo.delete_recording_row(conn, account_id, recording_id)
         if recording.media_key:
             _enqueue_purge(conn, recording.media_key, grace_seconds)
 
@@ -155,7 +156,7 @@ def delete_media(
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media: it was already deleted")
-        recordings_repo.clear_media(conn, recording_id)
+        recordings_repo.clear_media(conn, account_id, recording_id)
         _enqueue_purge(conn, recording.media_key, grace_seconds)
 
 
