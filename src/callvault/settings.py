@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     create_dev_user: bool = False
     migrate_on_start: bool = True
     log_level: str = "info"
+    metrics_token: str | None = Field(default=None, description="Bearer token /metrics requires")
+    metrics_user: str | None = Field(
+        default=None, description="User whose Basic credentials /metrics requires"
+    )
 
     @field_validator(
         "purge_grace", "job_lease_seconds", "transcription_timeout", "media_owner_timeout", mode="before"

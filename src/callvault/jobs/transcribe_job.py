@@ -98,8 +98,15 @@ def make_transcribe_handler(services: Services) -> JobHandler:
             return  # deleted or superseded meanwhile: nothing to do
         transcription, recording = loaded
         request = transcription.request
+        started = time.monotonic()
         status, result, language, error = _run_engine(services, recording, request)
         completed = utcnow()
+        if status == "available":
+            services.telemetry.observe_transcription(
+                latency_seconds=(completed - transcription.requested_at).total_seconds(),
+                engine_seconds=time.monotonic() - started,
+                audio_seconds=recording.duration_seconds,
+            )
         with services.store.write() as conn:
             recorded = recordings_repo.finish_transcription(
                 conn,

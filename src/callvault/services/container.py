@@ -19,6 +19,7 @@ from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle
+from callvault.services.telemetry import Telemetry
 from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
@@ -40,6 +41,7 @@ class Services:
     live: LiveCallRuntime
     speech: Engine
     callback_policy: DestinationPolicy
+    telemetry: Telemetry
 
     def close(self) -> None:
         self.live.close()
@@ -54,11 +56,12 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     else:
         store.check_schema()
     blobs = open_media_store(settings, store)
+    authenticator = build_authenticator(settings, store)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
-        authenticator=build_authenticator(settings, store),
+        authenticator=authenticator,
         live=build_live_runtime(settings, store, blobs),
         speech=load_engine(
             model_dir=settings.whisper_model,
@@ -66,6 +69,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
             cpu_threads=settings.transcription_threads,
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
+        telemetry=Telemetry(store, lambda: authenticator.failed_logins),
     )
 
 

@@ -131,9 +131,12 @@ async def call_media(websocket: WebSocket, accountId: str, callId: str) -> None:
     await websocket.accept()
     loop = asyncio.get_running_loop()
     stream.on_call_ended(lambda: _schedule_close(loop, websocket, "the call ended"))
+    streams_open = services_of(cast(Request, websocket)).telemetry.media_streams_open
+    streams_open.inc()
     try:
         await _pump(websocket, stream, callId)
     finally:
+        streams_open.dec()
         await run_in_threadpool(stream.end)
 
 

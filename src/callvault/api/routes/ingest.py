@@ -47,6 +47,7 @@ async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
                 max_upload=services.settings.max_upload,
             )
         )
+    services.telemetry.ingest_bytes.inc(recording.media_size or 0)
     body = recording_json(_api_base(request), recording, None)
     return JSONResponse(body, status_code=201)
 
