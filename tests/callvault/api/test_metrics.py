@@ -35,7 +35,9 @@ def test_metrics_need_the_token_or_the_user_and_show_the_operators_numbers(
     created = server.ingest("c-metrics", wav_file, {})
     assert (
         httpx.get(
-            f"{server.url}/api/v2/accounts/{server.account_id}/recordings", auth=("tester", "nope")
+            f"{server.url}/api/v2/accounts/{server.account_id}/recordings",
+            auth=("tester", "nope"),
+            timeout=60,
         ).status_code
         == 401
     )
@@ -74,8 +76,8 @@ def test_queue_age_and_webhook_outcomes_by_kind(server_factory: ServerFactory, t
         )
         assert created.status_code == 201, created.text
         server.db_execute(
-            "INSERT INTO webhook_attempts (job_id, event_type, url, number, started_at, duration_ms, outcome) "
-            "VALUES (1, 'recordingAvailable', 'http://x', 1, '2030-01-01 00:00:00', 1.0, 'failed')"
+            "INSERT INTO webhook_attempts (job_id, event_type, url, number, started_at, duration_ms, "
+            "outcome) VALUES (1, 'recordingAvailable', 'http://x', 1, '2030-01-01 00:00:00', 1.0, 'failed')"
         )
         samples = _samples(client.get("/metrics").text)
     assert samples["callvault_jobs{kind=answer,state=queued}"] == 1
