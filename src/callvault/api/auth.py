@@ -54,6 +54,10 @@ def _credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
@@ -63,7 +67,7 @@ def authenticate(request: Request) -> Principal:
     services = services_of(request)
     username, password = _credentials(request)
     try:
-        principal = services.authenticator.authenticate(username, password)
+        principal = services.authenticator.authenticate(username, password, client_address(request))
     except AuthenticationFailed as exc:
         raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
     limiter: RateLimiter | None = request.app.state.rate_limiter

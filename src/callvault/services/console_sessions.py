@@ -44,10 +44,11 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def sign_in(
-    store: MetadataStore, authenticator: Authenticator, username: str, password: str
+    store: MetadataStore, authenticator: Authenticator, username: str, password: str, address: str
 ) -> tuple[Principal, str]:
-    """Check the password; -> the principal and the fingerprint a session of it carries."""
-    principal = authenticator.authenticate(username, password)
+    """Check the password (sent from client `address`); -> the principal and the fingerprint a session
+    of it carries."""
+    principal = authenticator.authenticate(username, password, address)
     with store.read() as conn:
         user = users_repo.get_user(conn, principal.name)
     if user is None:

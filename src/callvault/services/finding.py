@@ -24,7 +24,9 @@ def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> 
     with store.read() as conn:
         found = recordings_repo.list_recordings_page(conn, flt, page)
         rows = found[: page.size]
-        transcriptions = recordings_repo.transcriptions_for(conn, [r.recording_id for r in rows])
+        transcriptions = recordings_repo.transcriptions_for(
+            conn, flt.account_id, [r.recording_id for r in rows]
+        )
     next_token = None
     if len(found) > page.size:
         last = rows[-1]
@@ -45,7 +47,9 @@ def search(
     """Recordings whose transcript matches, best first, one hit (the best clip) per recording."""
     with store.read() as conn:
         hits = search_repo.search_recordings(conn, flt, query, limit)
-        transcriptions = recordings_repo.transcriptions_for(conn, [h.recording.recording_id for h in hits])
+        transcriptions = recordings_repo.transcriptions_for(
+            conn, flt.account_id, [h.recording.recording_id for h in hits]
+        )
     return [(hit, transcriptions.get(hit.recording.recording_id)) for hit in hits]
 
 

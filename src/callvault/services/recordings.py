@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -62,9 +63,9 @@ def get_recording(
 
 
 def _with_transcriptions(
-    conn: Connection, found: list[Recording]
+    conn: Connection, account_id: str, found: list[Recording]
 ) -> list[tuple[Recording, Transcription | None]]:
-    by_id = recordings_repo.transcriptions_for(conn, [r.recording_id for r in found])
+    by_id = recordings_repo.transcriptions_for(conn, account_id, [r.recording_id for r in found])
     return [(r, by_id.get(r.recording_id)) for r in found]
 
 
@@ -79,31 +80,40 @@ def list_call_recordings(
     store: MetadataStore, account_id: str, call_id: str
 ) -> list[tuple[Recording, Transcription | None]]:
     with store.read() as conn:
-        return _with_transcriptions(conn, recordings_repo.list_call_recordings(conn, account_id, call_id))
+        found = recordings_repo.list_call_recordings(conn, account_id, call_id)
+        return _with_transcriptions(conn, account_id, found)
+
+
+_BYTE_RANGE = re.compile(r"(\d*)-(\d*)")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """A single `bytes=` range -> (start, end) inclusive; None means the whole body."""
+    """A `Range` header per RFC 9110 -> (start, end) inclusive; None means the whole body (200).
+
+    Ignored (whole body): another unit, a malformed or invalid range such as `bytes=5-2`, and any
+    request for several ranges (answering them with the whole body is allowed). 416: a single
+    range that selects nothing of this body (`bytes=-0`, a start at or past its end).
+    """
     if not header:
         return None
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or "," in spec:
         return None
-    first, _, last = spec.strip().partition("-")
-    try:
-        if first == "":
-            suffix = int(last)
-            if suffix <= 0:
-                raise ValueError
-            start, end = max(size - suffix, 0), size - 1
-        else:
-            start = int(first)
-            end = int(last) if last else size - 1
-    except ValueError:
+    match = _BYTE_RANGE.fullmatch(spec.strip())
+    if match is None or match.group(1) == match.group(2) == "":
         return None
-    if start >= size or start > end:
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+        satisfiable = int(last) > 0
+    else:
+        if last and int(last) < int(first):
+            return None
+        start, end = int(first), int(last) if last else size - 1
+        satisfiable = start < size
+    if not satisfiable:
         raise RangeNotSatisfiable(
-            f"Range {header!r} cannot be satisfied: the media is {size} bytes",
+            f"Range {header.strip()[:64]} cannot be satisfied: the media is {size} bytes",
             headers={"Content-Range": f"bytes */{size}"},
         )
     return start, min(end, size - 1)
@@ -160,7 +170,7 @@ def delete_recording(
 ) -> None:
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        recordings_repo.delete_recording_row(conn, recording_id)
+        recordings_repo.delete_recording_row(conn, account_id, recording_id)
         if recording.media_key:
             _enqueue_purge(conn, recording.media_key, grace_seconds)
 
@@ -172,7 +182,7 @@ def delete_media(
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media: it was already deleted")
-        recordings_repo.clear_media(conn, recording_id)
+        recordings_repo.clear_media(conn, account_id, recording_id)
         _enqueue_purge(conn, recording.media_key, grace_seconds)
 
 

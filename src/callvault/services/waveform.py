@@ -21,7 +21,7 @@ def get_peaks(
 ) -> WaveformPeaks:
     with store.read() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        cached = peaks_repo.get_peaks(conn, recording_id)
+        cached = peaks_repo.get_peaks(conn, account_id, recording_id)
     if cached is not None:
         return cached
     if recording.media_key is None:
@@ -36,5 +36,5 @@ def get_peaks(
         raise MediaUndecodable(f"The media of recording {recording_id} cannot be decoded: {exc}") from exc
     with store.write() as conn:
         if require_recording(conn, account_id, call_id, recording_id).media_key == recording.media_key:
-            peaks_repo.put_peaks(conn, recording_id, peaks)
+            peaks_repo.put_peaks(conn, account_id, recording_id, peaks)
     return peaks

@@ -46,8 +46,16 @@ def insert_recording(conn: Connection, recording: Recording) -> Recording:
     )
 
 
-def recording_exists(conn: Connection, recording_id: str) -> bool:
-    query = select(recordings.c.id).where(recordings.c.recording_id == recording_id)
+def _recording_is(account_id: str, recording_id: str) -> Any:
+    return (recordings.c.account_id == account_id) & (recordings.c.recording_id == recording_id)
+
+
+def _transcription_of(account_id: str, recording_id: str) -> Any:
+    return (transcriptions.c.account_id == account_id) & (transcriptions.c.recording_id == recording_id)
+
+
+def recording_exists(conn: Connection, account_id: str, recording_id: str) -> bool:
+    query = select(recordings.c.id).where(_recording_is(account_id, recording_id))
     return conn.execute(query).first() is not None
 
 
@@ -62,7 +70,9 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
 
 
 _WITH_TRANSCRIPTION = recordings.outerjoin(
-    transcriptions, transcriptions.c.recording_id == recordings.c.recording_id
+    transcriptions,
+    (transcriptions.c.account_id == recordings.c.account_id)
+    & (transcriptions.c.recording_id == recordings.c.recording_id),
 )
 _RECORDING_AND_TRANSCRIPTION = select(
     recordings, *[c.label(f"transcription_{c.name}") for c in transcriptions.c]
@@ -102,8 +112,8 @@ def get_recording_with_transcription(
     return _recording_and_transcription(row) if row else None
 
 
-def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:
-    row = conn.execute(select(recordings).where(recordings.c.recording_id == recording_id)).first()
+def get_recording_by_id(conn: Connection, account_id: str, recording_id: str) -> Recording | None:
+    row = conn.execute(select(recordings).where(_recording_is(account_id, recording_id))).first()
     return recording_from_row(row) if row else None
 
 
@@ -171,40 +181,49 @@ def list_all_recordings(conn: Connection, *, after_id: int = 0, limit: int = 500
     return [recording_from_row(row) for row in conn.execute(query)]
 
 
-def delete_recording_row(conn: Connection, recording_id: str) -> None:
-    search_index.remove_clips(conn, recording_id)
-    peaks_repo.delete_peaks(conn, recording_id)
-    conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
-    conn.execute(delete(recordings).where(recordings.c.recording_id == recording_id))
+def delete_recording_row(conn: Connection, account_id: str, recording_id: str) -> None:
+    search_index.remove_clips(conn, account_id, recording_id)
+    peaks_repo.delete_peaks(conn, account_id, recording_id)
+    conn.execute(delete(transcriptions).where(_transcription_of(account_id, recording_id)))
+    conn.execute(delete(recordings).where(_recording_is(account_id, recording_id)))
 
 
-def clear_media(conn: Connection, recording_id: str) -> None:
-    peaks_repo.delete_peaks(conn, recording_id)
+def clear_media(conn: Connection, account_id: str, recording_id: str) -> None:
+    peaks_repo.delete_peaks(conn, account_id, recording_id)
     conn.execute(
         update(recordings)
-        .where(recordings.c.recording_id == recording_id)
+        .where(_recording_is(account_id, recording_id))
         .values(media_key=None, media_size=None, media_sha256=None)
     )
 
 
-def get_transcription(conn: Connection, recording_id: str) -> Transcription | None:
-    row = conn.execute(select(transcriptions).where(transcriptions.c.recording_id == recording_id)).first()
+def get_transcription(conn: Connection, account_id: str, recording_id: str) -> Transcription | None:
+    row = conn.execute(select(transcriptions).where(_transcription_of(account_id, recording_id))).first()
     return _transcription(row) if row else None
 
 
-def transcriptions_for(conn: Connection, recording_ids: list[str]) -> dict[str, Transcription]:
+def transcriptions_for(
+    conn: Connection, account_id: str, recording_ids: list[str]
+) -> dict[str, Transcription]:
     if not recording_ids:
         return {}
-    query = select(transcriptions).where(transcriptions.c.recording_id.in_(recording_ids))
+    query = select(transcriptions).where(
+        transcriptions.c.account_id == account_id, transcriptions.c.recording_id.in_(recording_ids)
+    )
     return {row.recording_id: _transcription(row) for row in conn.execute(query)}
 
 
 def put_transcription_request(
-    conn: Connection, recording_id: str, transcription_id: str, request: TranscriptionRequest, now: datetime
+    conn: Connection,
+    account_id: str,
+    recording_id: str,
+    transcription_id: str,
+    request: TranscriptionRequest,
+    now: datetime,
 ) -> None:
     """Create the recording's transcription, or supersede the previous one, in status `processing`
     (the superseded transcript leaves the search index)."""
-    search_index.remove_clips(conn, recording_id)
+    search_index.remove_clips(conn, account_id, recording_id)
     values = {
         "transcription_id": transcription_id,
         "status": "processing",
@@ -216,10 +235,12 @@ def put_transcription_request(
         "error": None,
     }
     updated = conn.execute(
-        update(transcriptions).where(transcriptions.c.recording_id == recording_id).values(**values)
+        update(transcriptions).where(_transcription_of(account_id, recording_id)).values(**values)
     )
     if updated.rowcount == 0:
-        conn.execute(insert(transcriptions).values(recording_id=recording_id, **values))
+        conn.execute(
+            insert(transcriptions).values(account_id=account_id, recording_id=recording_id, **values)
+        )
 
 
 def finish_transcription(
@@ -243,9 +264,9 @@ def finish_transcription(
         return False
     if status == "available" and result:
         owner = conn.execute(
-            select(recordings.c.recording_id, recordings.c.account_id)
-            .join(transcriptions, transcriptions.c.recording_id == recordings.c.recording_id)
-            .where(transcriptions.c.transcription_id == transcription_id)
+            select(transcriptions.c.recording_id, transcriptions.c.account_id).where(
+                transcriptions.c.transcription_id == transcription_id
+            )
         ).one()
         search_index.index_clips(
             conn,
@@ -258,9 +279,9 @@ def finish_transcription(
     return True
 
 
-def delete_transcription(conn: Connection, recording_id: str) -> bool:
-    search_index.remove_clips(conn, recording_id)
-    deleted = conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
+def delete_transcription(conn: Connection, account_id: str, recording_id: str) -> bool:
+    search_index.remove_clips(conn, account_id, recording_id)
+    deleted = conn.execute(delete(transcriptions).where(_transcription_of(account_id, recording_id)))
     return deleted.rowcount > 0
 
 

@@ -21,7 +21,7 @@ def index_clips(
     clips: list[dict[str, Any]],
 ) -> None:
     """Replace the recording's indexed clips with these (a transcript's `clips`)."""
-    remove_clips(conn, recording_id)
+    remove_clips(conn, account_id, recording_id)
     rows = [
         {
             "recording_id": recording_id,
@@ -41,5 +41,9 @@ def index_clips(
         conn.execute(insert(transcript_clips), rows)
 
 
-def remove_clips(conn: Connection, recording_id: str) -> None:
-    conn.execute(delete(transcript_clips).where(transcript_clips.c.recording_id == recording_id))
+def remove_clips(conn: Connection, account_id: str, recording_id: str) -> None:
+    conn.execute(
+        delete(transcript_clips).where(
+            transcript_clips.c.account_id == account_id, transcript_clips.c.recording_id == recording_id
+        )
+    )

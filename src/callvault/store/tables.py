@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -67,7 +68,7 @@ recordings = Table(
     "recordings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("recording_id", String(128), nullable=False),  # unique within its account
     Column("account_id", String(128), nullable=False),
     Column("call_id", String(128), nullable=False),
     Column("application_id", String(128)),
@@ -95,13 +96,15 @@ recordings = Table(
     Index("ix_recordings_account_to_start", "account_id", "to_number", "start_time"),
     Index("ix_recordings_account_from_to_start", "account_id", "from_number", "to_number", "start_time"),
     Index("ix_recordings_account_call", "account_id", "call_id", "start_time"),
+    UniqueConstraint("account_id", "recording_id", name="uq_recordings_account_recording"),
 )
 
 transcriptions = Table(
     "transcriptions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("recording_id", String(128), nullable=False),
     Column("transcription_id", String(128), nullable=False, unique=True),
     Column("status", String(32), nullable=False),
     Column("request", JSON, nullable=False),
@@ -110,6 +113,7 @@ transcriptions = Table(
     Column("result", JSON),
     Column("language", String(16)),
     Column("error", Text),
+    UniqueConstraint("account_id", "recording_id", name="uq_transcriptions_account_recording"),
 )
 
 jobs = Table(
@@ -197,12 +201,13 @@ transcript_clips = Table(
     Column("end_seconds", Float, nullable=False),
     Column("language", String(16)),
     Column("text", Text, nullable=False),
-    Index("ix_transcript_clips_recording", "recording_id", "clip_index"),
+    Index("ix_transcript_clips_recording", "account_id", "recording_id", "clip_index"),
 )
 
 waveform_peaks = Table(
     "waveform_peaks",
     metadata,
+    Column("account_id", String(128), primary_key=True),
     Column("recording_id", String(128), primary_key=True),
     Column("channels", Integer, nullable=False),
     Column("peaks_per_channel", Integer, nullable=False),

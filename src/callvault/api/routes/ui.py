@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
-from callvault.api.auth import base_url, services_of
+from callvault.api.auth import base_url, client_address, services_of
 from callvault.api.console_session import (
     ConsoleSession,
     anonymous_session,
@@ -37,7 +37,13 @@ from callvault.api.console_views import (
     transcript_state,
 )
 from callvault.api.media_response import media_response
-from callvault.domain.errors import AuthenticationFailed, NotFound, ValidationFailed, VoiceApiError
+from callvault.domain.errors import (
+    AuthenticationFailed,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+    VoiceApiError,
+)
 from callvault.domain.ids import require_id
 from callvault.domain.paging import NEWEST_FIRST, build_page
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
@@ -194,8 +200,15 @@ async def login(request: Request) -> Response:
     services = services_of(request)
     try:
         principal, fingerprint = await run_in_threadpool(
-            console_sessions.sign_in, services.store, services.authenticator, username, password
+            console_sessions.sign_in,
+            services.store,
+            services.authenticator,
+            username,
+            password,
+            client_address(request),
         )
+    except RateLimited as exc:
+        return _login_page(request, session, error=exc.description, username=username, next_url=next_url)
     except AuthenticationFailed:
         return _login_page(
             request,

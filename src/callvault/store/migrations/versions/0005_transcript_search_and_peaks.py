@@ -54,7 +54,9 @@ def upgrade() -> None:
             )
         )
     op.create_table("transcript_clips", *columns)
-    op.create_index("ix_transcript_clips_recording", "transcript_clips", ["recording_id", "clip_index"])
+    op.create_index(
+        "ix_transcript_clips_recording", "transcript_clips", ["account_id", "recording_id", "clip_index"]
+    )
     if dialect == "postgresql":
         op.create_index(
             "ix_transcript_clips_search",
@@ -84,6 +86,7 @@ def upgrade() -> None:
         )
     op.create_table(
         "waveform_peaks",
+        sa.Column("account_id", sa.String(length=128), primary_key=True),
         sa.Column("recording_id", sa.String(length=128), primary_key=True),
         sa.Column("channels", sa.Integer(), nullable=False),
         sa.Column("peaks_per_channel", sa.Integer(), nullable=False),
