@@ -88,6 +88,7 @@ recordings = Table(
     Column("media_sha256", String(64)),
     Column("recording_name", String(256)),
     Column("tag", Text),
+    Column("source", JSON),  # where the audio came from: SIPREC session, CPaaS stream (see domain.sources)
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_recordings_account_start", "account_id", "start_time", "id"),
     Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
@@ -176,5 +177,36 @@ system_settings = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+sip_sources = Table(
+    "sip_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("networks", JSON, nullable=False),  # CIDRs the SIPREC client may send from; [] for any
+    Column("username", String(128), unique=True),  # digest credentials, if the source must log in
+    Column("ha1", String(64)),  # MD5(username:realm:password)
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+stream_tokens = Table(
+    "stream_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+account_recording_settings = Table(
+    "account_recording_settings",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("settings", JSON, nullable=False),  # domain.sources.AccountRecordingSettings fields
     Column("updated_at", UTCDateTime, nullable=False),
 )
