@@ -73,6 +73,10 @@ class SiprecMedia:
         self._held = False
         self.last_packet_at: float | None = None
 
+    def set_output(self, add_audio: AddAudio) -> None:
+        """Send audio to `add_audio` from now on (the recorder exists once the call does)."""
+        self._add_audio = add_audio
+
     @property
     def tracks(self) -> tuple[str, ...]:
         return tuple(stream.plan.track for stream in self._streams.values())
