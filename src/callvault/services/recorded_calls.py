@@ -1,0 +1,86 @@
+"""Calls that run elsewhere and are recorded here: a SIPREC session, or a CPaaS platform's media
+stream. Each becomes an ordinary callvault call with an active recording, so the Recordings API,
+``PUT .../recording`` (pause/resume), hang-up, webhooks and transcription treat it like any other.
+
+The recording takes the account's recording settings (``callvault accounts recording``); its
+``source`` keeps where the audio came from (see :mod:`callvault.domain.sources`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from callvault.calls.active import ActiveRecording
+from callvault.domain.errors import Conflict, ValidationFailed
+from callvault.domain.ids import is_valid_id, new_call_id, new_recording_id
+from callvault.domain.records import Call
+from callvault.domain.timefmt import utcnow
+from callvault.services.container import Services
+from callvault.store import calls_repo, sources_repo
+
+__all__ = ["open_recorded_call", "public_base_url"]
+
+
+def public_base_url(services: Services) -> str:
+    """The base of URLs in webhooks when no HTTP request says it: CALLVAULT_PUBLIC_URL, else the
+    address the HTTP server listens on."""
+    settings = services.settings
+    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+def open_recorded_call(
+    services: Services,
+    account_id: str,
+    *,
+    call_id: str | None,
+    from_number: str | None,
+    to_number: str | None,
+    direction: str | None,
+    start_time: datetime | None,
+    source: dict[str, Any],
+) -> Call:
+    """An active call with an active recording, in one transaction. `call_id` None: a new id;
+    otherwise the platform's own id (409 when callvault already has that call and it has ended).
+    `start_time` is the call's; its recording starts now."""
+    if call_id is not None and not is_valid_id(call_id):
+        raise ValidationFailed(f"call id {call_id[:64]!r} is not 1-128 letters, digits, '-' or '_'")
+    now = utcnow()
+    with services.store.write() as conn:
+        settings = sources_repo.get_recording_settings(conn, account_id)
+        active = ActiveRecording(
+            recording_id=new_recording_id(),
+            start_time=now,
+            base_url=public_base_url(services),
+            file_format=settings.file_format,
+            multi_channel=settings.multi_channel,
+            recording_available_url=settings.recording_available_url,
+            recording_available_method=settings.recording_available_method,
+            username=settings.username,
+            password=settings.password,
+            tag=settings.tag,
+            transcribe=settings.transcribe,
+            transcription_available_url=settings.transcription_available_url,
+            transcription_available_method=settings.transcription_available_method,
+            detect_language=settings.detect_language,
+            source=source,
+        )
+        call = Call(
+            call_id=call_id or new_call_id(),
+            account_id=account_id,
+            direction=direction if direction in ("inbound", "outbound") else "inbound",
+            state="active",
+            start_time=start_time or now,
+            from_number=from_number,
+            to_number=to_number,
+            answer_time=now,
+            recording=active.to_json(),
+            recording_state="recording",
+        )
+        existing = calls_repo.get_call_by_id(conn, call.call_id)
+        if existing is not None:
+            if existing.account_id == account_id and existing.state == "active":
+                return existing  # the platform reconnected its stream: go on with the call
+            raise Conflict(f"call {call.call_id} has ended or belongs to another account")
+        calls_repo.insert_call(conn, call)
+    return call
