@@ -1,6 +1,16 @@
-"""SIPREC bodies for tests: an rs-metadata document (RFC 7865) and the multipart INVITE body."""
+"""SIPREC for tests: rs-metadata (RFC 7865), multipart INVITE bodies, real speech prompts, SIPp."""
 
 from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
 
 BOUNDARY = "callvault-test-boundary"
 
@@ -66,3 +76,44 @@ def multipart(sdp: str, metadata: str) -> tuple[str, bytes]:
         f"--{BOUNDARY}--\r\n"
     )
     return f'multipart/mixed;boundary="{BOUNDARY}"', body.encode()
+
+
+SOUNDS = Path("/usr/share/asterisk/sounds/en")
+TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+SIPP_SCENARIO = Path(__file__).resolve().parents[1] / "sipp" / "siprec_src.xml"
+
+
+def why_no_sipp() -> str | None:
+    """Why the SIPp tests cannot run here (None: they can)."""
+    if shutil.which("sipp") is None:
+        return "SIPp is not installed (Debian sip-tester; `make test` installs it when run as root)"
+    if not SOUNDS.is_dir() or not TRANSCRIPTS.exists():
+        return "Debian asterisk-core-sounds-en(-wav) is not installed (`make test` installs it as root)"
+    if os.geteuid() != 0:
+        return "SIPp replays RTP from a pcap through a raw socket, which needs root"
+    return None
+
+
+def prompt(name: str) -> tuple[np.ndarray, str]:
+    """An Asterisk prompt (8 kHz mono speech) as int16 samples, and the words it says."""
+    with wave.open(str(SOUNDS / f"{name}.wav")) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
+    with gzip.open(TRANSCRIPTS, "rt") as f:
+        for line in f:
+            key, _, text = line.partition(":")
+            if key.strip() == name:
+                return samples, text.strip()
+    raise KeyError(name)
+
+
+def run_cli(env: dict[str, str], data_dir: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "callvault", *args, "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -39,10 +39,10 @@ def open_recorded_call(
     direction: str | None,
     start_time: datetime | None,
     source: dict[str, Any],
-) -> Call:
+) -> tuple[Call, bool]:
     """An active call with an active recording, in one transaction. `call_id` None: a new id;
     otherwise the platform's own id (409 when callvault already has that call and it has ended).
-    `start_time` is the call's; its recording starts now."""
+    `start_time` is the call's; its recording starts now. Also says whether the call is new."""
     if call_id is not None and not is_valid_id(call_id):
         raise ValidationFailed(f"call id {call_id[:64]!r} is not 1-128 letters, digits, '-' or '_'")
     now = utcnow()
@@ -80,7 +80,63 @@ def open_recorded_call(
         existing = calls_repo.get_call_by_id(conn, call.call_id)
         if existing is not None:
             if existing.account_id == account_id and existing.state == "active":
-                return existing  # the platform reconnected its stream: go on with the call
+                return existing, False  # the platform reconnected its stream: go on with the call
             raise Conflict(f"call {call.call_id} has ended or belongs to another account")
         calls_repo.insert_call(conn, call)
-    return call
+    return call, True
+
+
+class StreamedCall:
+    """One CPaaS media stream: the call and recording its first message creates, fed its audio.
+
+    `open` and `close` touch the database (call them off the event loop); `audio` does not.
+    """
+
+    def __init__(self, services: Services, account_id: str) -> None:
+        self._services = services
+        self.account_id = account_id
+        self.on_call_ended: Callable[[], object] | None = None
+        self._session: MediaSession | None = None
+        self._created_call = False
+
+    @property
+    def started(self) -> bool:
+        return self._session is not None
+
+    def open(self, opened: StreamOpened) -> None:
+        if self._session is not None:
+            raise MediaStreamError("the stream sent a second start message")
+        if opened.account_id is not None and opened.account_id != self.account_id:
+            raise AccessDenied(f"the stream names account {opened.account_id}, not {self.account_id}")
+        call, self._created_call = open_recorded_call(
+            self._services,
+            self.account_id,
+            call_id=opened.call_id,
+            from_number=opened.from_number,
+            to_number=opened.to_number,
+            direction=opened.direction,
+            start_time=None,
+            source=opened.source,
+        )
+        session = self._services.live.session(self.account_id, call.call_id)
+        session.on_call_ended = self.on_call_ended
+        session.start_tracks(opened.tracks)
+        self._session = session
+
+    def audio(self, track: str, samples: np.ndarray) -> None:
+        if self._session is None:
+            raise MediaStreamError("the stream must begin with its start message")
+        self._session.feed_samples(track, samples)
+
+    def close(self, *, complete: bool) -> None:
+        """The stream ended: normally (`complete`), or cut off (the recording is then `partial`).
+        A call the stream created ends with it."""
+        session = self._session
+        if session is None:
+            return
+        if complete:
+            session.stream_stopped()
+        session.end()
+        if self._created_call:
+            with contextlib.suppress(NotFound):
+                hang_up(self._services, self.account_id, session.call_id)

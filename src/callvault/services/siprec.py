@@ -101,7 +101,7 @@ class SiprecCalls:
         on_ended: Callable[[], None],
     ) -> SiprecCall:
         participants = metadata.participants
-        call = open_recorded_call(
+        call, _ = open_recorded_call(
             self._services,
             source.account_id,
             call_id=None,
