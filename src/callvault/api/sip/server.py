@@ -45,6 +45,7 @@ from callvault.calls.siprec.sip import (
     build_request,
     build_response,
     parse_message,
+    parse_unchecked,
 )
 from callvault.domain.sources import SipSource
 
@@ -192,16 +193,19 @@ class SipServer:
 
     def _answer_unparsable(self, data: bytes, peer: Peer, exc: SipError) -> None:
         """Answer a broken request when its headers let us; drop what cannot be answered."""
-        if data.startswith(b"SIP/2.0"):
-            return
         head = data.split(b"\r\n\r\n", 1)[0]
         try:
-            request = parse_message(head + b"\r\n\r\n")
+            request = parse_unchecked(head + b"\r\n\r\n")
         except SipError:
+            request = None
+        if (
+            not isinstance(request, SipRequest)
+            or request.method == "ACK"
+            or not all(request.header(name) for name in ("Via", "From", "To", "Call-ID", "CSeq"))
+        ):
             log.debug("unanswerable SIP message from %s: %s", peer.host, exc.reason)
             return
-        if isinstance(request, SipRequest) and request.method != "ACK":
-            peer.send(build_response(request, exc.status, exc.reason).to_bytes())
+        peer.send(build_response(request, exc.status, exc.reason).to_bytes())
 
     def _on_request(self, request: SipRequest, peer: Peer) -> None:
         cached = self._cached_response(request)

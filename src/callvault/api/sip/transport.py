@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from callvault.calls.siprec.sip import MAX_MESSAGE_BYTES, SipError, TcpFramer
 
@@ -44,8 +45,7 @@ class _Udp(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         transport = self.transport
@@ -64,10 +64,10 @@ class _Tcp(asyncio.Protocol):
         self._peer: Peer | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        host, port = transport.get_extra_info("peername")[:2]
-        self._peer = Peer("TCP", str(host), int(port), transport.write, transport.is_closing)
+        stream = cast(asyncio.Transport, transport)
+        self._transport = stream
+        host, port = stream.get_extra_info("peername")[:2]
+        self._peer = Peer("TCP", str(host), int(port), stream.write, stream.is_closing)
 
     def data_received(self, data: bytes) -> None:
         assert self._transport is not None and self._peer is not None

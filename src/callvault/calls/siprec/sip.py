@@ -147,6 +147,17 @@ def tag_of(name_addr: str) -> str | None:
 
 def parse_message(data: bytes) -> SipRequest | SipResponse:
     """Parse one whole message (a UDP datagram, or one framed by :class:`TcpFramer`)."""
+    message = parse_unchecked(data)
+    for required in ("Via", "From", "To", "Call-ID", "CSeq"):
+        message.require(required)
+    if isinstance(message, SipRequest) and message.cseq[1] != message.method and message.method != "ACK":
+        raise SipError(400, "CSeq method does not match the request method")
+    return message
+
+
+def parse_unchecked(data: bytes) -> SipRequest | SipResponse:
+    """The start line, headers and body, without checking the headers every message needs: enough
+    to answer a broken request with an error echoing what it has."""
     if len(data) > MAX_MESSAGE_BYTES:
         raise SipError(513, "Message Too Large")
     head, separator, body = data.partition(b"\r\n\r\n")
@@ -166,10 +177,6 @@ def parse_message(data: bytes) -> SipRequest | SipResponse:
             raise SipError(400, f"Malformed header line {line[:40]!r}")
         message.headers.append((canonical_name(name), value.strip()))
     message.body = _body(message, body)
-    for required in ("Via", "From", "To", "Call-ID", "CSeq"):
-        message.require(required)
-    if isinstance(message, SipRequest) and message.cseq[1] != message.method and message.method != "ACK":
-        raise SipError(400, "CSeq method does not match the request method")
     return message
 
 
