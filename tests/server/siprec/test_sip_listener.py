@@ -152,9 +152,10 @@ class Client:
             self.cseq += 1
             cseq = self.cseq
         to = "<sip:srs@127.0.0.1>" + (f";tag={self.to_tag}" if self.to_tag else "")
+        branch = branch or f"z9hG4bK{time.monotonic_ns()}"
         lines = [
             f"{method} sip:srs@127.0.0.1 SIP/2.0",
-            f"Via: SIP/2.0/{self.transport} 127.0.0.1:{self.local_port};branch={branch or f'z9hG4bK{time.monotonic_ns()}'}",
+            f"Via: SIP/2.0/{self.transport} 127.0.0.1:{self.local_port};branch={branch}",
             "From: <sip:src@127.0.0.1>;tag=src1",
             f"To: {to}",
             f"Call-ID: {self.call_id}",
@@ -366,9 +367,18 @@ def test_require_extension_and_unknown_methods(listener: Listener) -> None:
 
 def test_garbage_never_stops_the_listener(listener: Listener) -> None:
     client = Client(listener.server.port)
-    for junk in (b"\x00\xff" * 50, b"INVITE\r\n\r\n", b"SIP/2.0 200 OK\r\n\r\n", b"OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n",
-                 b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=1\r\nFrom: <sip:a>;tag=1\r\nTo: <sip:b>\r\n"
-                 b"Call-ID: 1\r\nCSeq: x INVITE\r\n\r\n"):  # fmt: skip
+    bad_cseq_invite = (
+        b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=1\r\nFrom: <sip:a>;tag=1\r\n"
+        b"To: <sip:b>\r\nCall-ID: 1\r\nCSeq: x INVITE\r\n\r\n"
+    )
+    options_without_headers = b"OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n"
+    for junk in (
+        b"\x00\xff" * 50,
+        b"INVITE\r\n\r\n",
+        b"SIP/2.0 200 OK\r\n\r\n",
+        options_without_headers,
+        bad_cseq_invite,
+    ):
         client.send(junk)
     bad_cseq = client.final()
     assert bad_cseq.status == 400
