@@ -173,8 +173,10 @@ class SipServer:
             self._ticker.cancel()
         for dialog in list(self._dialogs.values()):
             await self._end(dialog, send_bye=True)
-        for task in list(self._tasks):
+        tasks = [*self._tasks, *([self._ticker] if self._ticker else [])]
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- dispatch --------------------------------------------------------------------------------
 
