@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from callvault.cli import calls, db, importer, media, serve, sources, users
+from callvault.cli import calls, db, importer, media, serve, sip, sources, users
 
 app = typer.Typer(
     help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
 )
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
+app.command("sip")(sip.sip)
 app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 app.add_typer(calls.app, name="call")

@@ -8,18 +8,24 @@ The recording takes the account's recording settings (``callvault accounts recor
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from callvault.calls.active import ActiveRecording
-from callvault.domain.errors import Conflict, ValidationFailed
+import numpy as np
+
+from callvault.calls.runtime import MediaSession
+from callvault.calls.stream_formats import StreamOpened
+from callvault.domain.errors import AccessDenied, Conflict, MediaStreamError, NotFound, ValidationFailed
 from callvault.domain.ids import is_valid_id, new_call_id, new_recording_id
-from callvault.domain.records import Call
+from callvault.domain.records import ActiveRecording, Call
 from callvault.domain.timefmt import utcnow
 from callvault.services.container import Services
+from callvault.services.live_calls import hang_up
 from callvault.store import calls_repo, sources_repo
 
-__all__ = ["open_recorded_call", "public_base_url"]
+__all__ = ["StreamedCall", "open_recorded_call", "public_base_url"]
 
 
 def public_base_url(services: Services) -> str:
@@ -74,7 +80,7 @@ def open_recorded_call(
             from_number=from_number,
             to_number=to_number,
             answer_time=now,
-            recording=active.to_json(),
+            recording=active,
             recording_state="recording",
         )
         existing = calls_repo.get_call_by_id(conn, call.call_id)
@@ -95,7 +101,7 @@ class StreamedCall:
     def __init__(self, services: Services, account_id: str) -> None:
         self._services = services
         self.account_id = account_id
-        self.on_call_ended: Callable[[], object] | None = None
+        self.on_call_ended: Callable[[], None] | None = None
         self._session: MediaSession | None = None
         self._created_call = False
 

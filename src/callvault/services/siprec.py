@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from callvault.calls.runtime import MediaSession
 from callvault.calls.siprec.metadata import RecordingMetadata, e164_or_aor
 from callvault.domain.errors import VoiceApiError
 from callvault.domain.sources import SipSource
 from callvault.services.container import Services
+from callvault.services.live_calls import hang_up, set_recording_state
 from callvault.services.recorded_calls import open_recorded_call
 from callvault.store import sources_repo
 
@@ -118,7 +120,7 @@ class SiprecCalls:
                 "siprecCallId": sip_call_id,
             },
         )
-        session = live_calls(self._services).session(source.account_id, call.call_id)
+        session = self._services.live.session(source.account_id, call.call_id)
         session.on_call_ended = on_ended
         session.start_tracks({track: 8000 for track in tracks})
         return SiprecCall(self._services, source.account_id, call.call_id, session)

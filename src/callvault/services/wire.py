@@ -95,6 +95,7 @@ def recording_metadata(
         media_url=media_url(base_url, recording),
         transcription=transcription_metadata(base_url, recording, transcription) if transcription else None,
         recording_name=recording.recording_name,
+        additional_properties={"source": recording.source} if recording.source else {},
     )
 
 

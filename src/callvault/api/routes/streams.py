@@ -23,12 +23,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from callvault.api.auth import authorize, services_of
 from callvault.api.errors import error_response
-from callvault.calls.media_stream import MediaStreamError
 from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamOpened, StreamParser
 from callvault.calls.stream_formats.bandwidth import BandwidthStream
 from callvault.calls.stream_formats.raw_audio import RawAudioStream
 from callvault.calls.stream_formats.twilio import TwilioStream
-from callvault.domain.errors import NotFound, VoiceApiError
+from callvault.domain.errors import MediaStreamError, NotFound, VoiceApiError
 from callvault.services.recorded_calls import StreamedCall
 from callvault.services.recording_sources import account_from_stream_token
 
@@ -79,7 +78,7 @@ async def stream_with_token(websocket: WebSocket, stream_format: str, token: str
 
 
 @router.websocket("/ingest/accounts/{accountId}/streams/{stream_format}")
-async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_format: str) -> None:  # noqa: N803
+async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_format: str) -> None:
     services = services_of(cast(Request, websocket))
     try:
         parser = _parser(stream_format)
@@ -93,9 +92,11 @@ async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_fo
 async def _serve(websocket: WebSocket, call: StreamedCall, parser: StreamParser) -> None:
     await websocket.accept()
     loop = asyncio.get_running_loop()
-    call.on_call_ended = lambda: asyncio.run_coroutine_threadsafe(
-        _close(websocket, CLOSE_NORMAL, "the call ended"), loop
-    )
+
+    def close_when_the_call_ends() -> None:
+        asyncio.run_coroutine_threadsafe(_close(websocket, CLOSE_NORMAL, "the call ended"), loop)
+
+    call.on_call_ended = close_when_the_call_ends
     complete = False
     try:
         complete = await _pump(websocket, call, parser)

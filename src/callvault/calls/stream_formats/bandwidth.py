@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from callvault.calls.media_stream import (
     MediaEvent,
-    MediaStreamError,
     StartEvent,
     TrackFormat,
     decode_payload,
     parse_message,
 )
 from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamEvent, StreamOpened
+from callvault.domain.errors import MediaStreamError
 
 
 class BandwidthStream:

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from callvault.calls.media_stream import MediaStreamError
 from callvault.calls.stream_formats import StreamAudio, StreamEvent, StreamOpened
+from callvault.domain.errors import MediaStreamError
 
 _RATES = (8000, 16000)
 _CALL_KEYS = ("callSid", "callId", "call_sid", "uuid")

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from callvault.calls.media_stream import MAX_PAYLOAD_BYTES, MediaStreamError
+from callvault.calls.media_stream import MAX_PAYLOAD_BYTES
 from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamEvent, StreamOpened
+from callvault.domain.errors import MediaStreamError
 from callvault.media.audio import mulaw_decode
 
 RATE = 8000

@@ -8,11 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from callvault.calls.media_stream import PCMU_8K, MediaStreamError, build_media, build_start, build_stop
+from callvault.calls.media_stream import PCMU_8K, build_media, build_start, build_stop
 from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamOpened
 from callvault.calls.stream_formats.bandwidth import BandwidthStream
 from callvault.calls.stream_formats.raw_audio import RawAudioStream
 from callvault.calls.stream_formats.twilio import TwilioStream
+from callvault.domain.errors import MediaStreamError
 from callvault.media.audio import mulaw_encode
 
 
