@@ -119,7 +119,9 @@ class Client:
         return response
 
 
-def send_rtp(port: int, packets: list[tuple[int, int, bytes]], ssrc: int) -> None:
+def send_rtp(port: int, packets: list[tuple[int, int, bytes]], ssrc: int, source: str = "127.0.0.1") -> None:
+    """PCMU RTP packets (sequence number, timestamp, payload) to `port` on 127.0.0.1, from `source`."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
         for seq, ts, payload in packets:
             sock.sendto(struct.pack("!BBHII", 0x80, 0, seq, ts, ssrc) + payload, ("127.0.0.1", port))

@@ -16,6 +16,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 __all__ = [
@@ -42,6 +43,10 @@ class SipSource:
     ha1: str | None = None
     created_at: datetime | None = None
 
+    @cached_property
+    def _parsed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(network) for network in self.networks)
+
     def matches_address(self, address: str) -> bool:
         if not self.networks:
             return True
@@ -49,7 +54,7 @@ class SipSource:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
-        return any(ip in ipaddress.ip_network(network) for network in self.networks)
+        return any(ip in network for network in self._parsed_networks)
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,14 @@ def parse_port_range(text: str) -> tuple[int, int]:
 
 
 class _Endpoint(asyncio.DatagramProtocol):
-    def __init__(self, index: int, on_datagram: Datagram) -> None:
+    def __init__(self, index: int, on_datagram: Datagram, senders: frozenset[str]) -> None:
         self._index = index
         self._on_datagram = on_datagram
+        self._senders = senders
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        if addr[0] not in self._senders:
+            return  # not from the recording client: nobody else may put audio into a recording
         try:
             self._on_datagram(self._index, data, time.monotonic())
         except Exception:
@@ -75,8 +78,9 @@ class RtpPortPool:
     def sessions_in_use(self) -> int:
         return len(self._in_use)
 
-    async def open(self, streams: int, on_datagram: Datagram) -> RtpReceiver | None:
-        """Bind `streams` RTP ports for a session; None when the range has no free block left."""
+    async def open(self, streams: int, on_datagram: Datagram, senders: frozenset[str]) -> RtpReceiver | None:
+        """Bind `streams` RTP ports for a session, taking packets only from the addresses in
+        `senders`; None when the range has no free block left."""
         span = 2 * max(streams, 1)
         blocks = max(1, (self._last + 1 - self._first) // span)
         loop = asyncio.get_running_loop()
@@ -85,7 +89,7 @@ class RtpPortPool:
             self._next = base + span if base + 2 * span - 1 <= self._last else self._first
             if base in self._in_use or base + span - 1 > self._last:
                 continue
-            transports = await self._bind(loop, base, streams, on_datagram)
+            transports = await self._bind(loop, base, streams, on_datagram, senders)
             if transports is not None:
                 self._in_use.add(base)
                 return RtpReceiver(self, base, transports)
@@ -95,7 +99,12 @@ class RtpPortPool:
         self._in_use.discard(base)
 
     async def _bind(
-        self, loop: asyncio.AbstractEventLoop, base: int, streams: int, on_datagram: Datagram
+        self,
+        loop: asyncio.AbstractEventLoop,
+        base: int,
+        streams: int,
+        on_datagram: Datagram,
+        senders: frozenset[str],
     ) -> list[asyncio.DatagramTransport] | None:
         transports: list[asyncio.DatagramTransport] = []
         try:
@@ -110,7 +119,7 @@ class RtpPortPool:
                     sock.close()
                     raise
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda index=index: _Endpoint(index, on_datagram),  # type: ignore[misc]
+                    lambda index=index: _Endpoint(index, on_datagram, senders),  # type: ignore[misc]
                     sock=sock,
                 )
                 transports.append(transport)

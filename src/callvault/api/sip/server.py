@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import logging
 import secrets
@@ -368,7 +369,9 @@ class SipServer:
             self._respond(request, peer, 488, "Not Acceptable Here (no PCMU or PCMA audio stream)")
             return
         media = SiprecMedia(plans, lambda track, samples: None, jitter_delay=self._jitter_delay)
-        receiver = await self._rtp_ports.open(len(offer.media), media.datagram)
+        addresses = {peer.host} | {address for m in offer.media if (address := offer.address_of(m))}
+        senders = frozenset(str(ipaddress.ip_address(address)) for address in addresses)
+        receiver = await self._rtp_ports.open(len(offer.media), media.datagram, senders)
         if receiver is None:
             self._respond(
                 request, peer, 503, "Service Unavailable (no free RTP ports)", headers=[("Retry-After", "5")]

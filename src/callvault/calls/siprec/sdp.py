@@ -10,6 +10,7 @@ when the client puts the stream on hold (the SRC's pause, RFC 7866 section 9).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -147,7 +148,10 @@ def _connection(value: str) -> str:
     match = _CONNECTION.fullmatch(value.strip())
     if not match:
         raise SdpError(f"malformed c= line {value[:40]!r}")
-    return match.group(1)
+    try:
+        return str(ipaddress.ip_address(match.group(1)))
+    except ValueError:
+        raise SdpError(f"c= address {match.group(1)!r} is not an IP address") from None
 
 
 def _media(value: str, direction: Direction) -> MediaDescription:

@@ -153,6 +153,7 @@ def test_session_records_both_legs_pauses_resumes_and_ends(listener: Listener, t
     payload = mulaw_encode(tone)
     send_rtp(first, [(1, 0, payload), (3, 320, payload), (2, 160, payload), (2, 160, payload)], ssrc=1)
     send_rtp(second, [(9, 0, payload)], ssrc=2)
+    send_rtp(second, [(10, 160, payload)], ssrc=2, source="127.0.0.2")  # not the client: ignored
     wait_until(lambda: len(call.samples("inbound")) == 480 and len(call.samples("outbound")) == 160)
     assert np.array_equal(call.samples("inbound"), np.tile(mulaw_decode(payload), 3))
 
@@ -162,6 +163,7 @@ def test_session_records_both_legs_pauses_resumes_and_ends(listener: Listener, t
     assert client.reinvite("sendonly").status == 200
     assert call.events == ["hold", "resume"]
     assert len(call.samples("outbound")) == 480  # padded to the longest track on resume
+    assert not call.samples("outbound")[160:].any()  # with silence, not the foreign packet
 
     client.request("BYE")
     assert client.final().status == 200

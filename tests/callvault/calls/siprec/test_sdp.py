@@ -63,6 +63,7 @@ def test_answer_is_recvonly_refuses_unsupported_streams_and_mirrors_inactive() -
         b"v=0\r\no=x\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 300\r\n",
         b"v=0\r\no=x\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:zero\r\n",
         b"v=0\r\no=x\r\nbogus line\r\n",
+        b"v=0\r\no=x\r\nc=IN IP4 999.1.1.1\r\nm=audio 1 RTP/AVP 0\r\n",
         b"\xff\xfe",
     ],
 )
