@@ -7,8 +7,10 @@ other ``outbound`` (channel 2). :meth:`SiprecMedia.tick` releases what the buffe
 of `add_audio` per track, so a recorder sees a few large writes rather than one per packet.
 
 Clocks: within a stream, RTP timestamps place the audio (see the jitter buffer). Between streams,
-a stream's first audio lands at the time it arrived after the session's first audio, rounded to
-whole 20 ms packets, so two legs that start together stay sample-aligned. A stream that starts more
+a stream's first audio lands at the time it arrived after the session's first audio, in whole 20 ms
+packets. Arrival is when the event loop reads a packet, which a busy process does late, so up to
+`jitter_delay` of lateness counts as starting together: two legs that start together stay
+sample-aligned. A stream that starts more
 than `align_within` seconds late is left to the recorder, which has by then padded the quiet track
 itself and places the audio at the position the call has reached (``CallRecorder``'s quiet tracks:
 keep `align_within` below its ``max_lag_seconds``). While the client holds
@@ -70,6 +72,7 @@ class SiprecMedia:
         self._positions = {plan.track: 0 for plan in plans}
         self._session_start: float | None = None
         self._align_within = align_within
+        self._start_tolerance = jitter_delay
         self._held = False
         self.last_packet_at: float | None = None
 
@@ -140,7 +143,8 @@ class SiprecMedia:
             assert self._session_start is not None
             late = stream.first_arrival - self._session_start
             if late <= self._align_within:
-                self._pad(track, round(late * RATE / PACKET_SAMPLES) * PACKET_SAMPLES)
+                packets = max(0, round((late - self._start_tolerance) * RATE / PACKET_SAMPLES))
+                self._pad(track, packets * PACKET_SAMPLES)
         samples = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
         self._positions[track] += len(samples)
         self._add_audio(track, samples)

@@ -73,3 +73,15 @@ def test_a_late_leg_is_padded_by_its_arrival_and_hold_leaves_no_gap() -> None:
     media.datagram(0, rtp(50, 160 + 8000 * 10, tone), 10.0)  # the sender's clock ran on: no fill
     media.flush()
     assert len(tracks.of("inbound")) == 960 + 160
+
+
+def test_a_leg_read_late_by_a_busy_loop_still_starts_with_the_other() -> None:
+    tracks = Tracks()
+    media = SiprecMedia(
+        [StreamPlan(0, "inbound", PCMU), StreamPlan(1, "outbound", PCMU)], tracks, jitter_delay=0.06
+    )
+    tone = mulaw_encode(np.full(160, 3000, dtype=np.int16))
+    media.datagram(0, rtp(0, 0, tone), 0.0)
+    media.datagram(1, rtp(0, 0, tone), 0.045)  # within the jitter delay: read late, not sent late
+    media.flush()
+    assert len(tracks.of("inbound")) == len(tracks.of("outbound")) == 160
