@@ -97,6 +97,9 @@ def run_step(
     )
     expected = len(caller) / 8000
     exact = sum(1 for duration, status in rows if duration == expected and status == "complete")
+    inexact = sorted(
+        f"{duration} s {status}" for duration, status in rows if (duration, status) != (expected, "complete")
+    )
     with server.log_path.open("r", errors="replace") as log:
         log.seek(log_offset)
         stats = [ast.literal_eval(match.group(2)) for match in STATS.finditer(log.read())]
@@ -109,6 +112,7 @@ def run_step(
         "sipp_failed_calls": int(failed_calls.group(1)) if failed_calls else None,
         "recordings": count,
         "exact_durations": exact,
+        "not_exact": inexact,
         "expected_duration_seconds": expected,
         "packets_sent": sessions * 2 * len(caller) // FRAME,
         "rtp": totals,
