@@ -8,7 +8,7 @@ duration to the sample, and reads each session's RTP statistics from the server'
 lost, late, duplicated). The largest N with every recording present and exact and no packet lost is
 the result. Writes benchmarks/results/siprec.json with the command that made it.
 
-    .venv/bin/python benchmarks/bench_siprec.py [--sessions 25,50,100,150,200] [--seconds 8]
+    .venv/bin/python benchmarks/bench_siprec.py [--sessions 50,100,200,300,400,500] [--seconds 8]
 
 Needs SIPp (Debian sip-tester), the Asterisk prompts and root (SIPp replays RTP through a raw socket).
 """
@@ -88,10 +88,17 @@ def run_step(
     def recorded() -> int:
         return int(server.db_rows("SELECT COUNT(*) FROM recordings")[0][0]) - before
 
+    def session_stats() -> list[dict[str, dict[str, int]]]:
+        """The RTP statistics each ended session logged (after its recording was stored)."""
+        with server.log_path.open("r", errors="replace") as log:
+            log.seek(log_offset)
+            return [ast.literal_eval(match.group(2)) for match in STATS.finditer(log.read())]
+
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and recorded() < sessions:
+    while time.monotonic() < deadline and (recorded() < sessions or len(session_stats()) < sessions):
         time.sleep(0.5)
     count = recorded()
+    stats = session_stats()
     rows = server.db_rows(
         "SELECT duration_seconds, status FROM recordings ORDER BY id DESC LIMIT :n", n=max(count, 0)
     )
@@ -100,9 +107,6 @@ def run_step(
     inexact = sorted(
         f"{duration} s {status}" for duration, status in rows if (duration, status) != (expected, "complete")
     )
-    with server.log_path.open("r", errors="replace") as log:
-        log.seek(log_offset)
-        stats = [ast.literal_eval(match.group(2)) for match in STATS.finditer(log.read())]
     totals = {key: sum(track[key] for session in stats for track in session.values()) for key in (
         "received", "lost", "late", "duplicates", "unknown_payload")}  # fmt: skip
     failed_calls = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", sipp.stdout)
@@ -130,7 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sessions", default="25,50,100,150,200", help="comma-separated N to try, in order")
+    parser.add_argument("--sessions", default="50,100,200,300,400,500", help="comma-separated N to try, in order")
     parser.add_argument("--seconds", type=float, default=8.0, help="speech per session")
     args = parser.parse_args()
     reason = why_no_sipp()
