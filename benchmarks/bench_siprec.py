@@ -134,7 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sessions", default="50,100,200,300,400,500", help="comma-separated N to try, in order")
+    parser.add_argument("--sessions", default="50,100,200,300,400,500", help="N to try, in order")
     parser.add_argument("--seconds", type=float, default=8.0, help="speech per session")
     args = parser.parse_args()
     reason = why_no_sipp()
