@@ -102,8 +102,9 @@ def test_separate_sip_process_records_into_the_servers_database(
             try:
                 assert client.final().status == 200
                 break
-            except TimeoutError:
-                assert time.monotonic() < deadline and process.poll() is None
+            except (TimeoutError, ConnectionRefusedError):  # not listening yet
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr
+                time.sleep(0.2)
         response = client.invite()
         assert response.status == 200
         first = int(
