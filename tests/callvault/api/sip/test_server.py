@@ -59,6 +59,7 @@ class FakeCalls:
         self.metadata: list[RecordingMetadata] = []
         self.lookups = 0
         self.ended: list[Callable[[], None]] = []
+        self.open_delay = 0.0  # how long creating the call takes (a slow database)
 
     def sources_for(self, address: str) -> list[SipSource]:
         self.lookups += 1
@@ -72,6 +73,7 @@ class FakeCalls:
         sip_call_id: str,
         on_ended: Callable[[], None],
     ) -> FakeCall:
+        time.sleep(self.open_delay)
         call = FakeCall(f"c-{len(self.calls)}", tracks)
         self.calls.append(call)
         self.metadata.append(metadata)
@@ -308,3 +310,19 @@ def test_hang_up_through_the_api_sends_bye(listener: Listener) -> None:
     bye = client.receive()
     assert isinstance(bye, SipRequest) and bye.method == "BYE"
     assert listener.server.active_sessions == 0
+
+
+def test_cancel_during_set_up_gets_487_and_ends_the_call(listener: Listener) -> None:
+    listener.calls.open_delay = 0.5
+    client = Client(listener.server.port)
+    content_type, body = multipart(offer_sdp("127.0.0.1", (41000, 41002)), metadata_xml())
+    invite = client.request("INVITE", body=body, content_type=content_type)
+    branch = invite.split(b"branch=", 1)[1].split(b"\r\n", 1)[0].decode()
+    assert client.receive().status == 100  # type: ignore[union-attr]
+    client.request("CANCEL", cseq=client.cseq, branch=branch)
+    answers = {client.final().status, client.final().status}
+    assert answers == {200, 487}  # 200 for the CANCEL, 487 for the INVITE
+    wait_until(lambda: listener.calls.calls[0].events == ["end"])
+    assert listener.server.active_sessions == 0
+    client.request("CANCEL", cseq=client.cseq)
+    assert client.final().status == 481  # nothing left to cancel
