@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     sip_listen: str | None = None
     """HOST:PORT of the SIPREC recording server inside `callvault serve` (unset: none)."""
     sip_transports: str = "udp,tcp"
+    sip_tls_port: int | None = None
+    """Also SIP over TLS on this port of the SIP listen host (needs sip_tls_cert and sip_tls_key)."""
+    sip_tls_cert: Path | None = None
+    sip_tls_key: Path | None = None
     sip_media_address: str | None = None
     """The address SDP answers tell SIPREC clients to send RTP to (default: the SIP listen host)."""
     sip_rtp_ports: str = "20000-29999"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import time
 
@@ -11,7 +12,7 @@ from support.siprec import metadata_xml, multipart, offer_sdp
 
 
 class Client:
-    """A minimal SIP client on UDP or TCP, keeping the dialog's headers."""
+    """A minimal SIP client on UDP, TCP or TLS (any certificate accepted), keeping the dialog's headers."""
 
     def __init__(self, port: int, transport: str = "UDP") -> None:
         self.transport = transport
@@ -21,6 +22,11 @@ class Client:
             self.sock.connect(("127.0.0.1", port))
         else:
             self.sock = socket.create_connection(("127.0.0.1", port))
+        if transport == "TLS":
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock)
         self.sock.settimeout(5)
         self.local_port = self.sock.getsockname()[1]
         self.call_id = f"{time.monotonic_ns()}@test"
@@ -64,7 +70,7 @@ class Client:
         return data
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data) if self.transport == "TCP" else self.sock.send(data)
+        self.sock.send(data) if self.transport == "UDP" else self.sock.sendall(data)
 
     def receive(self) -> SipRequest | SipResponse:
         if self.transport == "UDP":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from dataclasses import dataclass
 
 from callvault.api.sip.rtp_ports import RtpPortPool, parse_port_range
@@ -22,6 +23,7 @@ class ListenPlan:
     media_address: str
     udp: bool
     tcp: bool
+    tls: tuple[int, ssl.SSLContext] | None = None
 
 
 def plan_listener(settings: Settings, listen: str) -> ListenPlan:
@@ -47,7 +49,21 @@ def plan_listener(settings: Settings, listen: str) -> ListenPlan:
         media_address,
         "udp" in transports,
         "tcp" in transports,
+        _tls(settings),
     )
+
+
+def _tls(settings: Settings) -> tuple[int, ssl.SSLContext] | None:
+    if settings.sip_tls_port is None:
+        return None
+    if settings.sip_tls_cert is None or settings.sip_tls_key is None:
+        raise ValueError("SIP over TLS needs CALLVAULT_SIP_TLS_CERT and CALLVAULT_SIP_TLS_KEY")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.sip_tls_cert, settings.sip_tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load the SIP TLS certificate and key: {exc}") from None
+    return settings.sip_tls_port, context
 
 
 def build_sip_server(services: Services, listen: str) -> SipServer:
@@ -64,4 +80,5 @@ def build_sip_server(services: Services, listen: str) -> SipServer:
         jitter_delay=settings.sip_jitter_buffer,
         udp=plan.udp,
         tcp=plan.tcp,
+        tls=plan.tls,
     )

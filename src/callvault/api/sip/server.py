@@ -21,6 +21,7 @@ import ipaddress
 import itertools
 import logging
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,7 +112,6 @@ class _Dialog:
     answer_version: int = 1
     session_id: int = field(default_factory=lambda: secrets.randbelow(1 << 31))
     confirmed: asyncio.Event = field(default_factory=asyncio.Event)
-    cancelled: bool = False
     ending: bool = False
     local_cseq: int = 0
     started_at: float = field(default_factory=time.monotonic)
@@ -136,6 +136,7 @@ class SipServer:
         jitter_delay: float = 0.06,
         udp: bool = True,
         tcp: bool = True,
+        tls: tuple[int, ssl.SSLContext] | None = None,
     ) -> None:
         self._calls = calls
         self._transports = SipTransports(host, port, self._on_message)
@@ -144,10 +145,10 @@ class SipServer:
         self._challenger = DigestChallenger(realm)
         self._media_timeout = media_timeout
         self._jitter_delay = jitter_delay
-        self._udp, self._tcp = udp, tcp
+        self._udp, self._tcp, self._tls = udp, tcp, tls
         self._dialogs: dict[tuple[str, str], _Dialog] = {}
         self._responses: dict[tuple[str, int, str, str], tuple[float, bytes]] = {}
-        self._pending_invites: dict[tuple[str, int, str], _Dialog | None] = {}
+        self._pending_invites: dict[tuple[str, int, str], bool] = {}  # INVITEs being set up: cancelled?
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -158,12 +159,16 @@ class SipServer:
         return self._transports.port
 
     @property
+    def tls_port(self) -> int | None:
+        return self._transports.tls_port
+
+    @property
     def active_sessions(self) -> int:
         return len(self._dialogs)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self._transports.start(udp=self._udp, tcp=self._tcp)
+        await self._transports.start(udp=self._udp, tcp=self._tcp, tls=self._tls)
         self._ticker = asyncio.create_task(self._tick_forever())
         log.info("SIPREC recording server on %s:%s", self._transports.host, self.port)
 
@@ -336,7 +341,7 @@ class SipServer:
         key = (request.call_id, request.cseq[0], request.from_tag or "")
         if key in self._pending_invites:
             return  # a retransmission while the first copy is being set up
-        self._pending_invites[key] = None
+        self._pending_invites[key] = False
         if peer.transport_name == "UDP":
             peer.send(build_response(request, 100, "Trying").to_bytes())
         self._spawn(self._setup(request, peer, source, metadata, offer, key))
@@ -388,7 +393,6 @@ class SipServer:
             receiver=receiver,
             media=media,
         )
-        self._pending_invites[key] = dialog
         try:
             answer, _ = answer_offer(
                 offer,
@@ -413,7 +417,7 @@ class SipServer:
             return
         dialog.call = call
         media.set_output(call.add_audio)
-        if dialog.cancelled:
+        if self._pending_invites.get(key):
             self._respond(request, peer, 487, "Request Terminated", to_tag=dialog.local_tag)
             await self._end(dialog, send_bye=False)
             return
@@ -436,6 +440,8 @@ class SipServer:
 
     def _contact(self, peer: Peer) -> str:
         host = self._media_address if ":" not in self._media_address else f"[{self._media_address}]"
+        if peer.transport_name == "TLS":
+            return f"<sips:srs@{host}:{self.tls_port}>;+sip.srs"
         return f"<sip:srs@{host}:{self.port};transport={peer.transport_name.lower()}>;+sip.srs"
 
     async def _retransmit_until_ack(self, dialog: _Dialog, data: bytes) -> None:
@@ -457,9 +463,7 @@ class SipServer:
         if key not in self._pending_invites:
             self._respond(request, peer, 481, "Call/Transaction Does Not Exist")
             return
-        dialog = self._pending_invites[key]
-        if dialog is not None:
-            dialog.cancelled = True
+        self._pending_invites[key] = True
         self._respond(request, peer, 200, "OK")
 
     # --- in a dialog -----------------------------------------------------------------------------------
@@ -565,8 +569,9 @@ class SipServer:
         routes = invite.header_values("Record-Route")
         via_host = self._media_address if ":" not in self._media_address else f"[{self._media_address}]"
         branch = f"branch=z9hG4bK{secrets.token_hex(8)}"
+        via_port = self.tls_port if dialog.peer.transport_name == "TLS" else self.port
         headers = [
-            ("Via", f"SIP/2.0/{dialog.peer.transport_name} {via_host}:{self.port};rport;{branch}"),
+            ("Via", f"SIP/2.0/{dialog.peer.transport_name} {via_host}:{via_port};rport;{branch}"),
             ("Max-Forwards", "70"),
             ("From", f"{invite.require('To')};tag={dialog.local_tag}"),
             ("To", invite.require("From")),

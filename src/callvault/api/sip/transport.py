@@ -1,4 +1,4 @@
-"""SIP over UDP and TCP: datagrams and framed stream messages in, bytes out to the same peer.
+"""SIP over UDP, TCP and TLS: datagrams and framed stream messages in, bytes out to the same peer.
 
 A :class:`Peer` is where a message came from and how to answer it: the UDP socket and source
 address (responses go back to the source, as RFC 3581 ``rport`` asks, which also crosses NAT), or
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -24,7 +25,7 @@ OnMessage = Callable[[bytes, "Peer"], None]
 
 @dataclass(eq=False)
 class Peer:
-    transport_name: str  # "UDP" or "TCP"
+    transport_name: str  # "UDP", "TCP" or "TLS"
     host: str
     port: int
     _send: Callable[[bytes], None]
@@ -57,8 +58,9 @@ class _Udp(asyncio.DatagramProtocol):
 
 
 class _Tcp(asyncio.Protocol):
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, transport_name: str = "TCP") -> None:
         self._on_message = on_message
+        self._transport_name = transport_name
         self._framer = TcpFramer()
         self._transport: asyncio.Transport | None = None
         self._peer: Peer | None = None
@@ -67,7 +69,7 @@ class _Tcp(asyncio.Protocol):
         stream = cast(asyncio.Transport, transport)
         self._transport = stream
         host, port = stream.get_extra_info("peername")[:2]
-        self._peer = Peer("TCP", str(host), int(port), stream.write, stream.is_closing)
+        self._peer = Peer(self._transport_name, str(host), int(port), stream.write, stream.is_closing)
 
     def data_received(self, data: bytes) -> None:
         assert self._transport is not None and self._peer is not None
@@ -82,16 +84,20 @@ class _Tcp(asyncio.Protocol):
 
 
 class SipTransports:
-    """The UDP socket and TCP server of one listening address."""
+    """The UDP socket and TCP server of one listening address, and a TLS server on its own port."""
 
     def __init__(self, host: str, port: int, on_message: OnMessage) -> None:
         self.host = host
         self.port = port
+        self.tls_port: int | None = None
         self._on_message = on_message
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
+        self._tls: asyncio.Server | None = None
 
-    async def start(self, *, udp: bool = True, tcp: bool = True) -> None:
+    async def start(
+        self, *, udp: bool = True, tcp: bool = True, tls: tuple[int, ssl.SSLContext] | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         if udp:
             self._udp, protocol = await loop.create_datagram_endpoint(
@@ -101,10 +107,17 @@ class SipTransports:
         if tcp:
             self._tcp = await loop.create_server(lambda: _Tcp(self._on_message), self.host, self.port)
             self.port = self._tcp.sockets[0].getsockname()[1]
+        if tls is not None:
+            tls_port, context = tls
+            self._tls = await loop.create_server(
+                lambda: _Tcp(self._on_message, "TLS"), self.host, tls_port, ssl=context
+            )
+            self.tls_port = self._tls.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._udp is not None:
             self._udp.close()
-        if self._tcp is not None:
-            self._tcp.close()
-            await self._tcp.wait_closed()
+        for server in (self._tcp, self._tls):
+            if server is not None:
+                server.close()
+                await server.wait_closed()

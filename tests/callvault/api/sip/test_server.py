@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -315,6 +319,8 @@ def test_hang_up_through_the_api_sends_bye(listener: Listener) -> None:
 def test_cancel_during_set_up_gets_487_and_ends_the_call(listener: Listener) -> None:
     listener.calls.open_delay = 0.5
     client = Client(listener.server.port)
+    client.request("CANCEL", cseq=1)
+    assert client.final().status == 481  # nothing to cancel yet
     content_type, body = multipart(offer_sdp("127.0.0.1", (41000, 41002)), metadata_xml())
     invite = client.request("INVITE", body=body, content_type=content_type)
     branch = invite.split(b"branch=", 1)[1].split(b"\r\n", 1)[0].decode()
@@ -324,5 +330,34 @@ def test_cancel_during_set_up_gets_487_and_ends_the_call(listener: Listener) -> 
     assert answers == {200, 487}  # 200 for the CANCEL, 487 for the INVITE
     wait_until(lambda: listener.calls.calls[0].events == ["end"])
     assert listener.server.active_sessions == 0
-    client.request("CANCEL", cseq=client.cseq)
-    assert client.final().status == 481  # nothing left to cancel
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the TLS test")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_sip_over_tls(open_source: SipSource, certificate: tuple[Path, Path]) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    running = Listener(FakeCalls([open_source]), tls=(free_port(), context))
+    try:
+        assert running.server.tls_port is not None
+        client = Client(running.server.tls_port, "TLS")
+        client.request("OPTIONS")
+        assert client.final().status == 200
+        response = client.invite()
+        assert response.status == 200
+        assert (response.header("Contact") or "").startswith("<sips:srs@127.0.0.1:")
+        client.request("BYE")
+        assert client.final().status == 200
+    finally:
+        running.close()
