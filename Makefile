@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit scale bench vendor-js clean
+.PHONY: install run test lint unit scale bench vendor-js clean debian-test-deps
+
+# Debian packages some tests need: SIPp as a SIPREC client, real telephone speech with transcripts.
+DEBIAN_TEST_PACKAGES := sip-tester asterisk-core-sounds-en-wav asterisk-core-sounds-en
 
 install: $(STAMP)
 
@@ -24,7 +27,17 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: install
+# Installs DEBIAN_TEST_PACKAGES when run as root on Debian and they are missing; elsewhere the tests
+# that need them skip, saying why.
+debian-test-deps:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -qq $$missing || (apt-get update -qq && apt-get install -y -qq $$missing)) >/dev/null \
+			|| echo "could not install$$missing: the tests that need them will skip"; \
+	else echo "missing Debian packages$$missing (not root): the tests that need them will skip"; fi
+
+unit: install debian-test-deps
 	$(BIN)/pytest -q --ignore=tests/scale
 
 # The suites that drive a real server, again on PostgreSQL + S3 (SeaweedFS), and the multi-process
@@ -33,13 +46,14 @@ unit: install
 SERVER_SUITES := tests/callvault/api tests/callvault/services tests/callvault/jobs tests/callvault/calls \
 	tests/callvault/cli/test_simulate.py
 
-scale: install
+scale: install debian-test-deps
 	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q $(SERVER_SUITES) tests/scale
 
 test: lint unit scale
 
-bench: install
+bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_siprec.py
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py
 
