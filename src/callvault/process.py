@@ -2,7 +2,9 @@
 
 `serve_app` is the HTTP app with the job threads beside it; `app_from_environment` is the same for
 `uvicorn --factory callvault.process:app_from_environment` (multi-process serve); `job_runner` is the
-runner of a `callvault worker`.
+runner of a `callvault worker`. A serving process finishes the live recordings that killed processes
+left spooled in its data dir (at start-up and then every few seconds). Every process that runs jobs
+asks for a media sweep as it starts, so a restart after a crash cleans up what the crash left.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from callvault.api.app import create_app
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
 from callvault.services.container import Services
+from callvault.services.media_sweep import schedule_sweep
 from callvault.settings import Settings
 
 
 def job_runner(services: Services, *, threads: int, name: str) -> JobRunner:
+    """The job runner of this process (not started), with a media sweep asked for at once."""
     settings = services.settings
+    schedule_sweep(services.store, delay_seconds=0)
     return JobRunner(
         services.store,
         build_handlers(services),
@@ -40,8 +45,14 @@ def start_job_threads(services: Services) -> Callable[[], None] | None:
     return runner.stop
 
 
+def start_serving_chores(services: Services) -> Callable[[], None] | None:
+    """Beside the app: finish live recordings that killed processes left spooled, and the job threads."""
+    services.live.start_spool_recovery()
+    return start_job_threads(services)
+
+
 def serve_app(settings: Settings) -> FastAPI:
-    return create_app(settings, background=start_job_threads)
+    return create_app(settings, background=start_serving_chores)
 
 
 def app_from_environment() -> FastAPI:

@@ -54,6 +54,11 @@ def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
     return _call(row) if row else None
 
 
+def get_call_by_id(conn: Connection, call_id: str) -> Call | None:
+    row = conn.execute(select(calls).where(calls.c.call_id == call_id)).first()
+    return _call(row) if row else None
+
+
 def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | None:
     """The call and its media owner, row-locked until the transaction ends (PostgreSQL; SQLite's
     write transactions are exclusive already)."""

@@ -44,9 +44,42 @@ def insert_recording(conn: Connection, recording: Recording) -> Recording:
     )
 
 
+_MEDIA_FIELDS = (
+    "channels",
+    "sample_rate",
+    "end_time",
+    "duration_seconds",
+    "media_key",
+    "media_size",
+    "media_sha256",
+)
+
+
+def fill_empty_recording(conn: Connection, recording: Recording) -> Recording | None:
+    """Give the stored `partial` row of ``recording`` its media, if it has none; the filled row, or None."""
+    filled = conn.execute(
+        update(recordings)
+        .where(
+            recordings.c.recording_id == recording.recording_id,
+            recordings.c.media_key.is_(None),
+            recordings.c.status == "partial",
+        )
+        .values(**{name: getattr(recording, name) for name in _MEDIA_FIELDS})
+    )
+    return get_recording_by_id(conn, recording.recording_id) if filled.rowcount == 1 else None
+
+
 def recording_exists(conn: Connection, recording_id: str) -> bool:
     query = select(recordings.c.id).where(recordings.c.recording_id == recording_id)
     return conn.execute(query).first() is not None
+
+
+def named_media_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of ``keys`` a recording row names as its media."""
+    if not keys:
+        return set()
+    query = select(recordings.c.media_key).where(recordings.c.media_key.in_(keys))
+    return {row.media_key for row in conn.execute(query)}
 
 
 def get_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording | None:

@@ -24,7 +24,7 @@ from callvault.calls.media_stream import (
     encode_samples,
 )
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
-from callvault.calls.sinks import PcmWriter, TempFileSink
+from callvault.calls.sinks import PcmWriter, SpoolSink
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
 from callvault.services import live_calls as call_service
@@ -59,14 +59,15 @@ class _DiskFullWriter:
         pass
 
 
-class _DiskFullSink(TempFileSink):
+class _DiskFullSink(SpoolSink):
     def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
         return _DiskFullWriter()
 
 
 class _DiskFullRuntime(LiveCallRuntime):
-    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
-        return _DiskFullSink(self.spool_dir, active.file_format, sample_rate, channels)
+    def open_sink(self, call_id: str, active: ActiveRecording, sample_rate: int, channels: int) -> SpoolSink:
+        path = self.spool_path(call_id, active.recording_id)
+        return _DiskFullSink.create(path, active.file_format, sample_rate, channels)
 
 
 def _with_runtime(services: Services, runtime_class: type[LiveCallRuntime]) -> Services:
@@ -152,8 +153,8 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None
     active = ActiveRecording(recording_id="r-once", start_time=utcnow(), base_url=BASE)
-    assert live.finish_without_media(call, active) is not None
-    assert live.finish_without_media(call, active) is None
+    assert live.finish_abandoned(call, active) is not None
+    assert live.finish_abandoned(call, active) is None
     with services.store.read() as conn:
         assert len(recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)) == 1
     assert sum(1 for _ in services.blobs.keys()) == 1
