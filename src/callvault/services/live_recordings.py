@@ -20,6 +20,7 @@ from callvault.domain.records import ActiveRecording, Call, Recording, Transcrip
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
 from callvault.services.notifications import enqueue_webhook
+from callvault.services.recordings import enqueue_purge
 from callvault.services.transcriptions import add_transcription_request
 from callvault.services.wire import recording_event_fields
 from callvault.settings import Settings
@@ -77,9 +78,7 @@ def finish_recording(
             try:
                 stored = recordings_repo.insert_recording(conn, recording)
             except DuplicateRecording:
-                stored = None
-                if outcome == "recovered" and blob is not None:
-                    stored = recordings_repo.fill_empty_recording(conn, recording)
+                stored = _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
             else:
                 _enqueue_follow_ups(settings, conn, stored, active)
         if stored is None and blob is not None:
@@ -88,6 +87,16 @@ def finish_recording(
         return stored
     finally:
         sink.discard()
+
+
+def _fill_empty(settings: Settings, conn: Any, recording: Recording) -> Recording | None:
+    filled = recordings_repo.fill_empty_recording(conn, recording)
+    if filled is None:
+        return None
+    stored, previous_key = filled
+    if previous_key is not None:
+        enqueue_purge(conn, previous_key, settings.purge_grace)
+    return stored
 
 
 def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:

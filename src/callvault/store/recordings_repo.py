@@ -55,18 +55,20 @@ _MEDIA_FIELDS = (
 )
 
 
-def fill_empty_recording(conn: Connection, recording: Recording) -> Recording | None:
-    """Give the stored `partial` row of ``recording`` its media, if it has none; the filled row, or None."""
-    filled = conn.execute(
+def fill_empty_recording(conn: Connection, recording: Recording) -> tuple[Recording, str | None] | None:
+    """Give the stored row of ``recording`` its media if that row is an empty `partial` one (no audio);
+    the filled row and the media key it named before, or None."""
+    existing = get_recording_by_id(conn, recording.recording_id)
+    if existing is None or existing.status != "partial" or existing.duration_seconds:
+        return None
+    conn.execute(
         update(recordings)
-        .where(
-            recordings.c.recording_id == recording.recording_id,
-            recordings.c.media_key.is_(None),
-            recordings.c.status == "partial",
-        )
+        .where(recordings.c.id == existing.id)
         .values(**{name: getattr(recording, name) for name in _MEDIA_FIELDS})
     )
-    return get_recording_by_id(conn, recording.recording_id) if filled.rowcount == 1 else None
+    filled = get_recording_by_id(conn, recording.recording_id)
+    assert filled is not None
+    return filled, existing.media_key
 
 
 def recording_exists(conn: Connection, recording_id: str) -> bool:
