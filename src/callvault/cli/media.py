@@ -13,7 +13,6 @@ from callvault.cli.common import (
     fail,
     load_settings,
     open_services,
-    out,
 )
 from callvault.media.blobstore import open_blob_store
 from callvault.services.media_migration import ChecksumMismatch, migrate_media, total_media_bytes
@@ -96,9 +95,7 @@ def sweep(
     finally:
         services.close()
     for item in report.partial_writes:
-        out.print(
-            f"partial write\t{item.name}\t{item.size if item.size is not None else '-'}", soft_wrap=True
-        )
+        typer.echo(f"partial write\t{item.name}\t{item.size if item.size is not None else '-'}")
     for entry in report.orphan_blobs:
-        out.print(f"orphan blob\t{entry.key}\t{entry.size}", soft_wrap=True)
+        typer.echo(f"orphan blob\t{entry.key}\t{entry.size}")
     console.print(report.summary())
