@@ -25,7 +25,7 @@ from callvault.media.probe import probe
 from support.receiver import ScriptedResponse, WebhookReceiver
 from support.server import LiveServer, start_server
 
-pytestmark = pytest.mark.scale
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(600)]  # two or three server starts each
 
 CRASH_ENV = {
     "CALLVAULT_SWEEP_AGE": "1s",
