@@ -47,7 +47,14 @@ from callvault.calls.media_stream import (
     decode_payload,
 )
 from callvault.calls.recorder import CallRecorder, RecordingSummary
-from callvault.calls.sinks import SPOOL_SUFFIX, SpoolBusy, SpoolSink, parse_spool_name, spool_name
+from callvault.calls.sinks import (
+    CREATING_SUFFIX,
+    SPOOL_SUFFIX,
+    SpoolBusy,
+    SpoolSink,
+    parse_spool_name,
+    spool_name,
+)
 from callvault.domain.errors import CallNotActive
 from callvault.domain.records import ActiveRecording, Call, Recording
 from callvault.domain.timefmt import utcnow
@@ -205,6 +212,9 @@ class LiveCallRuntime:
     def recover_abandoned_spools(self) -> int:
         """Finish every recording whose process was killed and left its spool here; how many."""
         recovered = 0
+        for stray in self.spool_dir.glob(f".*{CREATING_SUFFIX}"):  # a process killed creating a spool
+            if SpoolSink.is_abandoned(stray):
+                stray.unlink(missing_ok=True)
         for path in sorted(self.spool_dir.glob(f"*{SPOOL_SUFFIX}")):
             names = parse_spool_name(path.name)
             if names is None:
@@ -230,6 +240,8 @@ class LiveCallRuntime:
         self._recovery_thread.start()
 
     def _recover_spool(self, call_id: str, recording_id: str) -> bool:
+        if not SpoolSink.is_abandoned(self.spool_path(call_id, recording_id)):
+            return False  # a live process is recording into it: no need to read the database
         with self.store.read() as conn:
             call = calls_repo.get_call_by_id(conn, call_id)
             stored = recordings_repo.get_recording_by_id(conn, recording_id)

@@ -30,12 +30,21 @@ import numpy as np
 
 from callvault.media.audio import StreamedWav, WavWriter, mp3_from_streamed_wav, repair_streamed_wav
 
-__all__ = ["CHUNK_BYTES", "SPOOL_SUFFIX", "SpoolBusy", "SpoolSink", "parse_spool_name", "spool_name"]
+__all__ = [
+    "CHUNK_BYTES",
+    "CREATING_SUFFIX",
+    "SPOOL_SUFFIX",
+    "SpoolBusy",
+    "SpoolSink",
+    "parse_spool_name",
+    "spool_name",
+]
 
 log = logging.getLogger("callvault.calls")
 
 CHUNK_BYTES = 1 << 20
 SPOOL_SUFFIX = ".wav"
+CREATING_SUFFIX = ".new"
 
 FileFormat = Literal["wav", "mp3"]
 
@@ -78,8 +87,17 @@ class SpoolSink:
     def create(cls, path: Path, file_format: FileFormat, sample_rate: int, channels: int) -> SpoolSink:
         """A new spool at ``path``; FileExistsError when one is there already."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        # locked under a name of its own first, so the spool's name never shows an unlocked file
+        creating = path.with_name(f".{path.name}.{os.getpid()}{CREATING_SUFFIX}")
+        fd = os.open(creating, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.link(creating, path)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            creating.unlink()
         sink = cls(path, os.fdopen(fd, "w+b"), file_format)
         try:
             sink._writer = sink._open_writer(sink._file, sample_rate, channels)
@@ -87,6 +105,21 @@ class SpoolSink:
         except Exception as exc:
             sink._fail("open", exc)
         return sink
+
+    @staticmethod
+    def is_abandoned(path: Path) -> bool:
+        """Whether the spool at ``path`` exists and no live process holds it (a cheap look, no repair)."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+        return True
 
     @classmethod
     def reclaim(cls, path: Path, file_format: FileFormat) -> tuple[SpoolSink, StreamedWav] | None:

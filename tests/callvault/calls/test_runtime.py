@@ -283,3 +283,12 @@ def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Serv
     assert webhooks == []
     assert [job.payload["media_key"] for job in purges] == [empty.media_key]
     assert sorted(p.name for p in services.live.spool_dir.iterdir()) == []
+
+
+def test_what_a_process_killed_while_creating_a_spool_left_is_removed(services: Services) -> None:
+    live = services.live
+    live.spool_dir.mkdir(parents=True, exist_ok=True)
+    stray = live.spool_dir / ".c-1.r-1.wav.4242.new"
+    stray.write_bytes(b"")
+    assert live.recover_abandoned_spools() == 0
+    assert list(live.spool_dir.iterdir()) == []
