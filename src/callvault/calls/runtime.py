@@ -58,7 +58,7 @@ from callvault.calls.sinks import (
 from callvault.domain.errors import CallNotActive
 from callvault.domain.records import ActiveRecording, Call, Recording
 from callvault.domain.timefmt import utcnow
-from callvault.media.audio import resample_linear
+from callvault.media.audio import StreamedWav, resample_linear
 from callvault.store import calls_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
@@ -190,15 +190,7 @@ class LiveCallRuntime:
         except SpoolBusy:
             return None
         if reclaimed is not None:
-            sink, audio = reclaimed
-            summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
-            log.info(
-                "call %s: recording %s recovered from its spool (%.1f s)",
-                call.call_id,
-                active.recording_id,
-                audio.duration_seconds,
-            )
-            return self.finish_recording(call, active, summary, sink, outcome="recovered")
+            return self._finish_from_spool(call, active, *reclaimed)
         tracks = TRACK_NAMES if active.multi_channel else ("inbound",)
         try:
             sink = self.open_sink(call.call_id, active, 8000, len(tracks))
@@ -259,21 +251,29 @@ class LiveCallRuntime:
         if reclaimed is None:
             return False
         sink, audio = reclaimed
+        if stored is not None and stored.duration_seconds:  # stored in full; only the spool was left
+            sink.discard()
+            return False
         if active is None:  # its call ended by a process that could not reach the spool, or died first
             start = (
                 stored.start_time if stored else sink.written_at() - timedelta(seconds=audio.duration_seconds)
             )
             tag = stored.tag if stored else None
             active = ActiveRecording(recording_id, start, base_url="", file_format=file_format, tag=tag)
-        summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
-        self.finish_recording(call, active, summary, sink, outcome="recovered")
+        self._finish_from_spool(call, active, sink, audio)
+        return True
+
+    def _finish_from_spool(
+        self, call: Call, active: ActiveRecording, sink: SpoolSink, audio: StreamedWav
+    ) -> Recording | None:
         log.warning(
-            "call %s: recording %s recovered from the spool of a killed process (%.1f s)",
-            call_id,
-            recording_id,
+            "call %s: recording %s finished from the spool of a killed process (%.2f s of audio)",
+            call.call_id,
+            active.recording_id,
             audio.duration_seconds,
         )
-        return True
+        summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
+        return self.finish_recording(call, active, summary, sink, outcome="recovered")
 
 
 @dataclass
