@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -34,13 +35,27 @@ CRASH_ENV = {
 }
 
 
+ServerStarter = Callable[..., LiveServer]
+
+
+@pytest.fixture()
+def servers() -> Iterator[ServerStarter]:
+    """Starts servers (on CRASH_ENV unless given an env) and stops whatever still runs afterwards."""
+    started: list[LiveServer] = []
+
+    def start(data_dir: Path, env: dict[str, str] | None = None) -> LiveServer:
+        server = start_server(data_dir, env_overrides=CRASH_ENV if env is None else env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 def _kill(server: LiveServer) -> None:
     os.kill(server.process.pid, signal.SIGKILL)
     server.process.wait(10)
-
-
-def _restart(server: LiveServer) -> LiveServer:
-    return start_server(server.data_dir, env_overrides=server.env)
 
 
 def _temp_files(server: LiveServer) -> list[Path]:
@@ -75,8 +90,10 @@ def _silence_wav(path: Path, megabytes: int) -> Path:
     return path
 
 
-def test_killed_mid_upload_leaves_no_temp_file_after_a_restart(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", env_overrides=CRASH_ENV)
+def test_killed_mid_upload_leaves_no_temp_file_after_a_restart(
+    servers: ServerStarter, tmp_path: Path
+) -> None:
+    server = servers(tmp_path / "data")
     big = _silence_wav(tmp_path / "big.wav", 200)
     killed_with_temp = threading.Event()
 
@@ -102,20 +119,19 @@ def test_killed_mid_upload_leaves_no_temp_file_after_a_restart(tmp_path: Path) -
     assert killed_with_temp.is_set(), "the server finished the upload before the kill"
     assert _temp_files(server), "the kill left no temp file"
 
-    restarted = _restart(server)
-    try:
-        _wait_until(lambda: not _temp_files(restarted), 30, "the start-up sweep removed the temp file")
-        with restarted.client() as client:
-            listed = client.get(f"/api/v2/accounts/{restarted.account_id}/recordings").json()
-        assert [r for r in listed if r["callId"] == call_id] == []
-        assert restarted.blob_count() == 0
-    finally:
-        restarted.stop()
+    restarted = servers(server.data_dir, server.env)
+    _wait_until(lambda: not _temp_files(restarted), 30, "the start-up sweep removed the temp file")
+    with restarted.client() as client:
+        listed = client.get(f"/api/v2/accounts/{restarted.account_id}/recordings").json()
+    assert [r for r in listed if r["callId"] == call_id] == []
+    assert restarted.blob_count() == 0
 
 
-def test_an_orphan_blob_of_a_killed_upload_is_swept_at_restart(tmp_path: Path, wav_file: Path) -> None:
+def test_an_orphan_blob_of_a_killed_upload_is_swept_at_restart(
+    servers: ServerStarter, tmp_path: Path, wav_file: Path
+) -> None:
     """The crash window between the blob's write and its row's commit leaves a blob no row names."""
-    server = start_server(tmp_path / "data", env_overrides=CRASH_ENV)
+    server = servers(tmp_path / "data")
     kept = server.ingest(f"c-{uuid.uuid4()}", wav_file)
     _kill(server)
     media = server.data_dir / "media"
@@ -123,17 +139,14 @@ def test_an_orphan_blob_of_a_killed_upload_is_swept_at_restart(tmp_path: Path, w
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(wav_file.read_bytes())
 
-    restarted = _restart(server)
-    try:
-        _wait_until(lambda: not orphan.exists(), 30, "the start-up sweep removed the orphan blob")
-        assert restarted.blob_count() == 1
-        with restarted.client() as client:
-            path = f"/api/v2/accounts/{restarted.account_id}/calls/{kept['callId']}/recordings"
-            [listed] = client.get(path).json()
-            assert client.get(f"{path}/{listed['recordingId']}/media").content == wav_file.read_bytes()
-        assert "orphan blob" in restarted.log()
-    finally:
-        restarted.stop()
+    restarted = servers(server.data_dir, server.env)
+    _wait_until(lambda: not orphan.exists(), 30, "the start-up sweep removed the orphan blob")
+    assert restarted.blob_count() == 1
+    with restarted.client() as client:
+        path = f"/api/v2/accounts/{restarted.account_id}/calls/{kept['callId']}/recordings"
+        [listed] = client.get(path).json()
+        assert client.get(f"{path}/{listed['recordingId']}/media").content == wav_file.read_bytes()
+    assert "orphan blob" in restarted.log()
 
 
 def _stream_then_kill(server: LiveServer, seconds: int, **recording: str) -> str:
@@ -152,39 +165,36 @@ def _stream_then_kill(server: LiveServer, seconds: int, **recording: str) -> str
 
 @pytest.mark.parametrize("file_format", ["wav", "mp3"])
 def test_killed_mid_live_call_the_restart_finishes_the_recording_from_its_spool(
-    tmp_path: Path, file_format: str
+    servers: ServerStarter, tmp_path: Path, file_format: str
 ) -> None:
-    server = start_server(tmp_path / "data", env_overrides=CRASH_ENV)
+    server = servers(tmp_path / "data")
     call_id = _stream_then_kill(server, 200, fileFormat=file_format)
     [spool] = _spools(server)
     assert spool.stat().st_size >= 200 * 8000 * 2
 
-    restarted = _restart(server)
-    try:
-        with _calls(restarted) as calls:
-            [recording] = calls.wait_for_recordings(call_id, timeout=30)
-            assert (recording["status"], recording["fileFormat"]) == ("partial", file_format)
-            media = calls.download(recording["mediaUrl"])
-            assert calls.get_call(call_id)["state"] == "answered"
-            calls.hang_up(call_id)
-            assert calls.get_call(call_id)["state"] == "disconnected"
-            assert len(calls.recordings(call_id)) == 1
-        downloaded = tmp_path / f"recovered.{file_format}"
-        downloaded.write_bytes(media)
-        if file_format == "wav":
-            assert recording["duration"] == "PT3M20S"
-            assert probe(downloaded).duration == 200.0
-        else:
-            assert probe(downloaded).duration == pytest.approx(200.0, abs=0.25)
-        assert _spools(restarted) == []
-    finally:
-        restarted.stop()
+    restarted = servers(server.data_dir, server.env)
+    with _calls(restarted) as calls:
+        [recording] = calls.wait_for_recordings(call_id, timeout=30)
+        assert (recording["status"], recording["fileFormat"]) == ("partial", file_format)
+        media = calls.download(recording["mediaUrl"])
+        assert calls.get_call(call_id)["state"] == "answered"
+        calls.hang_up(call_id)
+        assert calls.get_call(call_id)["state"] == "disconnected"
+        assert len(calls.recordings(call_id)) == 1
+    downloaded = tmp_path / f"recovered.{file_format}"
+    downloaded.write_bytes(media)
+    if file_format == "wav":
+        assert recording["duration"] == "PT3M20S"
+        assert probe(downloaded).duration == 200.0
+    else:
+        assert probe(downloaded).duration == pytest.approx(200.0, abs=0.25)
+    assert _spools(restarted) == []
 
 
-def test_killed_mid_webhook_the_restart_delivers_it(tmp_path: Path) -> None:
+def test_killed_mid_webhook_the_restart_delivers_it(servers: ServerStarter, tmp_path: Path) -> None:
     with WebhookReceiver() as receiver:
         receiver.script("/recorded", [ScriptedResponse(200, delay=20)], then=200)
-        server = start_server(tmp_path / "data", env_overrides=CRASH_ENV)
+        server = servers(tmp_path / "data")
         with _calls(server) as calls:
             call_id = str(calls.create_call("+15551230001", "+15551230002")["callId"])
             calls.start_recording(call_id, recordingAvailableUrl=receiver.url("/recorded"))
@@ -194,20 +204,17 @@ def test_killed_mid_webhook_the_restart_delivers_it(tmp_path: Path) -> None:
             [first] = receiver.wait_for(1, timeout=30)
             _kill(server)
 
-        restarted = _restart(server)
-        try:
-            [_, second] = receiver.wait_for(2, timeout=30)
-            assert second.json == first.json
-            assert second.json["recordingId"] and second.json["status"] == "complete"
-            _wait_until(
-                lambda: restarted.db_rows("SELECT state FROM jobs WHERE kind = 'webhook'") == [("done",)],
-                15,
-                "the webhook job is done",
-            )
-            with _calls(restarted) as calls:
-                [recording] = calls.recordings(call_id)
-            assert recording["recordingId"] == second.json["recordingId"]
-            assert recording["duration"] == "PT1S"
-            assert _spools(restarted) == [] and _temp_files(restarted) == []
-        finally:
-            restarted.stop()
+        restarted = servers(server.data_dir, server.env)
+        [_, second] = receiver.wait_for(2, timeout=30)
+        assert second.json == first.json
+        assert second.json["recordingId"] and second.json["status"] == "complete"
+        _wait_until(
+            lambda: restarted.db_rows("SELECT state FROM jobs WHERE kind = 'webhook'") == [("done",)],
+            15,
+            "the webhook job is done",
+        )
+        with _calls(restarted) as calls:
+            [recording] = calls.recordings(call_id)
+        assert recording["recordingId"] == second.json["recordingId"]
+        assert recording["duration"] == "PT1S"
+        assert _spools(restarted) == [] and _temp_files(restarted) == []
