@@ -3,7 +3,10 @@
 `serve_app` is the HTTP app with the job threads (and, with `--sip`, the SIP listener) beside it;
 `app_from_environment` is the same for `uvicorn --factory callvault.process:app_from_environment`
 (multi-process serve); `job_runner` is the runner of a `callvault worker`; `sip_listener` is the
-SIPREC recording server of `callvault serve --sip` and `callvault sip`.
+SIPREC recording server of `callvault serve --sip` and `callvault sip`. A serving process finishes the
+live recordings that killed processes left spooled in its data dir (at start-up and then every few
+seconds). Every process that runs jobs asks for a media sweep as it starts, so a restart after a crash
+cleans up what the crash left.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from callvault.api.sip.server import SipServer
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
 from callvault.services.container import Services
+from callvault.services.media_sweep import schedule_sweep
 from callvault.settings import Settings
 
 
 def job_runner(services: Services, *, threads: int, name: str) -> JobRunner:
+    """The job runner of this process (not started), with a media sweep asked for at once."""
     settings = services.settings
+    schedule_sweep(services.store, delay_seconds=0)
     return JobRunner(
         services.store,
         build_handlers(services),
@@ -62,9 +68,15 @@ async def start_sip_listener(services: Services) -> Callable[[], Awaitable[None]
     return server.stop
 
 
+def start_serving_chores(services: Services) -> Callable[[], None] | None:
+    """Beside the app: finish live recordings that killed processes left spooled, and the job threads."""
+    services.live.start_spool_recovery()
+    return start_job_threads(services)
+
+
 def serve_app(settings: Settings) -> FastAPI:
     listener = start_sip_listener if settings.sip_listen else None
-    return create_app(settings, background=start_job_threads, listener=listener)
+    return create_app(settings, background=start_serving_chores, listener=listener)
 
 
 def app_from_environment() -> FastAPI:

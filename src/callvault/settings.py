@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     media_url: str | None = None
     public_url: str | None = Field(default=None, description="Base URL used in mediaUrl when set")
     purge_grace: float = 24 * 3600.0
+    sweep_age: float = 6 * 3600.0
     rate_limit: str | None = None
     redis_url: str | None = None
     max_upload: int = 2 * 1024**3
@@ -88,6 +89,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "purge_grace",
+        "sweep_age",
         "job_lease_seconds",
         "transcription_timeout",
         "media_owner_timeout",

@@ -2,6 +2,8 @@
 
 Server A holds the media WebSocket and is SIGKILLed; its heartbeat stops, so when the call is hung
 up through server B, B finishes the recording itself (status `partial`) instead of waiting for A.
+B cannot reach A's spool (another data dir), so that recording is empty until A starts again and
+fills it from its spool with the audio A held.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from callvault.calls.media_stream import L16_8K
 from callvault.cli.simulate import CallsClient
 from support.server import LiveServer, start_server
 
-pytestmark = pytest.mark.scale
+pytestmark = [pytest.mark.scale, pytest.mark.timeout(600)]  # two or three server starts each
 
 
 def _client(server: LiveServer) -> CallsClient:
@@ -43,8 +45,16 @@ def test_hang_up_after_the_media_owner_died_still_gives_a_recording(tmp_path: Pa
             time.sleep(2.0)
             control_side.hang_up(call_id)
             [recording] = control_side.wait_for_recordings(call_id)
-        assert recording["status"] == "partial"
-        assert control_side_call_state(control_server, call_id) == "completed"
+            assert (recording["status"], recording["duration"]) == ("partial", "PT0S")
+            assert control_side_call_state(control_server, call_id) == "completed"
+
+            media_server = start_server(media_server.data_dir, env_overrides=media_server.env)
+            deadline = time.monotonic() + 30
+            while control_side.recordings(call_id)[0]["duration"] == "PT0S" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            [recording] = control_side.recordings(call_id)
+        assert (recording["status"], recording["duration"]) == ("partial", "PT1S")
+        assert list((media_server.data_dir / "live").iterdir()) == []
     finally:
         media_server.stop()
         control_server.stop()

@@ -9,9 +9,16 @@ pause, resume, start and stop it.
 
 A recording ends when it is stopped, when the call hangs up, when the stream sends ``stop``
 (``complete``), or when the WebSocket closes without ``stop`` while the recording is still active
-(``broken``). The runtime then hands the recorder's summary and its spooled file to the
+(``broken``). The runtime then hands the recorder's summary and its spool file to the
 :class:`RecordingFinisher` it was built with: storing a recording is a use case of the services
 layer, which this engine does not import.
+
+A process killed mid-call leaves its spool (see ``callvault.calls.sinks``). Whichever process shares
+the spool directory finishes such a recording from it, as ``partial`` with the audio it holds: the
+one that hangs the call up or stops its recording (:meth:`LiveCallRuntime.finish_abandoned`), and
+every serving process within seconds, at start-up and then periodically
+(:meth:`LiveCallRuntime.recover_abandoned_spools`), so a restart or a surviving neighbour finishes a
+call nobody hangs up.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -38,12 +46,19 @@ from callvault.calls.media_stream import (
     decode_payload,
 )
 from callvault.calls.recorder import CallRecorder, RecordingSummary
-from callvault.calls.sinks import TempFileSink
+from callvault.calls.sinks import (
+    CREATING_SUFFIX,
+    SPOOL_SUFFIX,
+    SpoolBusy,
+    SpoolSink,
+    parse_spool_name,
+    spool_name,
+)
 from callvault.domain.errors import CallNotActive
 from callvault.domain.records import ActiveRecording, Call, Recording
 from callvault.domain.timefmt import utcnow
-from callvault.media.audio import resample_linear
-from callvault.store import calls_repo
+from callvault.media.audio import StreamedWav, resample_linear
+from callvault.store import calls_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
 __all__ = [
@@ -56,8 +71,9 @@ __all__ = [
 
 log = logging.getLogger("callvault.calls")
 
-Outcome = Literal["complete", "broken", "no-media"]
-"""How a recording ended: normally; its stream broke off; no stream ever carried its media."""
+Outcome = Literal["complete", "broken", "no-media", "recovered"]
+"""How a recording ended: normally; its stream broke off; no stream ever carried its media; its
+process was killed, and another finished it from the spool it left."""
 
 
 class RecordingFinisher(Protocol):
@@ -66,12 +82,12 @@ class RecordingFinisher(Protocol):
         call: Call,
         active: ActiveRecording,
         summary: RecordingSummary,
-        sink: TempFileSink,
+        sink: SpoolSink,
         *,
         outcome: Outcome,
     ) -> Recording | None:
         """Store the ended recording (media, row, follow-up jobs); None when it was stored already.
-        The sink's temporary file is the finisher's to discard."""
+        The sink's spool file is the finisher's to discard."""
         ...
 
 
@@ -139,33 +155,133 @@ class LiveCallRuntime:
         self.finish_recording = finish_recording
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
         self.heartbeat = OwnerHeartbeat(store, media_owner_timeout / 3)
+        self._stop_recovery = threading.Event()
+        self._recovery_thread: threading.Thread | None = None
 
     def close(self) -> None:
-        """Stop the heartbeat and the control bus's listener."""
+        """Stop the heartbeat, the spool recovery and the control bus's listener."""
+        self._stop_recovery.set()
+        if self._recovery_thread is not None:
+            self._recovery_thread.join(timeout=30)
         self.heartbeat.stop()
         self.bus.close()
 
     def session(self, account_id: str, call_id: str) -> MediaSession:
         return MediaSession(self, account_id, call_id)
 
-    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
-        return TempFileSink(self.spool_dir, active.file_format, sample_rate, channels)
+    def spool_path(self, call_id: str, recording_id: str) -> Path:
+        return self.spool_dir / spool_name(call_id, recording_id)
 
-    def finish_without_media(self, call: Call, active: ActiveRecording) -> Recording | None:
-        """End a recording no media stream carried (none was attached): an empty `partial` one."""
-        sink = self.open_sink(active, 8000, 2 if active.multi_channel else 1)
+    def open_sink(self, call_id: str, active: ActiveRecording, sample_rate: int, channels: int) -> SpoolSink:
+        """The recording's spool; FileExistsError while one from an earlier stream is still there."""
+        return SpoolSink.create(
+            self.spool_path(call_id, active.recording_id), active.file_format, sample_rate, channels
+        )
+
+    def finish_abandoned(self, call: Call, active: ActiveRecording) -> Recording | None:
+        """End a recording whose media no live process holds, as `partial`: from the spool a killed
+        process left when this process can reach it, else empty. None when it was stored already or
+        a live process still holds its spool (that process finishes it)."""
+        try:
+            reclaimed = SpoolSink.reclaim(
+                self.spool_path(call.call_id, active.recording_id), active.file_format
+            )
+        except SpoolBusy:
+            return None
+        if reclaimed is not None:
+            return self._finish_from_spool(call, active, *reclaimed)
         tracks = TRACK_NAMES if active.multi_channel else ("inbound",)
+        try:
+            sink = self.open_sink(call.call_id, active, 8000, len(tracks))
+        except FileExistsError:  # another process is finishing it from a spool just now
+            return None
         summary = CallRecorder(
             sink, sample_rate=8000, multichannel=active.multi_channel, tracks=tracks
         ).stop()
         return self.finish_recording(call, active, summary, sink, outcome="no-media")
+
+    def recover_abandoned_spools(self) -> int:
+        """Finish every recording whose process was killed and left its spool here; how many."""
+        recovered = 0
+        for stray in self.spool_dir.glob(f".*{CREATING_SUFFIX}"):  # a process killed creating a spool
+            if SpoolSink.is_abandoned(stray):
+                stray.unlink(missing_ok=True)
+        for path in sorted(self.spool_dir.glob(f"*{SPOOL_SUFFIX}")):
+            names = parse_spool_name(path.name)
+            if names is None:
+                continue
+            try:
+                if self._recover_spool(*names):
+                    recovered += 1
+            except Exception:
+                log.exception("recovering the live recording spool %s failed", path.name)
+        return recovered
+
+    def start_spool_recovery(self, interval: float | None = None) -> None:
+        """Recover abandoned spools now (in the background) and then every ``interval`` seconds."""
+        every = self.media_owner_timeout / 3 if interval is None else interval
+
+        def run() -> None:
+            while True:
+                self.recover_abandoned_spools()
+                if self._stop_recovery.wait(every):
+                    return
+
+        self._recovery_thread = threading.Thread(target=run, name="spool-recovery", daemon=True)
+        self._recovery_thread.start()
+
+    def _recover_spool(self, call_id: str, recording_id: str) -> bool:
+        if not SpoolSink.is_abandoned(self.spool_path(call_id, recording_id)):
+            return False  # a live process is recording into it: no need to read the database
+        with self.store.read() as conn:
+            call = calls_repo.get_call_by_id(conn, call_id)
+            stored = (
+                recordings_repo.get_recording_by_id(conn, call.account_id, recording_id) if call else None
+            )
+        if call is None:
+            log.error("spool %s names no call; left as it is", spool_name(call_id, recording_id))
+            return False
+        active = call.recording if call.recording and call.recording.recording_id == recording_id else None
+        file_format = (
+            active.file_format if active else "mp3" if stored and stored.file_format == "mp3" else "wav"
+        )
+        try:
+            reclaimed = SpoolSink.reclaim(self.spool_path(call_id, recording_id), file_format)
+        except SpoolBusy:
+            return False
+        if reclaimed is None:
+            return False
+        sink, audio = reclaimed
+        if stored is not None and stored.duration_seconds:  # stored in full; only the spool was left
+            sink.discard()
+            return False
+        if active is None:  # its call ended by a process that could not reach the spool, or died first
+            start = (
+                stored.start_time if stored else sink.written_at() - timedelta(seconds=audio.duration_seconds)
+            )
+            tag = stored.tag if stored else None
+            active = ActiveRecording(recording_id, start, base_url="", file_format=file_format, tag=tag)
+        self._finish_from_spool(call, active, sink, audio)
+        return True
+
+    def _finish_from_spool(
+        self, call: Call, active: ActiveRecording, sink: SpoolSink, audio: StreamedWav
+    ) -> Recording | None:
+        log.warning(
+            "call %s: recording %s finished from the spool of a killed process (%.2f s of audio)",
+            call.call_id,
+            active.recording_id,
+            audio.duration_seconds,
+        )
+        summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
+        return self.finish_recording(call, active, summary, sink, outcome="recovered")
 
 
 @dataclass
 class _LiveRecording:
     active: ActiveRecording
     recorder: CallRecorder
-    sink: TempFileSink
+    sink: SpoolSink
     tracks: tuple[str, ...]
 
 
@@ -341,7 +457,13 @@ class MediaSession:
         else:
             tracks = tuple(name for name in TRACK_NAMES if name in self._rates)
         channels = len(tracks) if active.multi_channel else 1
-        sink = self._live.open_sink(active, self._sample_rate, channels)
+        try:
+            sink = self._live.open_sink(self.call_id, active, self._sample_rate, channels)
+        except FileExistsError:  # an earlier stream's process was killed: its audio is the recording
+            self._finished.add(active.recording_id)
+            if self._call is not None:
+                self._live.finish_abandoned(self._call, active)
+            return
         recorder = CallRecorder(
             sink, sample_rate=self._sample_rate, multichannel=active.multi_channel, tracks=tracks
         )

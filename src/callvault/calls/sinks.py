@@ -1,29 +1,50 @@
-"""Where a live recording's frames go: a WAV or MP3 encoder writing a temporary file.
+"""Where a live recording's frames go: a spool file, found again after a crash.
 
-The recorder writes frames as the call goes; the file grows on disk, never in memory. When the
-recording ends, :meth:`TempFileSink.chunks` streams the file into the blob store and
-:meth:`TempFileSink.discard` removes it. An encoder or disk failure does not reach the recorder (the
-call goes on): the sink stops writing and remembers the error, and the recording ends as ``error``.
+The recorder writes frames as the call goes; the file grows on disk, never in memory. A spool is always
+PCM WAV, whatever the recording's format: every write reaches the file at once, so when the process is
+killed the spool still holds the call's audio up to its last whole frame, and
+:func:`callvault.media.audio.repair_streamed_wav` makes it a valid file again. An MP3 recording is
+encoded from the spool when it is stored (:meth:`SpoolSink.chunks`).
+
+A spool's name comes from its call and recording (:func:`spool_name`), so any process that shares the
+spool directory finds it from the call's row. The process recording into it holds an exclusive lock
+on it until the spool is discarded; the lock dies with the process, so a spool whose lock can be
+taken (:meth:`SpoolSink.reclaim`) belongs to a process that is gone.
+
+An encoder or disk failure does not reach the recorder (the call goes on): the sink stops writing and
+remembers the error, and the recording ends as ``error``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
 import numpy as np
 
-from callvault.media.audio import Mp3Writer, WavWriter
+from callvault.media.audio import StreamedWav, WavWriter, mp3_from_streamed_wav, repair_streamed_wav
 
-__all__ = ["CHUNK_BYTES", "TempFileSink"]
+__all__ = [
+    "CHUNK_BYTES",
+    "CREATING_SUFFIX",
+    "SPOOL_SUFFIX",
+    "SpoolBusy",
+    "SpoolSink",
+    "parse_spool_name",
+    "spool_name",
+]
 
 log = logging.getLogger("callvault.calls")
 
 CHUNK_BYTES = 1 << 20
+SPOOL_SUFFIX = ".wav"
+CREATING_SUFFIX = ".new"
 
 FileFormat = Literal["wav", "mp3"]
 
@@ -34,25 +55,108 @@ class PcmWriter(Protocol):
     def close(self) -> None: ...
 
 
-class TempFileSink:
-    """A :class:`~callvault.calls.recorder.PcmSink` encoding to a temporary file in `directory`."""
+class SpoolBusy(Exception):
+    """A live process holds the spool (it is recording into it or storing it)."""
 
-    def __init__(self, directory: Path, file_format: FileFormat, sample_rate: int, channels: int) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="live-", suffix=f".{file_format}", dir=directory)
-        self.path = Path(name)
+
+def spool_name(call_id: str, recording_id: str) -> str:
+    """The spool file's name: ids are letters, digits, '-' and '_', so '.' separates them."""
+    return f"{call_id}.{recording_id}{SPOOL_SUFFIX}"
+
+
+def parse_spool_name(name: str) -> tuple[str, str] | None:
+    """(call id, recording id) of a spool file's name; None for any other file."""
+    if not name.endswith(SPOOL_SUFFIX):
+        return None
+    call_id, dot, recording_id = name.removesuffix(SPOOL_SUFFIX).partition(".")
+    return (call_id, recording_id) if dot and call_id and recording_id and "." not in recording_id else None
+
+
+class SpoolSink:
+    """A :class:`~callvault.calls.recorder.PcmSink` writing a locked WAV spool file."""
+
+    def __init__(self, path: Path, file: BinaryIO, file_format: FileFormat) -> None:
+        self.path = path
         self.file_format: FileFormat = file_format
         self.error: str | None = None
-        self._file: BinaryIO = os.fdopen(fd, "w+b")
+        self._file = file
         self._writer: PcmWriter | None = None
+        self._closed = False
+
+    @classmethod
+    def create(cls, path: Path, file_format: FileFormat, sample_rate: int, channels: int) -> SpoolSink:
+        """A new spool at ``path``; FileExistsError when one is there already."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # locked under a name of its own first, so the spool's name never shows an unlocked file
+        creating = path.with_name(f".{path.name}.{os.getpid()}{CREATING_SUFFIX}")
+        fd = os.open(creating, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            self._writer = self._open_writer(self._file, sample_rate, channels)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.link(creating, path)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            creating.unlink()
+        sink = cls(path, os.fdopen(fd, "w+b"), file_format)
+        try:
+            sink._writer = sink._open_writer(sink._file, sample_rate, channels)
+            sink._file.flush()
         except Exception as exc:
-            self._fail("open", exc)
+            sink._fail("open", exc)
+        return sink
+
+    @staticmethod
+    def is_abandoned(path: Path) -> bool:
+        """Whether the spool at ``path`` exists and no live process holds it (a cheap look, no repair)."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+        return True
+
+    @classmethod
+    def reclaim(cls, path: Path, file_format: FileFormat) -> tuple[SpoolSink, StreamedWav] | None:
+        """Take over the spool a killed process left at ``path``, repaired to its last whole frame.
+
+        None when there is no such file; :class:`SpoolBusy` while a live process holds it. A spool too
+        torn to repair comes back with its ``error`` set (and no audio)."""
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SpoolBusy(path.name) from None
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        if current is None or current.st_ino != os.fstat(fd).st_ino:  # its owner finished it meanwhile
+            os.close(fd)
+            return None
+        sink = cls(path, os.fdopen(fd, "r+b"), file_format)
+        sink._closed = True
+        try:
+            audio = repair_streamed_wav(path)
+        except Exception as exc:
+            sink._fail("recover", exc)
+            audio = StreamedWav(8000, 1, 0)
+        return sink, audio
+
+    def written_at(self) -> datetime:
+        """When the spool was last written."""
+        return datetime.fromtimestamp(os.fstat(self._file.fileno()).st_mtime, UTC)
 
     def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
-        if self.file_format == "mp3":
-            return Mp3Writer(f, sample_rate, channels)
         return WavWriter(f, sample_rate, channels)
 
     def write(self, frames: np.ndarray) -> None:
@@ -60,13 +164,15 @@ class TempFileSink:
             return
         try:
             self._writer.write(frames)
+            self._file.flush()  # into the OS at once: a killed process loses none of it
         except Exception as exc:
             self._fail("write", exc)
 
     def close(self) -> None:
-        """Finish the encoding and sync the file to disk; the file stays until :meth:`discard`."""
-        if self._file.closed:
+        """Finish the WAV and sync it to disk; the file (and its lock) stay until :meth:`discard`."""
+        if self._closed:
             return
+        self._closed = True
         try:
             if self._writer is not None:
                 self._writer.close()
@@ -74,24 +180,23 @@ class TempFileSink:
             os.fsync(self._file.fileno())
         except Exception as exc:
             self._fail("close", exc)
-        finally:
-            self._file.close()
-
-    @property
-    def size(self) -> int:
-        return self.path.stat().st_size
 
     def chunks(self, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """The recording's bytes in its format: the spool itself, or MP3 encoded from it."""
+        if self.file_format == "mp3":
+            yield from mp3_from_streamed_wav(self.path)
+            return
         with self.path.open("rb") as f:
             while chunk := f.read(chunk_size):
                 yield chunk
 
     def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        """Remove the spool, then let go of its lock."""
         self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self._file.close()
 
     def _fail(self, stage: str, exc: Exception) -> None:
-        self.error = f"{self.file_format} encoder failed to {stage}: {type(exc).__name__}: {exc}"
+        self.error = f"{self.file_format} spool failed to {stage}: {type(exc).__name__}: {exc}"
         self._writer = None
         log.error("live recording %s: %s", self.path.name, self.error)

@@ -1,4 +1,4 @@
-"""`callvault media migrate --to s3://bucket/prefix`."""
+"""`callvault media migrate --to s3://bucket/prefix` and `callvault media sweep [--dry-run]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import typer
 from callvault.cli.common import DataDirOption, byte_progress, console, fail, load_settings, open_services
 from callvault.media.blobstore import BlobStoreUnavailable, open_blob_store
 from callvault.services.media_migration import ChecksumMismatch, migrate_media, total_media_bytes
+from callvault.services.media_sweep import sweep_media
+from callvault.settings import parse_duration_seconds
 from callvault.store import system_settings_repo
 
 app = typer.Typer(help="Media storage.", no_args_is_help=True)
@@ -62,3 +64,34 @@ def migrate(
         console.print(
             f"[yellow]{len(report.missing_in_source)} recording(s) had no bytes in the source[/yellow]"
         )
+
+
+@app.command("sweep")
+def sweep(
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be removed; remove nothing"),
+    older_than: str = typer.Option(
+        None, "--older-than", help="Age below which nothing is touched, e.g. 6h (env CALLVAULT_SWEEP_AGE)"
+    ),
+    data_dir: Path = DataDirOption,
+) -> None:
+    """Remove what killed processes left in the media store: partial writes and blobs no recording names.
+
+    Prints one line per item, then a summary. Nothing newer than the sweep age is touched, so it is
+    safe while servers run.
+    """
+    settings = load_settings(data_dir=data_dir)
+    try:
+        age = parse_duration_seconds(older_than) if older_than is not None else settings.sweep_age
+    except ValueError as exc:
+        fail(f"--older-than: {exc}")
+        raise
+    services = open_services(settings, migrate=False)
+    try:
+        report = sweep_media(services.store, services.blobs, older_than_seconds=age, dry_run=dry_run)
+    finally:
+        services.close()
+    for item in report.partial_writes:
+        typer.echo(f"partial write\t{item.name}\t{item.size if item.size is not None else '-'}")
+    for entry in report.orphan_blobs:
+        typer.echo(f"orphan blob\t{entry.key}\t{entry.size}")
+    console.print(report.summary())

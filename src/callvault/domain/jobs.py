@@ -6,6 +6,8 @@ from callvault.domain.backoff import exponential_backoff
 
 PURGE_MEDIA_JOB = "purge_media"
 """Remove a media blob that no recording names any more (after the purge grace)."""
+SWEEP_MEDIA_JOB = "sweep_media"
+"""Remove what crashes left in the media store (temp files, blobs no row names); runs again later."""
 TRANSCRIBE_JOB = "transcribe"
 """Run the speech engine on a recording, then send `transcriptionAvailable`."""
 WEBHOOK_JOB = "webhook"

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import io
+import os
 import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import lameenc
 import numpy as np
 import numpy.typing as npt
 
-from callvault.media.probe import MAX_CHANNELS, MAX_SAMPLE_RATE, MP3_SAMPLE_RATES, WAVE_FORMAT_PCM
+from callvault.media.probe import (
+    MAX_CHANNELS,
+    MAX_SAMPLE_RATE,
+    MP3_SAMPLE_RATES,
+    WAVE_FORMAT_PCM,
+    InvalidAudio,
+)
 
 __all__ = [
     "Mp3Writer",
+    "StreamedWav",
     "WavWriter",
     "alaw_decode",
     "default_mp3_bitrate",
+    "mp3_from_streamed_wav",
     "mulaw_decode",
     "mulaw_encode",
+    "repair_streamed_wav",
     "resample_linear",
 ]
 
@@ -54,6 +68,7 @@ class WavWriter:
     """
 
     MAX_DATA_BYTES = 0xFFFFFFFF - 36
+    HEADER_BYTES = 44
 
     def __init__(self, f: BinaryIO, sample_rate: int, channels: int) -> None:
         _check_stream_params(sample_rate, channels)
@@ -114,6 +129,81 @@ class WavWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class StreamedWav:
+    """The format and length of a WAV file that a :class:`WavWriter` wrote."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def _read_writer_header(f: BinaryIO) -> tuple[int, int]:
+    """(sample rate, channels) from the 44-byte header :class:`WavWriter` writes; InvalidAudio otherwise."""
+    header = f.read(WavWriter.HEADER_BYTES)
+    if len(header) < WavWriter.HEADER_BYTES:
+        raise InvalidAudio("not a WAV file written by callvault: the header is incomplete")
+    riff, _, wave, fmt, fmt_size, tag, channels, rate, _, _, bits, data, _ = struct.unpack(
+        "<4sI4s4sIHHIIHH4sI", header
+    )
+    if (riff, wave, fmt, fmt_size, tag, bits, data) != (
+        b"RIFF",
+        b"WAVE",
+        b"fmt ",
+        16,
+        WAVE_FORMAT_PCM,
+        16,
+        b"data",
+    ):
+        raise InvalidAudio("not a WAV file written by callvault: unexpected header")
+    _check_stream_params(rate, channels)
+    return rate, channels
+
+
+def repair_streamed_wav(path: Path) -> StreamedWav:
+    """Make whole a WAV file whose writer died mid-stream (no :meth:`WavWriter.close`): cut a torn
+    last frame and patch the header's sizes, so it holds exactly its whole frames. Idempotent."""
+    with path.open("r+b") as f:
+        sample_rate, channels = _read_writer_header(f)
+        block = channels * 2
+        data_bytes = min(os.fstat(f.fileno()).st_size - WavWriter.HEADER_BYTES, WavWriter.MAX_DATA_BYTES)
+        data_bytes -= data_bytes % block
+        f.truncate(WavWriter.HEADER_BYTES + data_bytes)
+        f.seek(4)
+        f.write(struct.pack("<I", 36 + data_bytes))
+        f.seek(40)
+        f.write(struct.pack("<I", data_bytes))
+        f.flush()
+        os.fsync(f.fileno())
+    return StreamedWav(sample_rate, channels, data_bytes // block)
+
+
+def mp3_from_streamed_wav(path: Path, frames_per_chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Encode a WAV file that a :class:`WavWriter` wrote as MP3, a chunk at a time (never whole)."""
+    with path.open("rb") as f:
+        sample_rate, channels = _read_writer_header(f)
+        block = channels * 2
+        encoded = io.BytesIO()
+        writer = Mp3Writer(encoded, sample_rate, channels)
+        while data := f.read(frames_per_chunk * block):
+            whole = len(data) - len(data) % block
+            writer.write(np.frombuffer(data[:whole], dtype="<i2").reshape(-1, channels))
+            yield _drain(encoded)
+        writer.close()
+        yield _drain(encoded)
+
+
+def _drain(buffer: io.BytesIO) -> bytes:
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
 def default_mp3_bitrate(sample_rate: int, channels: int) -> int:

@@ -11,17 +11,20 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "BlobEntry",
     "BlobInfo",
     "BlobNotFound",
     "BlobStore",
     "BlobStoreError",
     "BlobTooLarge",
     "InvalidBlobKey",
+    "PartialWrite",
     "check_range",
     "new_blob_key",
     "open_blob_store",
@@ -41,6 +44,27 @@ class BlobInfo:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class BlobEntry:
+    """One stored blob as a listing sees it."""
+
+    key: str
+    size: int
+    modified: datetime
+    """When its bytes were last written (timezone-aware UTC)."""
+
+
+@dataclass(frozen=True)
+class PartialWrite:
+    """What an interrupted write left behind: a temp file, or an unfinished S3 multipart upload."""
+
+    name: str
+    """The temp file's path relative to the store, or ``<key>#<upload id>``."""
+    size: int | None
+    started: datetime
+    """Its last write (file) or when the upload began (S3), timezone-aware UTC."""
 
 
 class BlobStoreError(Exception):
@@ -110,6 +134,16 @@ class BlobStore(Protocol):
 
     def keys(self) -> Iterator[str]:
         """Every stored key, in no particular order."""
+        ...
+
+    def entries(self) -> Iterator[BlobEntry]:
+        """Every stored blob with its size and last write, in no particular order."""
+        ...
+
+    def remove_partial_writes(self, older_than: datetime, *, dry_run: bool = False) -> list[PartialWrite]:
+        """Discard what writes interrupted before ``older_than`` left behind (a killed process's temp
+        files or multipart uploads); what was (with ``dry_run``: would be) removed. A write still in
+        progress is newer than any sensible ``older_than``, so this is safe while others write."""
         ...
 
     def local_path(self, key: str) -> Path | None:

@@ -7,9 +7,10 @@ recording written by a process that still ran on the old store is never lost; de
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
-from callvault.media.blobstore import BlobInfo, BlobStore
+from callvault.media.blobstore import BlobEntry, BlobInfo, BlobStore, PartialWrite
 
 
 class FallbackBlobStore:
@@ -44,13 +45,22 @@ class FallbackBlobStore:
         self.fallback.delete(key)
 
     def keys(self) -> Iterator[str]:
+        return (entry.key for entry in self.entries())
+
+    def entries(self) -> Iterator[BlobEntry]:
         seen = set()
-        for key in self.primary.keys():
-            seen.add(key)
-            yield key
-        for key in self.fallback.keys():
-            if key not in seen:
-                yield key
+        for entry in self.primary.entries():
+            seen.add(entry.key)
+            yield entry
+        for entry in self.fallback.entries():
+            if entry.key not in seen:
+                yield entry
+
+    def remove_partial_writes(self, older_than: datetime, *, dry_run: bool = False) -> list[PartialWrite]:
+        return [
+            *self.primary.remove_partial_writes(older_than, dry_run=dry_run),
+            *self.fallback.remove_partial_writes(older_than, dry_run=dry_run),
+        ]
 
     def local_path(self, key: str) -> Path | None:
         holder = self._holder(key)

@@ -7,14 +7,17 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from callvault.media.blobstore import (
+    BlobEntry,
     BlobInfo,
     BlobNotFound,
     BlobTooLarge,
     InvalidBlobKey,
+    PartialWrite,
     check_range,
     new_blob_key,
     validate_key,
@@ -23,13 +26,14 @@ from callvault.media.blobstore import (
 __all__ = ["FileBlobStore"]
 
 TEMP_PREFIX = ".tmp-"
+TEMP_SUFFIX = ".part"
 
 
 class FileBlobStore:
     """Blobs under ``root``: key ``ab/cd/x.wav`` is the file ``root/ab/cd/x.wav``.
 
     Temporary files start with a dot, a name no valid key can have, so a crash mid-write never shows
-    up as a blob; :meth:`remove_stale_temp_files` sweeps them.
+    up as a blob; :meth:`remove_partial_writes` sweeps the ones a killed process left.
     """
 
     def __init__(self, root: Path | str) -> None:
@@ -45,7 +49,7 @@ class FileBlobStore:
     def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
         path = self._path(key)
         self._make_dirs(path.parent)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".part")
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as temp:
                 size, digest = _copy_chunks(chunks, temp, max_size)
@@ -92,26 +96,43 @@ class FileBlobStore:
         _fsync_dir(path.parent)
 
     def keys(self) -> Iterator[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-            base = Path(dirpath).relative_to(self.root)
-            for name in sorted(filenames):
-                key = (base / name).as_posix()
-                if _is_valid_key(key):
-                    yield key
+        return (entry.key for entry in self.entries())
+
+    def entries(self) -> Iterator[BlobEntry]:
+        for path, key in self._walk():
+            if _is_valid_key(key):
+                with contextlib.suppress(FileNotFoundError):
+                    stat = path.stat()
+                    yield BlobEntry(key=key, size=stat.st_size, modified=_utc(stat.st_mtime))
 
     def local_path(self, key: str) -> Path | None:
         """The file that holds (or would hold) ``key``; it may not exist."""
         return self._path(key)
 
-    def remove_stale_temp_files(self) -> int:
-        """Delete leftover temp files of interrupted writes; call only when no write is in flight."""
-        removed = 0
-        for temp in self.root.rglob(f"{TEMP_PREFIX}*.part"):
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-                removed += 1
+    def remove_partial_writes(self, older_than: datetime, *, dry_run: bool = False) -> list[PartialWrite]:
+        removed = []
+        for path, name in self._walk():
+            if not (path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX)):
+                continue
+            try:
+                stat = path.stat()
+                if _utc(stat.st_mtime) >= older_than:
+                    continue
+                if not dry_run:
+                    path.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(PartialWrite(name=name, size=stat.st_size, started=_utc(stat.st_mtime)))
         return removed
+
+    def _walk(self) -> Iterator[tuple[Path, str]]:
+        """Every file below the root (hidden directories skipped) with its path relative to it."""
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            base = Path(dirpath)
+            relative = base.relative_to(self.root)
+            for name in sorted(filenames):
+                yield base / name, (relative / name).as_posix()
 
     def _path(self, key: str) -> Path:
         path = self.root.joinpath(*validate_key(key).split("/"))
@@ -166,6 +187,10 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def _is_valid_key(key: str) -> bool:

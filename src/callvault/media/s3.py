@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from callvault.media.blobstore import (
+    BlobEntry,
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
     BlobTooLarge,
     InvalidBlobKey,
+    PartialWrite,
     check_range,
     new_blob_key,
     validate_key,
@@ -167,13 +170,36 @@ class S3BlobStore:
                 raise
 
     def keys(self) -> Iterator[str]:
-        listing_prefix = f"{self.prefix}/" if self.prefix else ""
+        return (entry.key for entry in self.entries())
+
+    def entries(self) -> Iterator[BlobEntry]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=listing_prefix):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._listing_prefix):
             for item in page.get("Contents", []):
-                key = item["Key"][len(listing_prefix) :]
+                key = item["Key"][len(self._listing_prefix) :]
                 if _is_valid_key(key):
-                    yield key
+                    yield BlobEntry(key=key, size=int(item["Size"]), modified=_utc(item["LastModified"]))
+
+    def remove_partial_writes(self, older_than: datetime, *, dry_run: bool = False) -> list[PartialWrite]:
+        """Abort multipart uploads begun before ``older_than`` (their parts are stored, and billed,
+        until aborted)."""
+        removed = []
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._listing_prefix):
+            for upload in page.get("Uploads", []):
+                started = _utc(upload["Initiated"])
+                if started >= older_than:
+                    continue
+                object_key, upload_id = upload["Key"], upload["UploadId"]
+                if not dry_run:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=object_key, UploadId=upload_id)
+                name = f"{object_key[len(self._listing_prefix) :]}#{upload_id}"
+                removed.append(PartialWrite(name=name, size=None, started=started))
+        return removed
+
+    @property
+    def _listing_prefix(self) -> str:
+        return f"{self.prefix}/" if self.prefix else ""
 
     def local_path(self, key: str) -> Path | None:
         validate_key(key)
@@ -233,6 +259,10 @@ def _stream_body(body: Any, chunk_size: int) -> Iterator[bytes]:
         yield from body.iter_chunks(chunk_size)
     finally:
         body.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _error_code(error: ClientError) -> str:

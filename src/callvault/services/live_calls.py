@@ -232,7 +232,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
     active = call.recording
     services.live.bus.publish(call_id, ControlCommand("hangup", active.recording_id if active else None))
     if active is not None and not _owner_alive(services, locked):
-        services.live.finish_without_media(call, active)
+        services.live.finish_abandoned(call, active)
 
 
 def _owner_alive(services: Services, locked: calls_repo.LockedCall) -> bool:
@@ -336,7 +336,7 @@ def execute_verbs(
         services.live.bus.publish(call_id, command)
     if not _owner_alive(services, locked):
         for active in plan.ended:
-            services.live.finish_without_media(call, active)
+            services.live.finish_abandoned(call, active)
 
 
 # --- the answer webhook's BXML ------------------------------------------------------------------

@@ -1,6 +1,10 @@
-"""Finishing a live recording: the encoded temporary file into the blob store, then one transaction
-with the recording row, its recordingAvailable webhook job and, with `transcribe`, the transcription
-request. The live-call runtime (`calls.runtime`) calls it through its `RecordingFinisher` hook."""
+"""Finishing a live recording: its spool file into the blob store, then one transaction with the
+recording row, its recordingAvailable webhook job and, with `transcribe`, the transcription request.
+The live-call runtime (`calls.runtime`) calls it through its `RecordingFinisher` hook.
+
+A recording recovered from a killed process's spool may find its row already there, empty: the call
+was hung up by a process that could not reach the spool. The recovered media then fills that row
+(still `partial`); its webhook went out already and is not sent again."""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from typing import Any
 
 from callvault.calls.recorder import RecordingSummary
 from callvault.calls.runtime import Outcome
-from callvault.calls.sinks import TempFileSink
+from callvault.calls.sinks import SpoolSink
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
 from callvault.services.notifications import enqueue_webhook
+from callvault.services.recordings import enqueue_purge
 from callvault.services.transcriptions import add_transcription_request
 from callvault.services.wire import recording_event_fields
 from callvault.settings import Settings
@@ -41,7 +46,7 @@ class RecordingFinishing:
         call: Call,
         active: ActiveRecording,
         summary: RecordingSummary,
-        sink: TempFileSink,
+        sink: SpoolSink,
         *,
         outcome: Outcome,
     ) -> Recording | None:
@@ -57,7 +62,7 @@ def finish_recording(
     call: Call,
     active: ActiveRecording,
     summary: RecordingSummary,
-    sink: TempFileSink,
+    sink: SpoolSink,
     *,
     outcome: Outcome,
 ) -> Recording | None:
@@ -69,11 +74,12 @@ def finish_recording(
         with store.write() as conn:
             still_active = calls_repo.clear_recording(conn, call.call_id, active.recording_id)
             recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
+            stored: Recording | None
             try:
                 stored = recordings_repo.insert_recording(conn, recording)
             except DuplicateRecording:
-                stored = None
-            if stored is not None:
+                stored = _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
+            else:
                 _enqueue_follow_ups(settings, conn, stored, active)
         if stored is None and blob is not None:
             blobs.delete(blob.key)
@@ -83,7 +89,17 @@ def finish_recording(
         sink.discard()
 
 
-def _store_media(blobs: BlobStore, sink: TempFileSink) -> BlobInfo | None:
+def _fill_empty(settings: Settings, conn: Any, recording: Recording) -> Recording | None:
+    filled = recordings_repo.fill_empty_recording(conn, recording)
+    if filled is None:
+        return None
+    stored, previous_key = filled
+    if previous_key is not None:
+        enqueue_purge(conn, previous_key, settings.purge_grace)
+    return stored
+
+
+def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:
     if sink.error is not None:
         return None
     key = blobs.new_key(f".{sink.file_format}")
@@ -98,13 +114,13 @@ def _store_media(blobs: BlobStore, sink: TempFileSink) -> BlobInfo | None:
 def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
     if recording.status == "error":
         return "error"
-    if outcome == "no-media" or (outcome == "broken" and still_active):
+    if outcome in ("no-media", "recovered") or (outcome == "broken" and still_active):
         return "partial"
     return "complete"
 
 
 def _recording_row(
-    call: Call, active: ActiveRecording, summary: RecordingSummary, sink: TempFileSink, blob: BlobInfo | None
+    call: Call, active: ActiveRecording, summary: RecordingSummary, sink: SpoolSink, blob: BlobInfo | None
 ) -> Recording:
     paused = sum(end - start for start, end in summary.paused_intervals)
     return Recording(

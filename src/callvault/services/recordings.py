@@ -159,7 +159,8 @@ def webhook_deliveries(
         )
 
 
-def _enqueue_purge(conn: Connection, media_key: str, grace_seconds: float) -> None:
+def enqueue_purge(conn: Connection, media_key: str, grace_seconds: float) -> None:
+    """Remove a blob no row names any more, once the purge grace is over."""
     jobs_repo.enqueue(
         conn, PURGE_MEDIA_JOB, {"media_key": media_key}, now=utcnow(), delay_seconds=grace_seconds
     )
@@ -172,7 +173,7 @@ def delete_recording(
         recording = require_recording(conn, account_id, call_id, recording_id)
         recordings_repo.delete_recording_row(conn, account_id, recording_id)
         if recording.media_key:
-            _enqueue_purge(conn, recording.media_key, grace_seconds)
+            enqueue_purge(conn, recording.media_key, grace_seconds)
 
 
 def delete_media(
@@ -183,7 +184,7 @@ def delete_media(
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media: it was already deleted")
         recordings_repo.clear_media(conn, account_id, recording_id)
-        _enqueue_purge(conn, recording.media_key, grace_seconds)
+        enqueue_purge(conn, recording.media_key, grace_seconds)
 
 
 def purge_media(blobs: BlobStore, media_key: str) -> None:

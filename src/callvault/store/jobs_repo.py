@@ -43,6 +43,21 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def enqueue_once(
+    conn: Connection, kind: str, payload: dict[str, Any], *, now: datetime, delay_seconds: float
+) -> None:
+    """Enqueue a job of ``kind`` to run within ``delay_seconds``, unless one is queued already; a
+    queued one that would run later is brought forward."""
+    run_after = now + timedelta(seconds=delay_seconds)
+    queued = conn.execute(
+        select(jobs.c.id, jobs.c.run_after).where(jobs.c.kind == kind, jobs.c.state == "queued").limit(1)
+    ).first()
+    if queued is None:
+        enqueue(conn, kind, payload, now=now, delay_seconds=delay_seconds)
+    elif queued.run_after > run_after:
+        conn.execute(update(jobs).where(jobs.c.id == queued.id).values(run_after=run_after, updated_at=now))
+
+
 def _runnable(now: datetime | BindParameter[datetime]) -> Any:
     return or_(
         and_(jobs.c.state == "queued", jobs.c.run_after <= now),
@@ -125,6 +140,12 @@ def fail(
             last_error=error[:4000],
         )
     )
+
+
+def unfinished_payloads(conn: Connection, kind: str) -> list[dict[str, Any]]:
+    """The payloads of the jobs of ``kind`` that are queued or running."""
+    query = select(jobs.c.payload).where(jobs.c.kind == kind, jobs.c.state.in_(("queued", "running")))
+    return [dict(row.payload) for row in conn.execute(query)]
 
 
 def count_by_state(conn: Connection) -> dict[tuple[str, str], int]:

@@ -46,6 +46,33 @@ def insert_recording(conn: Connection, recording: Recording) -> Recording:
     )
 
 
+_MEDIA_FIELDS = (
+    "channels",
+    "sample_rate",
+    "end_time",
+    "duration_seconds",
+    "media_key",
+    "media_size",
+    "media_sha256",
+)
+
+
+def fill_empty_recording(conn: Connection, recording: Recording) -> tuple[Recording, str | None] | None:
+    """Give the stored row of ``recording`` its media if that row is an empty `partial` one (no audio);
+    the filled row and the media key it named before, or None."""
+    existing = get_recording_by_id(conn, recording.account_id, recording.recording_id)
+    if existing is None or existing.status != "partial" or existing.duration_seconds:
+        return None
+    conn.execute(
+        update(recordings)
+        .where(recordings.c.id == existing.id)
+        .values(**{name: getattr(recording, name) for name in _MEDIA_FIELDS})
+    )
+    filled = get_recording_by_id(conn, recording.account_id, recording.recording_id)
+    assert filled is not None
+    return filled, existing.media_key
+
+
 def _recording_is(account_id: str, recording_id: str) -> Any:
     return (recordings.c.account_id == account_id) & (recordings.c.recording_id == recording_id)
 
@@ -57,6 +84,14 @@ def _transcription_of(account_id: str, recording_id: str) -> Any:
 def recording_exists(conn: Connection, account_id: str, recording_id: str) -> bool:
     query = select(recordings.c.id).where(_recording_is(account_id, recording_id))
     return conn.execute(query).first() is not None
+
+
+def named_media_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of ``keys`` a recording row names as its media."""
+    if not keys:
+        return set()
+    query = select(recordings.c.media_key).where(recordings.c.media_key.in_(keys))
+    return {row.media_key for row in conn.execute(query)}
 
 
 def get_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording | None:

@@ -24,14 +24,16 @@ from callvault.calls.media_stream import (
     encode_samples,
 )
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
-from callvault.calls.sinks import PcmWriter, TempFileSink
+from callvault.calls.sinks import PcmWriter, SpoolSink
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
+from callvault.media.probe import probe
 from callvault.services import live_calls as call_service
 from callvault.services.container import Services, build_services
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.settings import Settings
 from callvault.store import calls_repo, jobs_repo, recordings_repo
+from support.crash import spool_left_by_killed_process
 
 ACCOUNT = "9900000"
 BASE = "http://callvault.test"
@@ -59,14 +61,15 @@ class _DiskFullWriter:
         pass
 
 
-class _DiskFullSink(TempFileSink):
+class _DiskFullSink(SpoolSink):
     def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
         return _DiskFullWriter()
 
 
 class _DiskFullRuntime(LiveCallRuntime):
-    def open_sink(self, active: ActiveRecording, sample_rate: int, channels: int) -> TempFileSink:
-        return _DiskFullSink(self.spool_dir, active.file_format, sample_rate, channels)
+    def open_sink(self, call_id: str, active: ActiveRecording, sample_rate: int, channels: int) -> SpoolSink:
+        path = self.spool_path(call_id, active.recording_id)
+        return _DiskFullSink.create(path, active.file_format, sample_rate, channels)
 
 
 def _with_runtime(services: Services, runtime_class: type[LiveCallRuntime]) -> Services:
@@ -152,8 +155,8 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None
     active = ActiveRecording(recording_id="r-once", start_time=utcnow(), base_url=BASE)
-    assert live.finish_without_media(call, active) is not None
-    assert live.finish_without_media(call, active) is None
+    assert live.finish_abandoned(call, active) is not None
+    assert live.finish_abandoned(call, active) is None
     with services.store.read() as conn:
         assert len(recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)) == 1
     assert sum(1 for _ in services.blobs.keys()) == 1
@@ -207,3 +210,85 @@ def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) 
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
     assert recording.duration_seconds == 2.0
+
+
+def _recording_with_killed_owner(services: Services, *, file_format: str, seconds: float) -> tuple[str, str]:
+    """A call whose recording's media owner was killed after `seconds` of audio: its spool is left."""
+    call_id = _call(services)
+    verb = StartRecording(file_format="mp3" if file_format == "mp3" else "wav")
+    call_service.execute_verbs(services, ACCOUNT, call_id, [verb], base_url=BASE)
+    with services.store.read() as conn:
+        call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    assert call is not None and call.recording is not None
+    recording_id = call.recording.recording_id
+    spool_left_by_killed_process(services.live.spool_path(call_id, recording_id), seconds=seconds)
+    return call_id, recording_id
+
+
+@pytest.mark.parametrize("file_format", ["wav", "mp3"])
+def test_a_killed_owners_recording_is_finished_from_its_spool(services: Services, file_format: str) -> None:
+    call_id, recording_id = _recording_with_killed_owner(services, file_format=file_format, seconds=4.0)
+
+    assert services.live.recover_abandoned_spools() == 1
+
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    assert (recording.recording_id, recording.status, recording.file_format) == (
+        recording_id,
+        "partial",
+        file_format,
+    )
+    assert recording.duration_seconds == 4.0
+    assert recording.media_key is not None and services.blobs.exists(recording.media_key)
+    local = services.blobs.local_path(recording.media_key)
+    assert local is not None and probe(local).duration == pytest.approx(
+        4.0, abs=0.25
+    )  # MP3 frames pad the end
+    assert call is not None and call.recording is None
+    assert list(services.live.spool_dir.iterdir()) == []
+    assert services.live.recover_abandoned_spools() == 0
+
+
+def test_hanging_up_after_the_owner_was_killed_keeps_the_spooled_audio(services: Services) -> None:
+    call_id, _ = _recording_with_killed_owner(services, file_format="wav", seconds=2.5)
+
+    call_service.hang_up(services, ACCOUNT, call_id)
+
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+    assert (recording.status, recording.duration_seconds) == ("partial", 2.5)
+    assert list(services.live.spool_dir.iterdir()) == []
+
+
+def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Services) -> None:
+    """Hung up by a process that could not reach the spool: the restarted owner fills the empty row."""
+    call_id, recording_id = _recording_with_killed_owner(services, file_format="wav", seconds=3.0)
+    spool = services.live.spool_path(call_id, recording_id)
+    hidden = spool.rename(spool.with_name("elsewhere"))
+    call_service.hang_up(services, ACCOUNT, call_id)
+    with services.store.read() as conn:
+        [empty] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+    assert (empty.status, empty.duration_seconds) == ("partial", 0.0)
+    hidden.rename(spool)
+
+    assert services.live.recover_abandoned_spools() == 1
+
+    with services.store.read() as conn:
+        [filled] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        webhooks = jobs_repo.list_jobs(conn, "webhook")
+        purges = jobs_repo.list_jobs(conn, "purge_media")
+    assert (filled.status, filled.duration_seconds) == ("partial", 3.0)
+    assert filled.media_key is not None and services.blobs.exists(filled.media_key)
+    assert webhooks == []
+    assert [job.payload["media_key"] for job in purges] == [empty.media_key]
+    assert sorted(p.name for p in services.live.spool_dir.iterdir()) == []
+
+
+def test_what_a_process_killed_while_creating_a_spool_left_is_removed(services: Services) -> None:
+    live = services.live
+    live.spool_dir.mkdir(parents=True, exist_ok=True)
+    stray = live.spool_dir / ".c-1.r-1.wav.4242.new"
+    stray.write_bytes(b"")
+    assert live.recover_abandoned_spools() == 0
+    assert list(live.spool_dir.iterdir()) == []

@@ -6,7 +6,9 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -280,8 +282,27 @@ def test_keys_lists_blobs_but_not_temp_or_foreign_files(file_store: FileBlobStor
     leftover.write_bytes(b"half a write")
     (file_store.root / "Foreign File.TXT").write_bytes(b"not ours")
     assert sorted(file_store.keys()) == sorted([*written, "plain.mp3"])
-    assert file_store.remove_stale_temp_files() == 1
-    assert not leftover.exists()
+    assert {entry.key: entry.size for entry in file_store.entries()} == {
+        key: 1 for key in [*written, "plain.mp3"]
+    }
+
+
+def test_partial_writes_older_than_the_cut_off_are_removed(file_store: FileBlobStore) -> None:
+    key = file_store.write(file_store.new_key(".wav"), [b"a"]).key
+    directory = file_store.root / key.rsplit("/", 1)[0]
+    stale = directory / ".tmp-crashed.part"
+    stale.write_bytes(b"half a write")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    fresh = directory / ".tmp-writing.part"
+    fresh.write_bytes(b"a write in progress")
+    cut_off = datetime.now(UTC) - timedelta(minutes=10)
+
+    [seen] = file_store.remove_partial_writes(cut_off, dry_run=True)
+    assert seen.name == f"{key.rsplit('/', 1)[0]}/.tmp-crashed.part" and seen.size == 12
+    assert stale.exists()
+    assert file_store.remove_partial_writes(cut_off) == [seen]
+    assert not stale.exists() and fresh.exists() and file_store.exists(key)
 
 
 def test_file_store_is_a_blob_store(file_store: FileBlobStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -196,3 +197,22 @@ def test_store_without_prefix(s3_client: Any, s3_bucket: str) -> None:
     store.write("top.wav", [b"1"])
     assert object_keys(s3_client, s3_bucket) == ["top.wav"]
     assert list(store.keys()) == ["top.wav"]
+
+
+def test_an_abandoned_multipart_upload_is_aborted_once_old_enough(
+    s3_store: S3BlobStore, s3_client: Any
+) -> None:
+    object_key = f"{PREFIX}/ab/cd/killed-mid-upload.wav"
+    created = s3_client.create_multipart_upload(Bucket=s3_store.bucket, Key=object_key)
+    s3_client.upload_part(
+        Bucket=s3_store.bucket, Key=object_key, UploadId=created["UploadId"], PartNumber=1, Body=b"x" * 1024
+    )
+    assert s3_store.remove_partial_writes(datetime.now(UTC) - timedelta(hours=1)) == []
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    [seen] = s3_store.remove_partial_writes(later, dry_run=True)
+    assert seen.name == f"ab/cd/killed-mid-upload.wav#{created['UploadId']}"
+    assert len(open_uploads(s3_client, s3_store.bucket)) == 1
+    assert s3_store.remove_partial_writes(later) == [seen]
+    assert open_uploads(s3_client, s3_store.bucket) == []
+    assert s3_store.write("ab/cd/after.wav", [b"1"]).size == 1
+    assert [entry.key for entry in s3_store.entries()] == ["ab/cd/after.wav"]
