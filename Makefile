@@ -5,7 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit scale bench clean
+REPORTS := test-reports
+# pytest-xdist: test files are spread over TEST_WORKERS processes, each with its own session
+# fixtures (servers, SeaweedFS, Redis, PostgreSQL databases); a file's tests stay on one worker.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+.PHONY: install run test lint unit scale suite-report bench clean
 
 install: $(STAMP)
 
@@ -19,28 +25,35 @@ run: install
 	$(BIN)/callvault serve --dev-user
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks .ci
+	$(BIN)/ruff format --check src tests benchmarks .ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 unit: install
-	$(BIN)/pytest -q --ignore=tests/scale
+	rm -f $(REPORTS)/embedded.xml
+	$(PYTEST) --ignore=tests/scale --junitxml=$(REPORTS)/embedded.xml
 
 # The suites that drive a real server, again on PostgreSQL + S3 (SeaweedFS), and the multi-process
-# tests (tests/scale);
-# they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run.
+# tests (tests/scale); they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run,
+# and fail instead when CI=true.
 SERVER_SUITES := tests/callvault/api tests/callvault/services tests/callvault/jobs tests/callvault/calls \
 	tests/callvault/cli/test_simulate.py
 
 scale: install
-	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q $(SERVER_SUITES) tests/scale
+	rm -f $(REPORTS)/scale.xml
+	CALLVAULT_TEST_BACKEND=scale $(PYTEST) $(SERVER_SUITES) tests/scale --junitxml=$(REPORTS)/scale.xml
+
+# Tests ran/skipped per suite from $(REPORTS)/*.xml; fails when a suite of .ci/required-suites ran nothing.
+suite-report:
+	$(PYTHON) .ci/suite_report.py $(REPORTS) .ci/required-suites
 
 test: lint unit scale
 
 bench: install
 	$(BIN)/python benchmarks/bench_api.py
 	$(BIN)/python benchmarks/bench_transcription.py
+	$(BIN)/python benchmarks/bench_latency.py
 
 clean:
-	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache $(REPORTS)

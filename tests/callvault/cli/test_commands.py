@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -60,10 +61,11 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
 def test_passwd_takes_effect_on_the_api(live_server: LiveServer) -> None:
     env = live_server.env
     data = str(live_server.data_dir)
+    name = f"carol-{uuid.uuid4().hex[:8]}"
     _cli(
         "users",
         "add",
-        "carol",
+        name,
         "--password",
         "carol-password",
         "--account",
@@ -72,9 +74,12 @@ def test_passwd_takes_effect_on_the_api(live_server: LiveServer) -> None:
         data,
         env=env,
     )
+    # never signed in with the first password, so no cached credential can answer for it
+    _cli("users", "passwd", name, "--password", "carol-new-password", "--data-dir", data, env=env)
     url = f"{live_server.url}/api/v2/accounts/9900000/recordings"
-    assert httpx.get(url, auth=("carol", "carol-password")).status_code == 200
-    _cli("users", "remove", "carol", "--data-dir", data, env=env)
+    assert httpx.get(url, auth=(name, "carol-new-password")).status_code == 200
+    assert httpx.get(url, auth=(name, "carol-password")).status_code == 401
+    _cli("users", "remove", name, "--data-dir", data, env=env)
 
 
 def test_import_files_and_folder_with_progress(
