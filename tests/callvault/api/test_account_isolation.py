@@ -116,7 +116,7 @@ def foreign(live_server: LiveServer, wav_file: Path) -> Iterator[ForeignData]:
 def _request(
     server: LiveServer, auth: tuple[str, str], prefix: str, route: Route, account: str, data: ForeignData
 ) -> httpx.Response:
-    call = data.live_call_id if route.path.startswith(CALL) else data.call_id
+    call = data.call_id if "/recordings" in route.path else data.live_call_id  # the recording's call, or live
     path = prefix + route.path.format(account=account, call=call, recording=data.recording_id)
     with httpx.Client(base_url=server.url, auth=auth, timeout=60) as client:
         if route.multipart:

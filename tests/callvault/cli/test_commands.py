@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +17,10 @@ from support.server import LiveServer
 def _cli(
     *args: str, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
+    # a wide console, so that rich never wraps a long (xdist worker) tmp path in the middle of a name
+    wide = {**(os.environ if env is None else env), "COLUMNS": "400"}
     result = subprocess.run(
-        [sys.executable, "-m", "callvault", *args], capture_output=True, text=True, timeout=180, env=env
+        [sys.executable, "-m", "callvault", *args], capture_output=True, text=True, timeout=180, env=wide
     )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
