@@ -81,6 +81,7 @@ def _transcription_states(server: LiveServer) -> Counter[str]:
     return Counter(str(status) for (status,) in server.db_rows("SELECT status FROM transcriptions"))
 
 
+@pytest.mark.timeout(1500)  # its own waits allow 900 s for the transcriptions, beyond the 300 s default
 def test_two_servers_two_workers_one_killed(
     shared_env: dict[str, str], tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
