@@ -11,7 +11,7 @@ REPORTS := test-reports
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: install run test lint unit scale suite-report bench clean
+.PHONY: install run test lint unit scale suite-report bench vendor-js clean
 
 install: $(STAMP)
 
@@ -51,9 +51,15 @@ suite-report:
 test: lint unit scale
 
 bench: install
-	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_transcription.py
+	$(BIN)/python benchmarks/bench_console.py
 	$(BIN)/python benchmarks/bench_latency.py
+
+# Fetch the console's vendored JavaScript again from the npm registry and check it against
+# src/callvault/ui/static/vendor/vendor.json (the committed files are what the server serves).
+vendor-js: install
+	$(BIN)/python scripts/vendor_js.py
 
 clean:
 	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache $(REPORTS)

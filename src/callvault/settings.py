@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callvault.domain.limits import WEBHOOK_TIMEOUT_SECONDS
+from callvault.domain.limits import MAX_REQUEST_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
@@ -47,12 +47,19 @@ class Settings(BaseSettings):
     rate_limit: str | None = None
     redis_url: str | None = None
     max_upload: int = 2 * 1024**3
+    max_request_body: int = MAX_REQUEST_BODY_BYTES
     auth_cache_seconds: float = 60.0
+    login_failures_per_user: str = "10/minute"
+    login_failures_per_address: str = "30/minute"
+    max_concurrent_password_hashes: int = 2
     worker_threads: int = 2
     run_workers: bool = True
     job_lease_seconds: float = 60.0
     job_poll_seconds: float = 0.2
     webhook_timeout: float = WEBHOOK_TIMEOUT_SECONDS
+    callback_allow: str = Field(
+        default="", description="CIDRs and host names webhooks may reach although private (comma-separated)"
+    )
     media_owner_timeout: float = 15.0
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
@@ -60,6 +67,11 @@ class Settings(BaseSettings):
     create_dev_user: bool = False
     migrate_on_start: bool = True
     log_level: str = "info"
+    access_log: bool = False
+    metrics_token: str | None = Field(default=None, description="Bearer token /metrics requires")
+    metrics_user: str | None = Field(
+        default=None, description="User whose Basic credentials /metrics requires"
+    )
 
     @field_validator(
         "purge_grace", "job_lease_seconds", "transcription_timeout", "media_owner_timeout", mode="before"
@@ -68,7 +80,7 @@ class Settings(BaseSettings):
     def _duration(cls, value: str | float) -> float:
         return parse_duration_seconds(value)
 
-    @field_validator("max_upload", mode="before")
+    @field_validator("max_upload", "max_request_body", mode="before")
     @classmethod
     def _size(cls, value: str | int) -> int:
         return parse_size_bytes(value)

@@ -20,6 +20,7 @@ from bandwidth.models import (
     RecordingAvailableCallback,
     RecordingStateEnum,
     RecordingTranscriptionClip,
+    RecordingTranscriptionMetadata,
     RecordingTranscriptions,
     TranscribeRecording,
     TranscriptionAvailableCallback,
@@ -328,3 +329,54 @@ def test_every_model_is_exported_from_the_package_and_its_own_module() -> None:
         module_name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
         module = importlib.import_module(f"bandwidth.models.{module_name}")
         assert getattr(module, name) is getattr(bandwidth, name) is getattr(bandwidth.models, name)
+
+
+FULL_RECORDING_FIELDS = {
+    "application_id": "app-1",
+    "account_id": "9900000",
+    "call_id": "c-1",
+    "parent_call_id": "c-0",
+    "recording_id": "r-1",
+    "to": "+19195554321",
+    "var_from": "+19195551234",
+    "transfer_caller_id": "+19195550000",
+    "transfer_to": "+19195559999",
+    "duration": "PT1M15.25S",
+    "direction": "outbound",
+    "channels": 2,
+    "start_time": datetime(2022, 6, 17, 22, 19, 40, 375_999, tzinfo=UTC),
+    "end_time": datetime(2022, 6, 17, 18, 20, 55, 625_000, tzinfo=timezone(timedelta(hours=-4))),
+    "file_format": "mp3",
+    "status": "complete",
+    "media_url": "http://127.0.0.1:8080/api/v2/accounts/9900000/calls/c-1/recordings/r-1/media",
+    "recording_name": "ünïcode name",
+}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        FULL_RECORDING_FIELDS,
+        {"recording_id": "r-2", "channels": 1, "start_time": datetime(2030, 1, 1), "file_format": "wav"},
+        {**FULL_RECORDING_FIELDS, "direction": CallDirectionEnum.INBOUND, "media_url": None},
+    ],
+)
+@pytest.mark.parametrize("transcribed", [False, True])
+def test_wire_from_fields_is_the_models_wire_form(fields: dict[str, object], transcribed: bool) -> None:
+    transcription = {
+        "id": "t-1",
+        "status": "completed",
+        "completed_time": datetime(2022, 6, 13, 18, 46, 29, 715_000, tzinfo=UTC),
+        "url": "http://127.0.0.1:8080/transcription",
+    }
+    nested = RecordingTranscriptionMetadata.wire_from_fields(**transcription) if transcribed else None
+    fast = CallRecordingMetadata.wire_from_fields(**fields, transcription=nested)
+    model = CallRecordingMetadata(
+        **fields, transcription=RecordingTranscriptionMetadata(**transcription) if transcribed else None
+    )
+    assert json.dumps(fast) == json.dumps(model.to_wire())
+
+
+def test_wire_from_fields_refuses_a_value_outside_an_enum() -> None:
+    with pytest.raises(ValueError):
+        CallRecordingMetadata.wire_from_fields(recording_id="r-1", file_format="ogg")

@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 
 from callvault.media.blobstore import open_blob_store
 
+LOCAL_RECEIVERS = "127.0.0.0/8,::1"
+"""The tests' webhook receivers listen on loopback, which servers refuse to call unless allowed."""
 ACCOUNT = "9900000"
 USERNAME = "tester"
 PASSWORD = "tester-password-1"
@@ -140,6 +142,7 @@ def start_server(
         "CALLVAULT_PURGE_GRACE": "1s",
         "CALLVAULT_JOB_POLL_SECONDS": "0.05",
         "CALLVAULT_LOG_LEVEL": "warning",
+        "CALLVAULT_CALLBACK_ALLOW": LOCAL_RECEIVERS,
         "PYTHONUNBUFFERED": "1",
     }
     env.update(env_overrides or {})

@@ -13,11 +13,12 @@ Every model inherits :class:`WireModel` and every enum :class:`WireEnum`. The ru
 
 from __future__ import annotations
 
+import functools
 import json
 import pprint
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, get_args
 
 from dateutil.parser import isoparse
 from pydantic import (
@@ -39,7 +40,10 @@ _WIRE_CONTEXT_KEY = "bandwidth_wire"
 def format_wire_datetime(value: datetime) -> str:
     """`2022-06-17T22:19:40.375Z`: UTC, milliseconds (truncated). Naive datetimes are taken as UTC."""
     utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    return (
+        f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_iso8601_datetime(value: Any) -> Any:
@@ -74,6 +78,22 @@ class WireEnum(str, Enum):  # noqa: UP042 (a str mixin like the official SDK; no
 
     def to_wire(self) -> str:
         return str(self.value)
+
+
+def _enum_in(annotation: Any) -> type[Enum] | None:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation
+    return next((found for arg in get_args(annotation) if (found := _enum_in(arg))), None)
+
+
+@functools.cache
+def _wire_plan(model: type[WireModel]) -> list[tuple[str, str, type[Enum] | None]]:
+    """(field name, wire key, enum type) of each field of `model`, in the order `to_wire()` writes them."""
+    return [
+        (name, info.alias or name, _enum_in(info.annotation))
+        for name, info in model.model_fields.items()
+        if name != "additional_properties"
+    ]
 
 
 class WireModel(BaseModel):
@@ -148,6 +168,24 @@ class WireModel(BaseModel):
     def to_json(self) -> str:
         """The JSON wire form as a string (same content as `to_wire()`)."""
         return json.dumps(self.to_wire())
+
+    @classmethod
+    def wire_from_fields(cls, **values: Any) -> dict[str, Any]:
+        """``cls(**values).to_wire()`` without building the model, for values a server already holds in
+        the fields' types (a nested model given as its own wire dict): the same keys in the same order,
+        ``None`` omitted, enums checked and written as values, datetimes as on the wire. Building and
+        dumping a model costs ~50x more, which a list of 1,000 recordings feels."""
+        wire: dict[str, Any] = {}
+        for name, key, enum in _wire_plan(cls):
+            value = values.get(name)
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                value = format_wire_datetime(value)
+            elif enum is not None:
+                value = enum(value).value
+            wire[key] = value
+        return wire
 
     @classmethod
     def from_dict(cls, obj: Any) -> Self | None:

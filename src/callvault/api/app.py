@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from callvault.api.auth import RateLimiter
+from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.routes import calls, health, ingest, recordings, ui
@@ -51,6 +52,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.metrics = build_metrics()
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     app.include_router(health.router)

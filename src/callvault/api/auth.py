@@ -8,6 +8,7 @@ import math
 import time
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -25,6 +26,7 @@ class RateLimiter:
 
     def __init__(self, rate: str, redis_url: str | None) -> None:
         self._item: RateLimitItem = parse(rate)
+        self.shared = redis_url is not None  # checking it is network I/O
         self._limiter = MovingWindowRateLimiter(storage_from_string(redis_url or "memory://"))
 
     def check(self, user: str) -> None:
@@ -52,6 +54,10 @@ def _credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
@@ -61,7 +67,7 @@ def authenticate(request: Request) -> Principal:
     services = services_of(request)
     username, password = _credentials(request)
     try:
-        principal = services.authenticator.authenticate(username, password)
+        principal = services.authenticator.authenticate(username, password, client_address(request))
     except AuthenticationFailed as exc:
         raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
     limiter: RateLimiter | None = request.app.state.rate_limiter
@@ -73,6 +79,21 @@ def authenticate(request: Request) -> Principal:
 def authorize(request: Request, account_id: str) -> Principal:
     """Authenticate, check the account id's form, then that the user may use that account."""
     principal = authenticate(request)
+    require_id(account_id, "accountId")
+    principal.require_account(account_id)
+    return principal
+
+
+async def authorize_async(request: Request, account_id: str) -> Principal:
+    """`authorize` for async routes: on the event loop when the credential is cached (no hashing, no
+    I/O), else in the threadpool."""
+    username, password = _credentials(request)
+    principal = services_of(request).authenticator.cached(username, password)
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if principal is None or (limiter is not None and limiter.shared):
+        return await run_in_threadpool(authorize, request, account_id)
+    if limiter is not None:
+        limiter.check(principal.name)
     require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal

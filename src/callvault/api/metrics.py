@@ -1,15 +1,13 @@
-"""Prometheus metrics: one registry per app, request counters and latency, job queue depth."""
+"""Prometheus metrics of the HTTP layer: request counters and latency (the operators' numbers of the
+services are in `services.telemetry`; /metrics serves both)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from callvault.services.container import Services
-from callvault.services.operations import job_counts
 
 
 @dataclass
@@ -17,7 +15,6 @@ class Metrics:
     registry: CollectorRegistry
     requests: Counter
     latency: Histogram
-    jobs: Gauge
 
 
 def build_metrics() -> Metrics:
@@ -30,7 +27,6 @@ def build_metrics() -> Metrics:
         latency=Histogram(
             "callvault_http_request_seconds", "Request latency", ["method", "route"], registry=registry
         ),
-        jobs=Gauge("callvault_jobs", "Jobs by kind and state", ["kind", "state"], registry=registry),
     )
 
 
@@ -61,8 +57,3 @@ class MetricsMiddleware:
             template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
-
-
-def refresh_job_gauges(metrics: Metrics, services: Services) -> None:
-    for (kind, state), count in job_counts(services.store).items():
-        metrics.jobs.labels(kind, state).set(count)

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
 
 from callvault.domain.records import CallbackMethod, FileFormat
+from callvault.domain.urls import callback_url_problem
 
 __all__ = [
     "MAX_BXML_BYTES",
@@ -258,10 +258,7 @@ def _url(attributes: Mapping[str, str], name: str) -> str | None:
     if value is None:
         return None
     url = value.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise BxmlError(f"attribute {name!r} is not a valid URL: {value!r}") from exc
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BxmlError(f"attribute {name!r} must be an absolute http or https URL, got {value!r}")
+    problem = callback_url_problem(url)
+    if problem is not None:
+        raise BxmlError(f"attribute {name} is not a usable callback URL ({problem}): {url[:256]}")
     return url

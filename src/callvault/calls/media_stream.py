@@ -50,7 +50,8 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from callvault.domain.errors import MediaStreamError
+from callvault.domain.errors import MediaStreamError, ValidationFailed
+from callvault.domain.json_text import load_json
 from callvault.media.audio import mulaw_decode, mulaw_encode
 
 __all__ = [
@@ -153,9 +154,9 @@ def parse_message(text: str | bytes) -> StreamEvent:
 
 def _load_json_object(text: str | bytes) -> dict[str, Any]:
     try:
-        message = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MediaStreamError(f"media-stream message is not valid JSON: {exc}") from exc
+        message = load_json(text, "media-stream message")
+    except ValidationFailed as exc:
+        raise MediaStreamError(exc.description) from None
     if not isinstance(message, dict):
         raise MediaStreamError("media-stream message must be a JSON object")
     return message

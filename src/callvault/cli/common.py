@@ -15,6 +15,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from callvault.media.blobstore import BlobStoreUnavailable
 from callvault.services.container import MediaStoreMismatch, Services, build_services
 from callvault.settings import Settings
 from callvault.store.migrate import SchemaTooNew
@@ -34,7 +35,7 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     """build_services, with the start-up refusals printed as one clear line instead of a traceback."""
     try:
         return build_services(settings, migrate=migrate)
-    except (MediaStoreMismatch, SchemaTooNew) as exc:
+    except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable) as exc:
         fail(str(exc))
         raise
 

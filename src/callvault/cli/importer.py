@@ -67,6 +67,26 @@ def import_recordings(
     if not files:
         fail("no .wav or .mp3 files found")
     total = sum(f.stat().st_size for f in files)
+    meta = _metadata(**{"from": from_, "to": to, "direction": direction, "startTime": start_time})
+    try:
+        failures = _upload(files, total, url, username, password, account, call, meta)
+    except httpx.HTTPError as exc:
+        fail(f"cannot import to {url}: {exc or type(exc).__name__}")
+    if failures:
+        fail(f"{failures} of {len(files)} file(s) failed")
+
+
+def _upload(
+    files: list[Path],
+    total: int,
+    url: str,
+    username: str,
+    password: str,
+    account: str,
+    call: str | None,
+    meta: str,
+) -> int:
+    """Upload each file; the number that the server refused."""
     failures = 0
     with (
         httpx.Client(base_url=url, auth=(username, password), timeout=600) as client,
@@ -75,19 +95,21 @@ def import_recordings(
         task = progress.add_task(f"importing {len(files)} file(s)", total=total)
         for path in files:
             call_id = call or new_call_id()
-            meta = _metadata(**{"from": from_, "to": to, "direction": direction, "startTime": start_time})
             with path.open("rb") as f:
                 reader = _CountingReader(f, lambda n: progress.advance(task, n))
-                response = client.post(
-                    f"/ingest/accounts/{account}/calls/{call_id}/recordings",
-                    data={"metadata": meta},
-                    files={"media": (path.name, reader, "application/octet-stream")},  # type: ignore[dict-item]
-                )
+                try:
+                    response = client.post(
+                        f"/ingest/accounts/{account}/calls/{call_id}/recordings",
+                        data={"metadata": meta},
+                        files={"media": (path.name, reader, "application/octet-stream")},  # type: ignore[dict-item]
+                    )
+                except httpx.HTTPError:
+                    progress.remove_task(task)  # the error is the one line left to read
+                    raise
             if response.status_code == 201:
                 body = response.json()
                 progress.console.print(f"{path}: {body['recordingId']} ({body['duration']}, call {call_id})")
             else:
                 failures += 1
                 progress.console.print(f"[red]{path}: {response.status_code} {response.text}[/red]")
-    if failures:
-        fail(f"{failures} of {len(files)} file(s) failed")
+    return failures

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from callvault.cli.common import DataDirOption, byte_progress, console, fail, load_settings, open_services
-from callvault.media.blobstore import open_blob_store
+from callvault.media.blobstore import BlobStoreUnavailable, open_blob_store
 from callvault.services.media_migration import ChecksumMismatch, migrate_media, total_media_bytes
 from callvault.store import system_settings_repo
 
@@ -35,8 +35,11 @@ def migrate(
         source_url = previous  # a second run: copy what reached the old store after the switch
     elif to == source_url:
         fail(f"the media is already in {to}")
-    source = open_blob_store(source_url)
-    target = open_blob_store(to)
+    try:
+        source = open_blob_store(source_url)
+        target = open_blob_store(to)
+    except (BlobStoreUnavailable, ValueError) as exc:
+        fail(str(exc))
     total = total_media_bytes(services.store)
     with byte_progress() as progress:
         task = progress.add_task(f"copying media to {to}", total=total)

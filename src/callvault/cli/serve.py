@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 from pathlib import Path
 
 import typer
 import uvicorn
 
-from callvault.cli.common import DataDirOption, console, load_settings, open_services
+from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services
 from callvault.process import job_runner, serve_app
 from callvault.services.container import ensure_dev_user
 
@@ -27,6 +28,22 @@ def _export_settings(host: str, port: int, data_dir: Path) -> None:
     os.environ["CALLVAULT_DATA_DIR"] = str(data_dir)
 
 
+WEBSOCKET_PROTOCOL = "wsproto"
+"""uvicorn's wsproto protocol: it answers a refused WebSocket handshake (the app's 401/403/404) without
+logging "ASGI callable returned without completing handshake" as its websockets-sansio one does."""
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """One clear line, before anything says "serving", when the address cannot be listened on."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 def serve(
     host: str = typer.Option(None, help="Address to bind (env CALLVAULT_HOST, default 127.0.0.1)"),
     port: int = typer.Option(None, help="Port (env CALLVAULT_PORT, default 8080)"),
@@ -37,6 +54,7 @@ def serve(
     """Start the HTTP server (and its job worker threads)."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level)
+    _require_free_port(settings.host, settings.port)
     services = open_services(settings, migrate=True)
     if dev_user or settings.create_dev_user:
         hint = ensure_dev_user(services)
@@ -58,10 +76,19 @@ def serve(
             port=settings.port,
             workers=workers,
             log_level=settings.log_level,
+            access_log=settings.access_log,
+            ws=WEBSOCKET_PROTOCOL,
         )
         return
     settings = settings.model_copy(update={"migrate_on_start": False})
-    uvicorn.run(serve_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        serve_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        ws=WEBSOCKET_PROTOCOL,
+    )
 
 
 def worker(

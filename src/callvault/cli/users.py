@@ -62,6 +62,9 @@ def passwd(
     data_dir: Path = DataDirOption,
 ) -> None:
     services = open_services(load_settings(data_dir=data_dir))
+    with services.store.read() as conn:
+        if users_repo.get_user(conn, name) is None:
+            fail(f"no user {name!r}: nothing was changed")
     try:
         auth.change_password(services.store, name, _password(password))
     except VoiceApiError as exc:

@@ -9,3 +9,8 @@ MAX_TRANSCRIBABLE_SECONDS = 4 * 3600.0
 
 WEBHOOK_TIMEOUT_SECONDS = 15.0
 """How long one webhook attempt may take (Bandwidth's timeout); `CALLVAULT_WEBHOOK_TIMEOUT` overrides it."""
+
+MAX_REQUEST_BODY_BYTES = 1024**2
+"""Largest JSON or BXML request body (`CALLVAULT_MAX_REQUEST_BODY`); uploads have `CALLVAULT_MAX_UPLOAD`."""
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+"""What an upload's multipart framing and metadata part may add to its `CALLVAULT_MAX_UPLOAD` media."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from callvault.domain.errors import ValidationFailed
 from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS, MIN_TRANSCRIBABLE_SECONDS
 from callvault.domain.timefmt import parse_iso_time
 
@@ -21,6 +22,8 @@ class RecordingFilter:
     from_: str | None = None
     min_start_time: datetime | None = None
     max_start_time: datetime | None = None
+    direction: str | None = None
+    tag: str | None = None
     limit: int = LIST_LIMIT
 
 
@@ -31,13 +34,22 @@ def build_filter(
     from_: str | None,
     min_start_time: str | None,
     max_start_time: str | None,
+    direction: str | None = None,
+    tag: str | None = None,
 ) -> RecordingFilter:
+    """The list's filters; `direction` and `tag` are callvault's (the console's), not Bandwidth's."""
+    if direction and direction not in DIRECTIONS:
+        raise ValidationFailed(
+            f"Invalid direction {direction[:32]!r}: must be one of {', '.join(DIRECTIONS)}"
+        )
     return RecordingFilter(
         account_id=account_id,
         to=to or None,
         from_=from_ or None,
         min_start_time=parse_iso_time(min_start_time, "minStartTime") if min_start_time else None,
         max_start_time=parse_iso_time(max_start_time, "maxStartTime") if max_start_time else None,
+        direction=direction or None,
+        tag=tag or None,
     )
 
 

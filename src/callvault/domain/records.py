@@ -93,6 +93,7 @@ class TranscriptionRequest:
 
 @dataclass(frozen=True)
 class Transcription:
+    account_id: str
     recording_id: str
     transcription_id: str
     status: str

@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 
 from callvault.domain.errors import ValidationFailed
 
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(3000, 1, 1, tzinfo=UTC)
+"""Times callers send must lie in [EARLIEST_TIME, LATEST_TIME): far enough from datetime's limits
+that converting to UTC and adding a recording's duration cannot overflow."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -22,7 +27,16 @@ def parse_iso_time(value: str, field: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST_TIME <= in_utc < LATEST_TIME:
+        raise ValidationFailed(
+            f"Invalid {field} {value[:64]}: expected a time from {format_iso_time(EARLIEST_TIME)} "
+            f"to before {format_iso_time(LATEST_TIME)}"
+        )
+    return in_utc
 
 
 def format_iso_time(value: datetime) -> str:

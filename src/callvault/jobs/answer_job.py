@@ -15,7 +15,9 @@ def make_answer_handler(services: Services) -> JobHandler:
         answer = live_calls.AnswerJob.from_payload(job.payload)
         if not live_calls.call_is_active(services, answer.account_id, answer.call_id):
             return
-        document = deliver_or_give_up(services.store, job, answer.request, "answer").strip()
+        document = deliver_or_give_up(
+            services.store, services.callback_policy, job, answer.request, "answer"
+        ).strip()
         if not document:
             return
         try:

@@ -115,7 +115,7 @@ class JobRunner:
 
     def run_one(self, owner: str) -> bool:
         kinds = list(self._handlers)
-        with self._store.read() as conn:
+        with self._store.read_statement() as conn:
             if not jobs_repo.has_runnable(conn, now=utcnow(), kinds=kinds):
                 return False
         with self._store.write() as conn:

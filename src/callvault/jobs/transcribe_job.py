@@ -47,7 +47,9 @@ def _load(services: Services, transcription_id: str) -> tuple[Transcription, Rec
         transcription = recordings_repo.get_transcription_by_id(conn, transcription_id)
         if transcription is None or transcription.status != "processing":
             return None
-        recording = recordings_repo.get_recording_by_id(conn, transcription.recording_id)
+        recording = recordings_repo.get_recording_by_id(
+            conn, transcription.account_id, transcription.recording_id
+        )
     if recording is None or recording.media_key is None:
         return None
     return transcription, recording
@@ -96,8 +98,15 @@ def make_transcribe_handler(services: Services) -> JobHandler:
             return  # deleted or superseded meanwhile: nothing to do
         transcription, recording = loaded
         request = transcription.request
+        started = time.monotonic()
         status, result, language, error = _run_engine(services, recording, request)
         completed = utcnow()
+        if status == "available":
+            services.telemetry.observe_transcription(
+                latency_seconds=(completed - transcription.requested_at).total_seconds(),
+                engine_seconds=time.monotonic() - started,
+                audio_seconds=recording.duration_seconds,
+            )
         with services.store.write() as conn:
             recorded = recordings_repo.finish_transcription(
                 conn,

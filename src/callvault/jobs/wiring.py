@@ -19,6 +19,6 @@ def build_handlers(services: Services) -> dict[str, JobHandler]:
     return {
         PURGE_MEDIA_JOB: purge,
         TRANSCRIBE_JOB: make_transcribe_handler(services),
-        WEBHOOK_JOB: make_webhook_handler(services.store),
+        WEBHOOK_JOB: make_webhook_handler(services.store, services.callback_policy),
         ANSWER_JOB: make_answer_handler(services),
     }

@@ -66,6 +66,10 @@ class BlobNotFound(BlobStoreError):
         return f"no blob stored under key {self.key!r}"
 
 
+class BlobStoreUnavailable(BlobStoreError):
+    """The store cannot be used at all (no credentials, refused, unreachable); the text says why."""
+
+
 class InvalidBlobKey(BlobStoreError, ValueError):
     """The key is not a valid relative blob key."""
 

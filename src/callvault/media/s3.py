@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from callvault.media.blobstore import (
     BlobInfo,
     BlobNotFound,
+    BlobStoreUnavailable,
     BlobTooLarge,
     InvalidBlobKey,
     check_range,
@@ -70,7 +71,17 @@ class S3BlobStore:
         return f"S3BlobStore(bucket={self.bucket!r}, prefix={self.prefix!r})"
 
     def ensure_bucket(self) -> None:
-        """Create the bucket when it does not exist yet."""
+        """Create the bucket when it does not exist yet; BlobStoreUnavailable when it cannot be used."""
+        try:
+            self._ensure_bucket()
+        except BotoCoreError as error:  # no credentials, no endpoint, ...
+            raise BlobStoreUnavailable(f"cannot use s3://{self.bucket}: {error}") from None
+        except ClientError as error:  # refused: bad credentials, no permission, ...
+            raise BlobStoreUnavailable(
+                f"cannot use s3://{self.bucket}: {_error_code(error)}: {error}"
+            ) from None
+
+    def _ensure_bucket(self) -> None:
         try:
             self.client.head_bucket(Bucket=self.bucket)
             return

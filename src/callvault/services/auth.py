@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from callvault.domain.errors import AccessDenied, AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from callvault.domain.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from callvault.domain.ids import require_id
 from callvault.domain.timefmt import utcnow
+from callvault.services.login_throttle import LoginThrottle
 from callvault.store import users_repo
 from callvault.store.database import MetadataStore
 
@@ -44,26 +52,67 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-class Authenticator:
-    """Checks Basic credentials with argon2; remembers a verified credential briefly, in memory only."""
+_VERIFYING_STRIPES = 64
 
-    def __init__(self, store: MetadataStore, cache_seconds: float) -> None:
+
+def _digest(username: str, password: str) -> bytes:
+    return hashlib.sha256(f"{username}\0{password}".encode()).digest()
+
+
+class Authenticator:
+    """Checks Basic credentials with argon2; remembers a verified credential briefly, in memory only.
+
+    Order of checks: the cache of recently verified credentials (no hash), then the failed sign-in
+    throttle (no hash), then argon2 with at most `max_concurrent_hashes` hashes at once (each holds
+    64 MiB); a caller that waits `hash_wait_seconds` for a slot gets a 429 instead.
+    """
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        cache_seconds: float,
+        *,
+        throttle: LoginThrottle | None = None,
+        max_concurrent_hashes: int = 2,
+        hash_wait_seconds: float = 10.0,
+    ) -> None:
         self._store = store
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, bytes, Principal]] = {}
         self._lock = threading.Lock()
+        self._verifying = [threading.Lock() for _ in range(_VERIFYING_STRIPES)]
+        self._throttle = throttle
+        self._hash_slots = threading.BoundedSemaphore(max_concurrent_hashes)
+        self._hash_wait_seconds = hash_wait_seconds
+        self.failed_logins = 0
+        """Wrong user names or passwords since start (for /metrics)."""
 
-    def authenticate(self, username: str, password: str) -> Principal:
-        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
-        cached = self._cached(username, digest)
+    def authenticate(self, username: str, password: str, address: str) -> Principal:
+        """The principal of these credentials, sent from client `address`; AuthenticationFailed or
+        RateLimited otherwise."""
+        digest = _digest(username, password)
+        cached, known = self._cached(username, digest)
         if cached is not None:
             return cached
+        if self._throttle is not None and not known:
+            self._throttle.check(username, address)
+        # One verification per user at a time: requests that arrive together with the same uncached
+        # credential wait for the first one's result instead of each paying for argon2.
+        with self._verifying[hash(username) % len(self._verifying)]:
+            cached, _known = self._cached(username, digest)
+            if cached is not None:
+                return cached
+            return self._check(username, password, address, digest)
+
+    def _check(self, username: str, password: str, address: str, digest: bytes) -> Principal:
         with self._store.read() as conn:
             user = users_repo.get_user(conn, username)
-        if user is None:
-            _verify(_DUMMY_HASH, password)
-            raise AuthenticationFailed("Invalid username or password")
-        if not _verify(user.password_hash, password):
+        verified = self._verify_bounded(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not verified:
+            with self._lock:
+                self.failed_logins += 1
+            if self._throttle is not None:
+                self._throttle.record_failure(username, address)
             raise AuthenticationFailed("Invalid username or password")
         principal = Principal(user.name, user.accounts)
         if self._cache_seconds > 0:
@@ -71,15 +120,32 @@ class Authenticator:
                 self._cache[username] = (time.monotonic() + self._cache_seconds, digest, principal)
         return principal
 
-    def _cached(self, username: str, digest: bytes) -> Principal | None:
+    def cached(self, username: str, password: str) -> Principal | None:
+        """The principal of a credential verified less than `cache_seconds` ago; no I/O, no hashing cost."""
+        return self._cached(username, _digest(username, password))[0]
+
+    def _verify_bounded(self, password_hash: str, password: str) -> bool:
+        if not self._hash_slots.acquire(timeout=self._hash_wait_seconds):
+            raise RateLimited(
+                "Too many sign-ins are being checked at once; try again in 1 s", headers={"Retry-After": "1"}
+            )
+        try:
+            return _verify(password_hash, password)
+        finally:
+            self._hash_slots.release()
+
+    def _cached(self, username: str, digest: bytes) -> tuple[Principal | None, bool]:
+        """The principal while this credential's verification is fresh; and whether it was ever
+        verified here (such a credential is checked again, but never throttled: a guesser cannot
+        lock out a user who already signed in)."""
         with self._lock:
             entry = self._cache.get(username)
         if entry is None:
-            return None
+            return None, False
         expires, cached_digest, principal = entry
-        if time.monotonic() > expires or not hmac.compare_digest(cached_digest, digest):
-            return None
-        return principal
+        if not hmac.compare_digest(cached_digest, digest):
+            return None, False
+        return (principal if time.monotonic() <= expires else None), True
 
 
 def add_user(store: MetadataStore, name: str, password: str, accounts: list[str]) -> None:

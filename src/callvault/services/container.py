@@ -18,10 +18,13 @@ from callvault.media.blobstore import BlobStore, open_blob_store
 from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
+from callvault.services.login_throttle import LoginThrottle
+from callvault.services.telemetry import Telemetry
 from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
 from callvault.transcription import Engine, load_engine
+from callvault.webhooks.destinations import DestinationPolicy
 
 log = logging.getLogger("callvault")
 
@@ -37,6 +40,8 @@ class Services:
     authenticator: Authenticator
     live: LiveCallRuntime
     speech: Engine
+    callback_policy: DestinationPolicy
+    telemetry: Telemetry
 
     def close(self) -> None:
         self.live.close()
@@ -51,17 +56,31 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     else:
         store.check_schema()
     blobs = open_media_store(settings, store)
+    authenticator = build_authenticator(settings, store)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
-        authenticator=Authenticator(store, settings.auth_cache_seconds),
+        authenticator=authenticator,
         live=build_live_runtime(settings, store, blobs),
         speech=load_engine(
             model_dir=settings.whisper_model,
             cache_dir=settings.model_cache_dir,
             cpu_threads=settings.transcription_threads,
         ),
+        callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
+        telemetry=Telemetry(store, lambda: authenticator.failed_logins),
+    )
+
+
+def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticator:
+    return Authenticator(
+        store,
+        settings.auth_cache_seconds,
+        throttle=LoginThrottle(
+            settings.login_failures_per_user, settings.login_failures_per_address, settings.redis_url
+        ),
+        max_concurrent_hashes=settings.max_concurrent_password_hashes,
     )
 
 

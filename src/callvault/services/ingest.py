@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callvault.domain.errors import Conflict, PayloadTooLarge, ValidationFailed
 from callvault.domain.ids import new_recording_id, require_id
+from callvault.domain.json_text import load_json
 from callvault.domain.recordings import DIRECTIONS
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import parse_iso_time, utcnow
@@ -51,10 +51,7 @@ class IngestMetadata(BaseModel):
 def parse_metadata(raw: str | bytes | None) -> IngestMetadata:
     if raw is None or (isinstance(raw, str | bytes) and not raw.strip()):
         return IngestMetadata()
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("Invalid metadata part: it is not valid JSON") from None
+    data = load_json(raw, "metadata part")
     if not isinstance(data, dict):
         raise ValidationFailed("Invalid metadata part: expected a JSON object")
     metadata = parse_body(IngestMetadata, data, what="metadata field")
@@ -121,7 +118,7 @@ def ingest_recording(
     info = _probe(media)
     recording = _recording(account_id, call_id, metadata, info, utcnow())
     with store.read() as conn:
-        if recordings_repo.recording_exists(conn, recording.recording_id):
+        if recordings_repo.recording_exists(conn, account_id, recording.recording_id):
             raise Conflict(f"Recording {recording.recording_id} already exists")
     key = blobs.new_key(f".{info.format}")
     try:

@@ -34,6 +34,7 @@ from callvault.domain.ids import new_call_id, new_recording_id
 from callvault.domain.jobs import ANSWER_JOB
 from callvault.domain.records import ActiveRecording, Call
 from callvault.domain.timefmt import utcnow
+from callvault.domain.urls import callback_url_problem
 from callvault.services.container import Services
 from callvault.services.validation import parse_body
 from callvault.services.wire import call_url
@@ -49,6 +50,7 @@ __all__ = [
     "execute_verbs",
     "get_call",
     "hang_up",
+    "list_active_calls",
     "parse_create_call",
     "parse_update_call",
     "set_recording_state",
@@ -78,8 +80,9 @@ class CreateCallRequest(BaseModel):
     @field_validator("answer_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an absolute http or https URL")
+        problem = callback_url_problem(value) if value is not None else None
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("answer_method", mode="before")
@@ -178,6 +181,12 @@ def _answer_request(services: Services, call: Call, base_url: str) -> WebhookReq
         password=call.callback_password,
         timeout=services.settings.webhook_timeout,
     )
+
+
+def list_active_calls(services: Services, account_id: str) -> list[Call]:
+    """The account's calls in progress, newest first (the console's live page)."""
+    with services.store.read() as conn:
+        return calls_repo.list_active_calls(conn, account_id)
 
 
 def get_call(services: Services, account_id: str, call_id: str) -> Call:

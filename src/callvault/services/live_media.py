@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from callvault.calls.media_stream import MediaEvent, StartEvent, StreamEvent, parse_message
 from callvault.calls.runtime import MediaSession
-from callvault.domain.errors import MediaStreamError
+from callvault.domain.errors import MediaStreamError, ValidationFailed
+from callvault.domain.json_text import load_json
 from callvault.services.container import Services
 
 __all__ = ["LiveMediaStream", "StreamMessage", "StreamReply", "open_media_stream", "parse_stream_message"]
@@ -97,8 +98,8 @@ def parse_stream_message(text: str | bytes) -> StreamMessage:
 
 def _mark_name(text: str | bytes) -> str | None:
     try:
-        message = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        message = load_json(text, "media-stream message")
+    except ValidationFailed:
         return None
     if isinstance(message, dict) and message.get("eventType") == "mark":
         return str(message.get("name", ""))

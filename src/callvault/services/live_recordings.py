@@ -152,7 +152,7 @@ def _enqueue_follow_ups(settings: Settings, conn: Any, recording: Recording, act
             tag=active.tag,
             detect_language=active.detect_language,
         )
-        add_transcription_request(conn, recording.recording_id, request)
+        add_transcription_request(conn, recording.account_id, recording.recording_id, request)
 
 
 def _recording_available_body(recording: Recording, base_url: str) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bandwidth.models import TranscribeRecording
-from callvault.domain.errors import NotFound, ValidationFailed
+from callvault.domain.errors import NotFound
 from callvault.domain.ids import new_transcription_id
 from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
+from callvault.domain.urls import require_callback_url
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
@@ -20,9 +21,8 @@ from callvault.store.database import MetadataStore
 
 def parse_request(body: Any) -> TranscribeRecording:
     request = parse_body(TranscribeRecording, body)
-    url = request.callback_url
-    if url is not None and not str(url).lower().startswith(("http://", "https://")):
-        raise ValidationFailed("Invalid callbackUrl: only http and https are allowed.")
+    if request.callback_url is not None:
+        require_callback_url(str(request.callback_url), "callbackUrl")
     return request
 
 
@@ -51,13 +51,17 @@ def request_transcription(
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media to transcribe")
-        return add_transcription_request(conn, recording_id, stored)
+        return add_transcription_request(conn, account_id, recording_id, stored)
 
 
-def add_transcription_request(conn: Connection, recording_id: str, request: TranscriptionRequest) -> str:
+def add_transcription_request(
+    conn: Connection, account_id: str, recording_id: str, request: TranscriptionRequest
+) -> str:
     """The request row and its job, in the caller's transaction (the recording has media)."""
     transcription_id = new_transcription_id()
-    recordings_repo.put_transcription_request(conn, recording_id, transcription_id, request, utcnow())
+    recordings_repo.put_transcription_request(
+        conn, account_id, recording_id, transcription_id, request, utcnow()
+    )
     jobs_repo.enqueue(conn, TRANSCRIBE_JOB, {"transcriptionId": transcription_id}, now=utcnow())
     return transcription_id
 
@@ -67,7 +71,7 @@ def get_transcription(
 ) -> tuple[Recording, Transcription]:
     with store.read() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        transcription = recordings_repo.get_transcription(conn, recording_id)
+        transcription = recordings_repo.get_transcription(conn, account_id, recording_id)
     if transcription is None:
         raise NotFound(f"Recording {recording_id} has no transcription: request one with POST first")
     if transcription.status != "available" or transcription.result is None:
@@ -81,5 +85,5 @@ def get_transcription(
 def delete_transcription(store: MetadataStore, account_id: str, call_id: str, recording_id: str) -> None:
     with store.write() as conn:
         require_recording(conn, account_id, call_id, recording_id)
-        if not recordings_repo.delete_transcription(conn, recording_id):
+        if not recordings_repo.delete_transcription(conn, account_id, recording_id):
             raise NotFound(f"Recording {recording_id} has no transcription")

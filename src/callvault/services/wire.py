@@ -17,7 +17,9 @@ from bandwidth.models import (
     Transcription as WireTranscript,
 )
 from callvault.domain.records import Call, Recording, Transcription
+from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcnow
+from callvault.domain.waveform import WaveformPeaks
 
 
 def recording_path(recording: Recording) -> str:
@@ -61,47 +63,55 @@ def recording_event_fields(base_url: str, recording: Recording) -> dict[str, Any
     }
 
 
-def transcription_metadata(
-    base_url: str, recording: Recording, transcription: Transcription
-) -> RecordingTranscriptionMetadata:
-    return RecordingTranscriptionMetadata(
-        id=transcription.transcription_id,
-        status=transcription.status,
-        completed_time=transcription.completed_time,
-        url=transcription_url(base_url, recording),
-    )
+def transcription_fields(base_url: str, recording: Recording, transcription: Transcription) -> dict[str, Any]:
+    """The RecordingTranscriptionMetadata fields of a recording's transcription."""
+    return {
+        "id": transcription.transcription_id,
+        "status": transcription.status,
+        "completed_time": transcription.completed_time,
+        "url": transcription_url(base_url, recording),
+    }
 
 
-def recording_metadata(
-    base_url: str, recording: Recording, transcription: Transcription | None
-) -> CallRecordingMetadata:
-    return CallRecordingMetadata(
-        application_id=recording.application_id,
-        account_id=recording.account_id,
-        call_id=recording.call_id,
-        parent_call_id=recording.parent_call_id,
-        recording_id=recording.recording_id,
-        to=recording.to_number,
-        var_from=recording.from_number,
-        transfer_caller_id=recording.transfer_caller_id,
-        transfer_to=recording.transfer_to,
-        duration=format_iso_duration(recording.duration_seconds),
-        direction=recording.direction,
-        channels=recording.channels,
-        start_time=recording.start_time,
-        end_time=recording.end_time,
-        file_format=recording.file_format,
-        status=recording.status,
-        media_url=media_url(base_url, recording),
-        transcription=transcription_metadata(base_url, recording, transcription) if transcription else None,
-        recording_name=recording.recording_name,
-    )
+def recording_fields(base_url: str, recording: Recording) -> dict[str, Any]:
+    """The CallRecordingMetadata fields of a recording, but its transcription."""
+    return {
+        "application_id": recording.application_id,
+        "account_id": recording.account_id,
+        "call_id": recording.call_id,
+        "parent_call_id": recording.parent_call_id,
+        "recording_id": recording.recording_id,
+        "to": recording.to_number,
+        "var_from": recording.from_number,
+        "transfer_caller_id": recording.transfer_caller_id,
+        "transfer_to": recording.transfer_to,
+        "duration": format_iso_duration(recording.duration_seconds),
+        "direction": recording.direction,
+        "channels": recording.channels,
+        "start_time": recording.start_time,
+        "end_time": recording.end_time,
+        "file_format": recording.file_format,
+        "status": recording.status,
+        "media_url": media_url(base_url, recording),
+        "recording_name": recording.recording_name,
+    }
 
 
 def recording_json(
     base_url: str, recording: Recording, transcription: Transcription | None
 ) -> dict[str, Any]:
-    return recording_metadata(base_url, recording, transcription).to_wire()
+    """The CallRecordingMetadata wire JSON of a recording (see WireModel.wire_from_fields: the model's
+    own wire rules, without building a model per recording)."""
+    transcribed = (
+        RecordingTranscriptionMetadata.wire_from_fields(
+            **transcription_fields(base_url, recording, transcription)
+        )
+        if transcription
+        else None
+    )
+    return CallRecordingMetadata.wire_from_fields(
+        **recording_fields(base_url, recording), transcription=transcribed
+    )
 
 
 def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:
@@ -177,3 +187,23 @@ def call_state_json(call: Call) -> dict[str, Any]:
         disconnect_cause=call.disconnect_cause,
         additional_properties=extras,
     ).to_wire()
+
+
+def search_hit_json(base_url: str, hit: TranscriptHit, transcription: Transcription | None) -> dict[str, Any]:
+    """A search result: the recording's usual CallRecordingMetadata plus callvault's `searchMatch`
+    (the best clip: channel 1-based, its times in seconds, the snippet as HTML with <mark> hits)."""
+    body = recording_json(base_url, hit.recording, transcription)
+    body["searchMatch"] = {
+        "score": round(hit.score, 6),
+        "channel": hit.speaker + 1,
+        "clipStartTime": round(hit.clip_start, 3),
+        "clipEndTime": round(hit.clip_end, 3),
+        "snippet": snippet_html(hit.snippet),
+        "matchingClips": hit.matching_clips,
+    }
+    return body
+
+
+def peaks_json(peaks: WaveformPeaks) -> dict[str, Any]:
+    """Waveform peaks: one list per channel of 0..1 levels over `duration` seconds."""
+    return {"channels": peaks.channels, "duration": peaks.duration_seconds, "peaks": peaks.as_fractions()}

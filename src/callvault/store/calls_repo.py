@@ -47,6 +47,17 @@ def insert_call(conn: Connection, call: Call) -> None:
     conn.execute(insert(calls).values(**_columns(values)))
 
 
+def list_active_calls(conn: Connection, account_id: str, limit: int = 200) -> list[Call]:
+    """The account's calls still in progress, newest first."""
+    query = (
+        select(calls)
+        .where(calls.c.account_id == account_id, calls.c.state == "active")
+        .order_by(calls.c.start_time.desc(), calls.c.id.desc())
+        .limit(limit)
+    )
+    return [_call(row) for row in conn.execute(query)]
+
+
 def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
     row = conn.execute(
         select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id)

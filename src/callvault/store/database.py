@@ -41,7 +41,8 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -53,7 +54,8 @@ def create_db_engine(url: str) -> Engine:
 
 
 class MetadataStore:
-    """Owns the engine. `read()` and `write()` each yield one connection inside one transaction."""
+    """Owns the engine. `read()` and `write()` each yield one connection inside one transaction;
+    `read_statement()` one connection for a single SELECT."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -79,6 +81,12 @@ class MetadataStore:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def read_statement(self) -> Iterator[Connection]:
+        """A connection for one SELECT, without BEGIN/COMMIT around it: a statement is its own snapshot."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(sqlite_begin=None) if self.is_sqlite else conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,8 +6,9 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, and_, bindparam, func, insert, or_, select, update
 
+from callvault.domain.deliveries import WebhookAttempt, WebhookDelivery
 from callvault.domain.records import Job
 from callvault.store.tables import jobs, webhook_attempts
 
@@ -42,19 +43,23 @@ def enqueue(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def _runnable(now: datetime) -> Any:
+def _runnable(now: datetime | BindParameter[datetime]) -> Any:
     return or_(
         and_(jobs.c.state == "queued", jobs.c.run_after <= now),
         and_(jobs.c.state == "running", jobs.c.lease_expires_at < now),
     )
 
 
+_HAS_RUNNABLE = select(jobs.c.id).where(_runnable(bindparam("now", type_=jobs.c.run_after.type))).limit(1)
+_HAS_RUNNABLE_OF_KINDS = _HAS_RUNNABLE.where(jobs.c.kind.in_(bindparam("kinds", expanding=True)))
+"""Built once: every worker thread asks this several times a second."""
+
+
 def has_runnable(conn: Connection, *, now: datetime, kinds: list[str] | None = None) -> bool:
     """A cheap read (no write lock) that tells whether claim_next could find anything."""
-    query = select(jobs.c.id).where(_runnable(now))
     if kinds:
-        query = query.where(jobs.c.kind.in_(kinds))
-    return conn.execute(query.limit(1)).first() is not None
+        return conn.execute(_HAS_RUNNABLE_OF_KINDS, {"now": now, "kinds": kinds}).first() is not None
+    return conn.execute(_HAS_RUNNABLE, {"now": now}).first() is not None
 
 
 def claim_next(
@@ -141,3 +146,48 @@ def list_jobs(conn: Connection, kind: str | None = None) -> list[Job]:
 
 def record_webhook_attempt(conn: Connection, **values: Any) -> None:
     conn.execute(insert(webhook_attempts).values(**values))
+
+
+def webhook_deliveries_for_recording(
+    conn: Connection, recording_id: str, *, kind: str, since: datetime
+) -> list[WebhookDelivery]:
+    """The webhook jobs (of `kind`) whose callback body names the recording, created since `since`,
+    oldest first, each with its attempts."""
+    body = jobs.c.payload["body"]
+    found = conn.execute(
+        select(jobs.c.id, jobs.c.state, jobs.c.created_at, jobs.c.payload)
+        .where(
+            jobs.c.kind == kind, jobs.c.created_at >= since, body["recordingId"].as_string() == recording_id
+        )
+        .order_by(jobs.c.id)
+    ).all()
+    if not found:
+        return []
+    attempts: dict[int, list[WebhookAttempt]] = {}
+    query = (
+        select(webhook_attempts)
+        .where(webhook_attempts.c.job_id.in_([row.id for row in found]))
+        .order_by(webhook_attempts.c.id)
+    )
+    for row in conn.execute(query):
+        attempts.setdefault(row.job_id, []).append(
+            WebhookAttempt(
+                number=row.number,
+                started_at=row.started_at,
+                duration_ms=row.duration_ms,
+                outcome=row.outcome,
+                status_code=row.status_code,
+                error=row.error,
+            )
+        )
+    return [
+        WebhookDelivery(
+            job_id=row.id,
+            event_type=str(row.payload.get("body", {}).get("eventType", "unknown")),
+            url=str(row.payload.get("url", "")),
+            state=row.state,
+            created_at=row.created_at,
+            attempts=tuple(attempts.get(row.id, [])),
+        )
+        for row in found
+    ]

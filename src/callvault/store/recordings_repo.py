@@ -6,11 +6,13 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from callvault.domain.paging import PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
+from callvault.store import peaks_repo, search_index
 from callvault.store.tables import recordings, transcriptions
 
 _RECORDING_FIELDS = {f.name for f in dataclasses.fields(Recording)}
@@ -21,7 +23,7 @@ class DuplicateRecording(Exception):
     pass
 
 
-def _recording(row: Any) -> Recording:
+def recording_from_row(row: Any) -> Recording:
     data = {k: v for k, v in row._mapping.items() if k in _RECORDING_FIELDS}
     return Recording(**data)
 
@@ -44,8 +46,16 @@ def insert_recording(conn: Connection, recording: Recording) -> Recording:
     )
 
 
-def recording_exists(conn: Connection, recording_id: str) -> bool:
-    query = select(recordings.c.id).where(recordings.c.recording_id == recording_id)
+def _recording_is(account_id: str, recording_id: str) -> Any:
+    return (recordings.c.account_id == account_id) & (recordings.c.recording_id == recording_id)
+
+
+def _transcription_of(account_id: str, recording_id: str) -> Any:
+    return (transcriptions.c.account_id == account_id) & (transcriptions.c.recording_id == recording_id)
+
+
+def recording_exists(conn: Connection, account_id: str, recording_id: str) -> bool:
+    query = select(recordings.c.id).where(_recording_is(account_id, recording_id))
     return conn.execute(query).first() is not None
 
 
@@ -56,16 +66,64 @@ def get_recording(conn: Connection, account_id: str, call_id: str, recording_id:
         recordings.c.recording_id == recording_id,
     )
     row = conn.execute(query).first()
-    return _recording(row) if row else None
+    return recording_from_row(row) if row else None
 
 
-def get_recording_by_id(conn: Connection, recording_id: str) -> Recording | None:
-    row = conn.execute(select(recordings).where(recordings.c.recording_id == recording_id)).first()
-    return _recording(row) if row else None
+_WITH_TRANSCRIPTION = recordings.outerjoin(
+    transcriptions,
+    (transcriptions.c.account_id == recordings.c.account_id)
+    & (transcriptions.c.recording_id == recordings.c.recording_id),
+)
+_RECORDING_AND_TRANSCRIPTION = select(
+    recordings, *[c.label(f"transcription_{c.name}") for c in transcriptions.c]
+).select_from(_WITH_TRANSCRIPTION)
+"""One row per recording: its columns, then its transcription's (NULL when it has none)."""
+_RECORDING_AT = [(c.name, i) for i, c in enumerate(recordings.c) if c.name in _RECORDING_FIELDS]
+_TRANSCRIPTION_AT = [
+    (c.name, len(recordings.c) + i) for i, c in enumerate(transcriptions.c) if c.name in _TRANSCRIPTION_FIELDS
+]
+_TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
 
 
-def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
-    query = select(recordings).where(recordings.c.account_id == flt.account_id)
+def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
+    """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
+    recording = Recording(**{name: row[i] for name, i in _RECORDING_AT})
+    if row[_TRANSCRIPTION_ID_AT] is None:
+        return recording, None
+    data = {name: row[i] for name, i in _TRANSCRIPTION_AT}
+    data["request"] = TranscriptionRequest.from_json(data["request"] or {})
+    return recording, Transcription(**data)
+
+
+_ONE_RECORDING_AND_TRANSCRIPTION = _RECORDING_AND_TRANSCRIPTION.where(
+    recordings.c.account_id == bindparam("account_id"),
+    recordings.c.call_id == bindparam("call_id"),
+    recordings.c.recording_id == bindparam("recording_id"),
+)
+"""Built once: the hottest read of the API; SQLAlchemy reuses its compiled form and cache key."""
+
+
+def get_recording_with_transcription(
+    conn: Connection, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None] | None:
+    """A recording and its transcription (if any) in one query."""
+    params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
+    row = conn.execute(_ONE_RECORDING_AND_TRANSCRIPTION, params).first()
+    return _recording_and_transcription(row) if row else None
+
+
+def get_recording_by_id(conn: Connection, account_id: str, recording_id: str) -> Recording | None:
+    row = conn.execute(select(recordings).where(_recording_is(account_id, recording_id))).first()
+    return recording_from_row(row) if row else None
+
+
+def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
+    """The account's recordings that pass the filter (no order, no limit)."""
+    return _where_filter(select(recordings), flt)
+
+
+def _where_filter(query: Select[Any], flt: RecordingFilter) -> Select[Any]:
+    query = query.where(recordings.c.account_id == flt.account_id)
     if flt.to is not None:
         query = query.where(recordings.c.to_number == flt.to)
     if flt.from_ is not None:
@@ -74,8 +132,39 @@ def list_recordings(conn: Connection, flt: RecordingFilter) -> list[Recording]:
         query = query.where(recordings.c.start_time >= flt.min_start_time)
     if flt.max_start_time is not None:
         query = query.where(recordings.c.start_time < flt.max_start_time)
+    if flt.direction is not None:
+        query = query.where(recordings.c.direction == flt.direction)
+    if flt.tag is not None:
+        query = query.where(recordings.c.tag == flt.tag)
+    return query
+
+
+def list_recordings(conn: Connection, flt: RecordingFilter) -> list[tuple[Recording, Transcription | None]]:
+    """An account's recordings that pass the filter, oldest first, each with its transcription."""
+    query = _where_filter(_RECORDING_AND_TRANSCRIPTION, flt)
     query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording(row) for row in conn.execute(query)]
+    return [_recording_and_transcription(row) for row in conn.execute(query).all()]
+
+
+def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:
+    """Up to `page.size + 1` recordings after the page's cursor in (start time, id) order: the extra
+    row only says that a next page exists."""
+    start, row_id = recordings.c.start_time, recordings.c.id
+    query = filtered_recordings(flt)
+    if page.after is not None:
+        after_time, after_id = page.after.start_time, page.after.row_id
+        if page.newest_first:
+            query = query.where(or_(start < after_time, and_(start == after_time, row_id < after_id)))
+        else:
+            query = query.where(or_(start > after_time, and_(start == after_time, row_id > after_id)))
+    order = (start.desc(), row_id.desc()) if page.newest_first else (start, row_id)
+    return [recording_from_row(row) for row in conn.execute(query.order_by(*order).limit(page.size + 1))]
+
+
+def count_recordings(conn: Connection, flt: RecordingFilter, *, up_to: int) -> int:
+    """How many recordings pass the filter, counting no further than `up_to` (cheap on big accounts)."""
+    capped = filtered_recordings(flt).with_only_columns(recordings.c.id).limit(up_to).subquery()
+    return int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
 
 
 def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> list[Recording]:
@@ -84,43 +173,57 @@ def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> lis
         .where(recordings.c.account_id == account_id, recordings.c.call_id == call_id)
         .order_by(recordings.c.start_time, recordings.c.id)
     )
-    return [_recording(row) for row in conn.execute(query)]
+    return [recording_from_row(row) for row in conn.execute(query)]
 
 
 def list_all_recordings(conn: Connection, *, after_id: int = 0, limit: int = 500) -> list[Recording]:
     query = select(recordings).where(recordings.c.id > after_id).order_by(recordings.c.id).limit(limit)
-    return [_recording(row) for row in conn.execute(query)]
+    return [recording_from_row(row) for row in conn.execute(query)]
 
 
-def delete_recording_row(conn: Connection, recording_id: str) -> None:
-    conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
-    conn.execute(delete(recordings).where(recordings.c.recording_id == recording_id))
+def delete_recording_row(conn: Connection, account_id: str, recording_id: str) -> None:
+    search_index.remove_clips(conn, account_id, recording_id)
+    peaks_repo.delete_peaks(conn, account_id, recording_id)
+    conn.execute(delete(transcriptions).where(_transcription_of(account_id, recording_id)))
+    conn.execute(delete(recordings).where(_recording_is(account_id, recording_id)))
 
 
-def clear_media(conn: Connection, recording_id: str) -> None:
+def clear_media(conn: Connection, account_id: str, recording_id: str) -> None:
+    peaks_repo.delete_peaks(conn, account_id, recording_id)
     conn.execute(
         update(recordings)
-        .where(recordings.c.recording_id == recording_id)
+        .where(_recording_is(account_id, recording_id))
         .values(media_key=None, media_size=None, media_sha256=None)
     )
 
 
-def get_transcription(conn: Connection, recording_id: str) -> Transcription | None:
-    row = conn.execute(select(transcriptions).where(transcriptions.c.recording_id == recording_id)).first()
+def get_transcription(conn: Connection, account_id: str, recording_id: str) -> Transcription | None:
+    row = conn.execute(select(transcriptions).where(_transcription_of(account_id, recording_id))).first()
     return _transcription(row) if row else None
 
 
-def transcriptions_for(conn: Connection, recording_ids: list[str]) -> dict[str, Transcription]:
+def transcriptions_for(
+    conn: Connection, account_id: str, recording_ids: list[str]
+) -> dict[str, Transcription]:
     if not recording_ids:
         return {}
-    query = select(transcriptions).where(transcriptions.c.recording_id.in_(recording_ids))
+    query = select(transcriptions).where(
+        transcriptions.c.account_id == account_id, transcriptions.c.recording_id.in_(recording_ids)
+    )
     return {row.recording_id: _transcription(row) for row in conn.execute(query)}
 
 
 def put_transcription_request(
-    conn: Connection, recording_id: str, transcription_id: str, request: TranscriptionRequest, now: datetime
+    conn: Connection,
+    account_id: str,
+    recording_id: str,
+    transcription_id: str,
+    request: TranscriptionRequest,
+    now: datetime,
 ) -> None:
-    """Create the recording's transcription, or supersede the previous one, in status `processing`."""
+    """Create the recording's transcription, or supersede the previous one, in status `processing`
+    (the superseded transcript leaves the search index)."""
+    search_index.remove_clips(conn, account_id, recording_id)
     values = {
         "transcription_id": transcription_id,
         "status": "processing",
@@ -132,10 +235,12 @@ def put_transcription_request(
         "error": None,
     }
     updated = conn.execute(
-        update(transcriptions).where(transcriptions.c.recording_id == recording_id).values(**values)
+        update(transcriptions).where(_transcription_of(account_id, recording_id)).values(**values)
     )
     if updated.rowcount == 0:
-        conn.execute(insert(transcriptions).values(recording_id=recording_id, **values))
+        conn.execute(
+            insert(transcriptions).values(account_id=account_id, recording_id=recording_id, **values)
+        )
 
 
 def finish_transcription(
@@ -148,17 +253,35 @@ def finish_transcription(
     language: str | None,
     error: str | None,
 ) -> bool:
-    """Record the outcome unless the transcription was deleted or superseded meanwhile."""
+    """Record the outcome unless the transcription was deleted or superseded meanwhile; an available
+    transcript's clips enter the search index in the same transaction."""
     updated = conn.execute(
         update(transcriptions)
         .where(transcriptions.c.transcription_id == transcription_id, transcriptions.c.status == "processing")
         .values(status=status, completed_time=completed_time, result=result, language=language, error=error)
     )
-    return updated.rowcount == 1
+    if updated.rowcount != 1:
+        return False
+    if status == "available" and result:
+        owner = conn.execute(
+            select(transcriptions.c.recording_id, transcriptions.c.account_id).where(
+                transcriptions.c.transcription_id == transcription_id
+            )
+        ).one()
+        search_index.index_clips(
+            conn,
+            recording_id=owner.recording_id,
+            account_id=owner.account_id,
+            transcription_id=transcription_id,
+            language=language,
+            clips=list(result.get("clips", [])),
+        )
+    return True
 
 
-def delete_transcription(conn: Connection, recording_id: str) -> bool:
-    deleted = conn.execute(delete(transcriptions).where(transcriptions.c.recording_id == recording_id))
+def delete_transcription(conn: Connection, account_id: str, recording_id: str) -> bool:
+    search_index.remove_clips(conn, account_id, recording_id)
+    deleted = conn.execute(delete(transcriptions).where(_transcription_of(account_id, recording_id)))
     return deleted.rowcount > 0
 
 

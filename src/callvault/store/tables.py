@@ -14,11 +14,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -66,7 +68,7 @@ recordings = Table(
     "recordings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("recording_id", String(128), nullable=False),  # unique within its account
     Column("account_id", String(128), nullable=False),
     Column("call_id", String(128), nullable=False),
     Column("application_id", String(128)),
@@ -92,14 +94,17 @@ recordings = Table(
     Index("ix_recordings_account_start", "account_id", "start_time", "id"),
     Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
     Index("ix_recordings_account_to_start", "account_id", "to_number", "start_time"),
+    Index("ix_recordings_account_from_to_start", "account_id", "from_number", "to_number", "start_time"),
     Index("ix_recordings_account_call", "account_id", "call_id", "start_time"),
+    UniqueConstraint("account_id", "recording_id", name="uq_recordings_account_recording"),
 )
 
 transcriptions = Table(
     "transcriptions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("recording_id", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("recording_id", String(128), nullable=False),
     Column("transcription_id", String(128), nullable=False, unique=True),
     Column("status", String(32), nullable=False),
     Column("request", JSON, nullable=False),
@@ -108,6 +113,7 @@ transcriptions = Table(
     Column("result", JSON),
     Column("language", String(16)),
     Column("error", Text),
+    UniqueConstraint("account_id", "recording_id", name="uq_transcriptions_account_recording"),
 )
 
 jobs = Table(
@@ -177,4 +183,35 @@ system_settings = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per timed clip of an available transcript: what transcript search indexes (SQLite FTS5 table
+# transcript_clips_fts kept by triggers; PostgreSQL's generated search_vector column, GIN-indexed).
+# Both are made by migration 0013 only, so they are not columns here.
+transcript_clips = Table(
+    "transcript_clips",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recording_id", String(128), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("transcription_id", String(128), nullable=False),
+    Column("clip_index", Integer, nullable=False),
+    Column("speaker", Integer, nullable=False),
+    Column("start_seconds", Float, nullable=False),
+    Column("end_seconds", Float, nullable=False),
+    Column("language", String(16)),
+    Column("text", Text, nullable=False),
+    Index("ix_transcript_clips_recording", "account_id", "recording_id", "clip_index"),
+)
+
+waveform_peaks = Table(
+    "waveform_peaks",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("recording_id", String(128), primary_key=True),
+    Column("channels", Integer, nullable=False),
+    Column("peaks_per_channel", Integer, nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("peaks", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

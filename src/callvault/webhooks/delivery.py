@@ -9,6 +9,8 @@ Policy, per attempt:
 * any other status (3xx redirects are not followed, 4xx): failed, no retry.
 * connection failure (refused, reset, DNS, connect/read/write timeout, the server closing
   without an answer): retried ONCE in the whole delivery, after ``backoff_base`` seconds.
+* a destination the ``DestinationPolicy`` refuses (loopback, private, link-local, ...; see
+  ``webhooks.destinations``): failed, no retry, the attempt's error says why.
 
 ``POST`` sends the body as JSON. ``GET`` sends it as query parameters merged into the URL's own
 query: nested objects are flattened into dotted keys (``transcription.id=t-1``), lists are
@@ -20,7 +22,9 @@ the caller can record it durably. Network errors never raise: they end up in the
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ import httpx
 
 from callvault.domain.backoff import exponential_backoff
 from callvault.domain.limits import WEBHOOK_TIMEOUT_SECONDS
+from callvault.webhooks.destinations import BlockedDestination, DestinationPolicy, guarded_client
 
 __all__ = [
     "RESPONSE_BODY_LIMIT",
@@ -144,6 +149,7 @@ class _Exchange:
 def deliver(
     req: WebhookRequest,
     *,
+    policy: DestinationPolicy,
     on_attempt: AttemptCallback | None = None,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -154,14 +160,23 @@ def deliver(
     """Send ``req`` until it is delivered or the policy gives up.
 
     Raises ValueError for a request that can never be sent (not an http/https URL, unknown method);
-    never raises for network errors or HTTP statuses. ``client`` (optional) stays open.
+    never raises for network errors, refused destinations or HTTP statuses. Without ``client`` the
+    request goes through a client that reaches only what ``policy`` permits; a given ``client``
+    (its own policy is the caller's business) stays open.
     """
     url = request_url(req)
     budget = _RetryBudget(max_5xx_retries, backoff_base, backoff_cap)
     if client is not None:
         return _deliver_with(client, req, url, budget, on_attempt, sleep)
-    with httpx.Client(follow_redirects=False) as own_client:
+    with guarded_client(policy, _tls_context()) as own_client:
         return _deliver_with(own_client, req, url, budget, on_attempt, sleep)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default certificate verification, built once per process: loading the CA bundle takes
+    about 0.2 s, which a client per delivery would otherwise pay every time."""
+    return httpx.create_ssl_context()
 
 
 class _RetryBudget:
@@ -238,6 +253,8 @@ def _outcome(exchange: _Exchange, will_retry: bool) -> Outcome:
 def _exchange(client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None) -> _Exchange:
     try:
         response = client.send(request, auth=auth, stream=True, follow_redirects=False)
+    except BlockedDestination as exc:
+        return _Exchange(None, None, f"blocked: {exc}", connection_failed=False)
     except _CONNECTION_ERRORS as exc:
         return _Exchange(None, None, _describe(exc), connection_failed=True)
     except httpx.HTTPError as exc:

@@ -121,10 +121,19 @@ def test_bad_attribute_value_names_the_attribute(attribute: str, value: str) -> 
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://app.example/x", "file:///etc/passwd", "/relative/path", "javascript:alert(1)", "https://"]
+    "url",
+    [
+        "ftp://app.example/x",
+        "file:///etc/passwd",
+        "/relative/path",
+        "javascript:alert(1)",
+        "https://",
+        "http:///nohost",
+        "http://:8080/x",
+    ],
 )
-def test_urls_must_be_absolute_http_or_https(url: str) -> None:
-    with pytest.raises(BxmlError, match="'recordingAvailableUrl' must be an absolute http or https URL"):
+def test_urls_must_be_absolute_http_or_https_with_a_host(url: str) -> None:
+    with pytest.raises(BxmlError, match="recordingAvailableUrl is not a usable callback URL"):
         parse_bxml(f'<Bxml><StartRecording recordingAvailableUrl="{url}"/></Bxml>')
 
 

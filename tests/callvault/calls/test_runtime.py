@@ -101,7 +101,7 @@ def test_transcribe_true_requests_a_transcription_with_the_recording(services: S
 
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
-        transcription = recordings_repo.get_transcription(conn, recording.recording_id)
+        transcription = recordings_repo.get_transcription(conn, ACCOUNT, recording.recording_id)
         jobs = jobs_repo.list_jobs(conn, "transcribe")
     assert recording.status == "complete" and recording.media_key is not None
     assert recording.duration_seconds == 1.0

@@ -6,19 +6,30 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC
+from typing import Any
 
 import httpx
 import pytest
 
+from callvault.webhooks import delivery
 from callvault.webhooks.delivery import (
     RESPONSE_BODY_LIMIT,
     USER_AGENT,
     DeliveryAttempt,
+    DeliveryResult,
     WebhookRequest,
-    deliver,
     flatten_query,
 )
+from callvault.webhooks.destinations import DestinationPolicy
 from support.receiver import ScriptedResponse, WebhookReceiver, closed_port_url
+
+LOOPBACK_ALLOWED = DestinationPolicy.from_setting(["127.0.0.0/8"])
+
+
+def deliver(request: WebhookRequest, **options: Any) -> DeliveryResult:
+    """deliver() with the receiver's loopback address allowed, as CALLVAULT_CALLBACK_ALLOW does."""
+    return delivery.deliver(request, policy=LOOPBACK_ALLOWED, **options)
+
 
 BODY = {
     "eventType": "transcriptionAvailable",

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from bandwidth.models import UpdateCallRecording
 from callvault.api.auth import authorize, base_url, services_of
 from callvault.api.errors import error_response
-from callvault.api.routes.common import read_json
-from callvault.domain.errors import CallNotActive, MediaStreamError, UnsupportedMediaType, VoiceApiError
+from callvault.api.routes.common import read_json, require_content_type
+from callvault.domain.errors import CallNotActive, MediaStreamError, VoiceApiError
 from callvault.domain.ids import require_id
 from callvault.services import live_calls as call_service
 from callvault.services.live_media import LiveMediaStream, open_media_stream, parse_stream_message
@@ -80,9 +80,7 @@ async def update_call(request: Request, accountId: str, callId: str) -> Response
 async def update_call_bxml(request: Request, accountId: str, callId: str) -> Response:
     await run_in_threadpool(authorize, request, accountId)
     require_id(callId, "callId")
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";", 1)[0].strip().lower() not in XML_TYPES:
-        raise UnsupportedMediaType(f"Unsupported Content-Type {content_type!r}: send application/xml BXML")
+    require_content_type(request, lambda media_type: media_type in XML_TYPES, "application/xml BXML")
     document = await request.body()
     services, base = services_of(request), base_url(request)
     await run_in_threadpool(call_service.execute_bxml, services, accountId, callId, document, base_url=base)
@@ -133,9 +131,12 @@ async def call_media(websocket: WebSocket, accountId: str, callId: str) -> None:
     await websocket.accept()
     loop = asyncio.get_running_loop()
     stream.on_call_ended(lambda: _schedule_close(loop, websocket, "the call ended"))
+    streams_open = services_of(cast(Request, websocket)).telemetry.media_streams_open
+    streams_open.inc()
     try:
-        await _pump(websocket, stream)
+        await _pump(websocket, stream, callId)
     finally:
+        streams_open.dec()
         await run_in_threadpool(stream.end)
 
 
@@ -143,7 +144,7 @@ def _schedule_close(loop: asyncio.AbstractEventLoop, websocket: WebSocket, reaso
     asyncio.run_coroutine_threadsafe(_close(websocket, CLOSE_NORMAL, reason), loop)
 
 
-async def _pump(websocket: WebSocket, stream: LiveMediaStream) -> None:
+async def _pump(websocket: WebSocket, stream: LiveMediaStream, call_id: str) -> None:
     """Read messages until the stream stops, breaks off, or breaks the protocol."""
     while True:
         message = await websocket.receive()
@@ -161,6 +162,7 @@ async def _pump(websocket: WebSocket, stream: LiveMediaStream) -> None:
             if reply.text is not None:
                 await websocket.send_text(reply.text)
         except MediaStreamError as exc:
+            log.warning("media stream of %s refused a message (close 1007): %s", call_id, exc.description)
             await _close(websocket, CLOSE_INVALID_PAYLOAD, exc.description)
             return
         except CallNotActive as exc:

@@ -8,19 +8,12 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from callvault.api.auth import authorize, base_url, services_of
-from callvault.domain.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from callvault.api.routes.common import require_content_type
+from callvault.domain.errors import ValidationFailed
 from callvault.services.ingest import ingest_recording, parse_metadata
 from callvault.services.wire import recording_json
 
 router = APIRouter()
-
-_MULTIPART_OVERHEAD = 64 * 1024
-
-
-def _check_declared_size(request: Request, max_upload: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_upload + _MULTIPART_OVERHEAD:
-        raise PayloadTooLarge(f"The upload is larger than the {max_upload} byte limit")
 
 
 async def _metadata_text(value: str | UploadFile | None) -> str | bytes | None:
@@ -33,13 +26,11 @@ async def _metadata_text(value: str | UploadFile | None) -> str | bytes | None:
 async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
     await run_in_threadpool(authorize, request, accountId)
     services = services_of(request)
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise UnsupportedMediaType(
-            f"Unsupported Content-Type {content_type!r}: "
-            "send multipart/form-data with metadata and media parts"
-        )
-    _check_declared_size(request, services.settings.max_upload)
+    require_content_type(
+        request,
+        lambda media_type: media_type == "multipart/form-data",
+        "multipart/form-data with metadata and media parts",
+    )
     async with request.form(max_files=2, max_fields=8) as form:
         media = form.get("media")
         if not isinstance(media, UploadFile):
@@ -56,6 +47,7 @@ async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
                 max_upload=services.settings.max_upload,
             )
         )
+    services.telemetry.ingest_bytes.inc(recording.media_size or 0)
     body = recording_json(_api_base(request), recording, None)
     return JSONResponse(body, status_code=201)
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
-from callvault.api.auth import authorize, base_url, services_of
-from callvault.api.routes.common import read_json
+from callvault.api.auth import authorize, authorize_async, base_url, services_of
+from callvault.api.media_response import media_response
+from callvault.api.routes.common import WireJSONResponse, read_json, run_read
+from callvault.domain.errors import ValidationFailed
 from callvault.domain.ids import require_id
-from callvault.domain.recordings import build_filter
+from callvault.domain.paging import build_page
+from callvault.domain.recordings import LIST_LIMIT, build_filter
+from callvault.domain.search import parse_query
+from callvault.services import finding, waveform
 from callvault.services import recordings as recording_service
 from callvault.services import transcriptions as transcription_service
-from callvault.services.wire import recording_json, transcriptions_json
+from callvault.services.wire import peaks_json, recording_json, search_hit_json, transcriptions_json
 
 router = APIRouter()
 
@@ -27,6 +32,9 @@ def _ids(call_id: str, recording_id: str | None = None) -> None:
 
 @router.get("/accounts/{accountId}/recordings")
 def list_account_call_recordings(request: Request, accountId: str) -> JSONResponse:
+    """Bandwidth's list (oldest first, at most 1,000), plus callvault's opt-in extensions: `q` (transcript
+    search, best first), `pageSize`/`pageToken` (keyset pages, next one in the Link header) and
+    `sort=-startTime` (newest first)."""
     authorize(request, accountId)
     query = request.query_params
     flt = build_filter(
@@ -36,9 +44,32 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
         min_start_time=query.get("minStartTime"),
         max_start_time=query.get("maxStartTime"),
     )
-    found = recording_service.list_account_recordings(services_of(request).store, flt)
+    page = build_page(query.get("pageSize"), query.get("pageToken"), query.get("sort"))
+    store = services_of(request).store
     base = base_url(request)
-    return JSONResponse([recording_json(base, r, t) for r, t in found])
+    if "q" in query:
+        if query.get("pageToken") or query.get("sort"):
+            raise ValidationFailed(
+                "Invalid pageToken or sort with q: search results come best first, at most pageSize of them"
+            )
+        hits = finding.search(store, flt, parse_query(query["q"]), page.size if page else LIST_LIMIT)
+        return JSONResponse([search_hit_json(base, hit, t) for hit, t in hits])
+    if page is None:
+        found = recording_service.list_account_recordings(store, flt)
+        return WireJSONResponse([recording_json(base, r, t) for r, t in found])
+    result = finding.list_page(store, flt, page)
+    headers = (
+        {"Link": f'<{_next_page_url(request, result.next_token)}>; rel="next"'} if result.next_token else {}
+    )
+    return WireJSONResponse([recording_json(base, r, t) for r, t in result.rows], headers=headers)
+
+
+def _next_page_url(request: Request, token: str) -> str:
+    url = request.url.include_query_params(pageToken=token)
+    configured = services_of(request).settings.public_url
+    if configured:
+        return f"{configured.rstrip('/')}{url.path}?{url.query}"
+    return str(url)
 
 
 @router.get("/accounts/{accountId}/calls/{callId}/recordings")
@@ -47,17 +78,17 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
     _ids(callId)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     base = base_url(request)
-    return JSONResponse([recording_json(base, r, t) for r, t in found])
+    return WireJSONResponse([recording_json(base, r, t) for r, t in found])
 
 
 @router.get(RECORDING)
-def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
-    authorize(request, accountId)
+async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
+    await authorize_async(request, accountId)
     _ids(callId, recordingId)
-    recording, transcription = recording_service.get_recording(
-        services_of(request).store, accountId, callId, recordingId
+    recording, transcription = await run_read(
+        request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
-    return JSONResponse(recording_json(base_url(request), recording, transcription))
+    return WireJSONResponse(recording_json(base_url(request), recording, transcription))
 
 
 @router.delete(RECORDING, status_code=204)
@@ -79,13 +110,17 @@ def download_call_recording(request: Request, accountId: str, callId: str, recor
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, request.headers.get("range")
     )
-    headers = {"Accept-Ranges": "bytes", "ETag": media.etag, "Content-Length": str(media.length)}
-    if media.total_size == 0:
-        headers["Content-Length"] = "0"
-    if media.partial:
-        headers["Content-Range"] = f"bytes {media.start}-{media.end}/{media.total_size}"
-    status = 206 if media.partial else 200
-    return StreamingResponse(media.chunks, status_code=status, media_type=media.content_type, headers=headers)
+    return media_response(media)
+
+
+@router.get(RECORDING + "/peaks")
+def get_waveform_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
+    """callvault extension: the recording's waveform peaks per channel (computed once, then cached)."""
+    authorize(request, accountId)
+    _ids(callId, recordingId)
+    services = services_of(request)
+    peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
+    return JSONResponse(peaks_json(peaks))
 
 
 @router.delete(RECORDING + "/media", status_code=204)

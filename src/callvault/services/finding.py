@@ -1,0 +1,60 @@
+"""Finding recordings: transcript search, keyset pages and counts (callvault extensions to the list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callvault.domain.paging import PageCursor, PageRequest, encode_token
+from callvault.domain.recordings import LIST_LIMIT, RecordingFilter
+from callvault.domain.records import Recording, Transcription
+from callvault.domain.search import TranscriptHit, TranscriptQuery
+from callvault.store import recordings_repo, search_repo
+from callvault.store.database import MetadataStore
+
+
+@dataclass(frozen=True)
+class RecordingPage:
+    """One page of recordings with their transcriptions; `next_token` is None on the last page."""
+
+    rows: list[tuple[Recording, Transcription | None]]
+    next_token: str | None
+
+
+def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> RecordingPage:
+    with store.read() as conn:
+        found = recordings_repo.list_recordings_page(conn, flt, page)
+        rows = found[: page.size]
+        transcriptions = recordings_repo.transcriptions_for(
+            conn, flt.account_id, [r.recording_id for r in rows]
+        )
+    next_token = None
+    if len(found) > page.size:
+        last = rows[-1]
+        assert last.id is not None
+        next_token = encode_token(PageCursor(last.start_time, last.id), page.newest_first)
+    return RecordingPage([(r, transcriptions.get(r.recording_id)) for r in rows], next_token)
+
+
+def count_recordings(store: MetadataStore, flt: RecordingFilter, *, up_to: int = LIST_LIMIT) -> int:
+    """The number of matching recordings, or `up_to` when there are at least that many."""
+    with store.read() as conn:
+        return recordings_repo.count_recordings(conn, flt, up_to=up_to)
+
+
+def search(
+    store: MetadataStore, flt: RecordingFilter, query: TranscriptQuery, limit: int
+) -> list[tuple[TranscriptHit, Transcription | None]]:
+    """Recordings whose transcript matches, best first, one hit (the best clip) per recording."""
+    with store.read() as conn:
+        hits = search_repo.search_recordings(conn, flt, query, limit)
+        transcriptions = recordings_repo.transcriptions_for(
+            conn, flt.account_id, [h.recording.recording_id for h in hits]
+        )
+    return [(hit, transcriptions.get(hit.recording.recording_id)) for hit in hits]
+
+
+def matching_clips(
+    store: MetadataStore, account_id: str, recording_id: str, query: TranscriptQuery
+) -> set[int]:
+    with store.read() as conn:
+        return search_repo.matching_clip_indexes(conn, account_id, recording_id, query)

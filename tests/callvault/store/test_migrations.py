@@ -1,0 +1,43 @@
+"""Migration 0007 on a database that holds rows: recording ids become unique per account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+
+from callvault.store.migrate import alembic_config
+
+RECORDING = (
+    "INSERT INTO recordings (recording_id, account_id, call_id, channels, start_time, duration_seconds, "
+    "file_format, status, created_at) VALUES (:rid, :account, 'c-1', 1, '2030-01-01 00:00:00', 1.0, 'wav', "
+    "'complete', '2030-01-01 00:00:00')"
+)
+
+
+def test_0007_keeps_rows_and_makes_recording_ids_unique_per_account(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0004")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(RECORDING), {"rid": "r-1", "account": "1"})
+        conn.execute(
+            text(
+                "INSERT INTO transcriptions (recording_id, transcription_id, status, request, requested_at) "
+                "VALUES ('r-1', 't-1', 'available', '{}', '2030-01-01 00:00:00')"
+            )
+        )
+    command.upgrade(config, "0007")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT account_id FROM transcriptions")).scalar_one() == "1"
+        conn.execute(text(RECORDING), {"rid": "r-1", "account": "2"})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text(RECORDING), {"rid": "r-1", "account": "2"})
+    with engine.begin() as conn:  # going back needs ids unique across accounts again
+        conn.execute(text("DELETE FROM recordings WHERE account_id = '2'"))
+    command.downgrade(config, "0004")
+    engine.dispose()
