@@ -18,8 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from callvault.api.console_session import CSRF_HEADER
 from callvault.calls.media_stream import PCMU_8K
 from callvault.cli.simulate import CallsClient, SimulationError
+from support.console import csrf_of
 from support.errors import assert_error_body
 from support.server import LiveServer
 
@@ -181,16 +183,68 @@ def test_the_media_websocket_is_403_for_a_foreign_account_and_404_for_a_foreign_
         own.media_stream(foreign.live_call_id, {"inbound": PCMU_8K}).open()
 
 
-def test_the_console_refuses_a_foreign_account_and_lists_only_its_own(
-    live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData
-) -> None:
-    with httpx.Client(base_url=live_server.url, auth=outsider, timeout=60) as client:
-        refused = client.get("/ui", params={"account": FOREIGN})
-        page = client.get("/ui", params={"from": foreign.number})
-        chosen = client.get("/ui", params={"account": OWN, "from": foreign.number})
+# ---------------------------------------------------------------------- the console (/ui)
 
-    assert refused.status_code == 403
-    for response in (page, chosen):
-        assert response.status_code == 200
-        assert foreign.own_recording_id in response.text
-        assert foreign.recording_id not in response.text
+UI_RECORDING = "/ui/accounts/{account}/calls/{call}/recordings/{recording}"
+CONSOLE_ROUTES = [
+    Route("GET", "/ui?account={account}", names_a_resource=False),
+    Route("GET", "/ui/live?account={account}", names_a_resource=False),
+    Route("GET", "/ui/live/calls?account={account}", names_a_resource=False),
+    Route("GET", UI_RECORDING),
+    Route("GET", UI_RECORDING + "/media"),
+    Route("GET", UI_RECORDING + "/peaks"),
+    Route("POST", UI_RECORDING + "/delete", multipart=True),
+    Route("POST", UI_RECORDING + "/transcription", multipart=True),
+    Route("POST", "/ui/accounts/{account}/calls/{call}/recording", json={"state": "paused"}),
+]
+
+
+@pytest.fixture(scope="module")
+def console(live_server: LiveServer, outsider: tuple[str, str]) -> Iterator[tuple[httpx.Client, str]]:
+    """The outsider signed in to the console: a session cookie and its CSRF token."""
+    name, password = outsider
+    with httpx.Client(base_url=live_server.url, timeout=60) as client:
+        form = client.get("/ui/login")
+        signed_in = client.post(
+            "/ui/login", data={"username": name, "password": password, "csrf_token": csrf_of(form.text)}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        yield client, csrf_of(client.get("/ui").text)
+
+
+def _console_request(
+    console: tuple[httpx.Client, str], route: Route, account: str, data: ForeignData
+) -> httpx.Response:
+    client, token = console
+    call = data.call_id if "/recordings" in route.path else data.live_call_id
+    path = route.path.format(account=account, call=call, recording=data.recording_id)
+    if route.multipart:
+        return client.post(path, data={"csrf_token": token})
+    if route.json is not None:
+        return client.post(path, json=route.json, headers={CSRF_HEADER: token})
+    return client.get(path)
+
+
+@pytest.mark.parametrize("route", CONSOLE_ROUTES, ids=lambda r: r.id)
+def test_the_console_refuses_a_foreign_account(
+    console: tuple[httpx.Client, str], foreign: ForeignData, route: Route
+) -> None:
+    assert _console_request(console, route, FOREIGN, foreign).status_code == 403
+
+
+@pytest.mark.parametrize("route", [r for r in CONSOLE_ROUTES if r.names_a_resource], ids=lambda r: r.id)
+def test_the_console_does_not_find_a_foreign_recording_or_call_through_ones_own_account(
+    console: tuple[httpx.Client, str], foreign: ForeignData, route: Route
+) -> None:
+    assert _console_request(console, route, OWN, foreign).status_code == 404
+
+
+def test_the_console_lists_only_ones_own_recordings(
+    console: tuple[httpx.Client, str], foreign: ForeignData
+) -> None:
+    client, _token = console
+    for params in ({"from": foreign.number}, {"account": OWN, "from": foreign.number}):
+        page = client.get("/ui", params=params)
+        assert page.status_code == 200
+        assert foreign.own_recording_id in page.text
+        assert foreign.recording_id not in page.text
