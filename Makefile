@@ -11,7 +11,10 @@ REPORTS := test-reports
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: install run test lint unit scale suite-report bench vendor-js clean
+.PHONY: install run test lint unit scale suite-report bench vendor-js clean debian-test-deps
+
+# Debian packages some tests need: SIPp as a SIPREC client, real telephone speech with transcripts.
+DEBIAN_TEST_PACKAGES := sip-tester asterisk-core-sounds-en-wav asterisk-core-sounds-en
 
 install: $(STAMP)
 
@@ -30,7 +33,17 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: install
+# Installs DEBIAN_TEST_PACKAGES when run as root on Debian and they are missing; elsewhere the tests
+# that need them skip, saying why.
+debian-test-deps:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -qq $$missing || (apt-get update -qq && apt-get install -y -qq $$missing)) >/dev/null \
+			|| echo "could not install$$missing: the tests that need them will skip"; \
+	else echo "missing Debian packages$$missing (not root): the tests that need them will skip"; fi
+
+unit: install debian-test-deps
 	rm -f $(REPORTS)/embedded.xml
 	$(PYTEST) --ignore=tests/scale --junitxml=$(REPORTS)/embedded.xml
 
@@ -40,7 +53,7 @@ unit: install
 SERVER_SUITES := tests/callvault/api tests/callvault/services tests/callvault/jobs tests/callvault/calls \
 	tests/callvault/cli/test_simulate.py
 
-scale: install
+scale: install debian-test-deps
 	rm -f $(REPORTS)/scale.xml
 	CALLVAULT_TEST_BACKEND=scale $(PYTEST) $(SERVER_SUITES) tests/scale --junitxml=$(REPORTS)/scale.xml
 
@@ -50,8 +63,9 @@ suite-report:
 
 test: lint unit scale
 
-bench: install
+bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_siprec.py
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py
 	$(BIN)/python benchmarks/bench_latency.py

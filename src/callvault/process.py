@@ -1,17 +1,20 @@
 """The composition root: what one `callvault serve` or `callvault worker` process runs.
 
-`serve_app` is the HTTP app with the job threads beside it; `app_from_environment` is the same for
-`uvicorn --factory callvault.process:app_from_environment` (multi-process serve); `job_runner` is the
-runner of a `callvault worker`.
+`serve_app` is the HTTP app with the job threads (and, with `--sip`, the SIP listener) beside it;
+`app_from_environment` is the same for `uvicorn --factory callvault.process:app_from_environment`
+(multi-process serve); `job_runner` is the runner of a `callvault worker`; `sip_listener` is the
+SIPREC recording server of `callvault serve --sip` and `callvault sip`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 
 from callvault.api.app import create_app
+from callvault.api.sip.listener import build_sip_server, plan_listener
+from callvault.api.sip.server import SipServer
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
 from callvault.services.container import Services
@@ -40,8 +43,28 @@ def start_job_threads(services: Services) -> Callable[[], None] | None:
     return runner.stop
 
 
+def sip_listener(services: Services, listen: str) -> SipServer:
+    """The SIPREC recording server of `callvault serve --sip` or `callvault sip` (ValueError for
+    settings that cannot work)."""
+    return build_sip_server(services, listen)
+
+
+def check_sip_settings(settings: Settings) -> None:
+    """ValueError with the reason when the SIP settings cannot work (before anything starts)."""
+    if settings.sip_listen:
+        plan_listener(settings, settings.sip_listen)
+
+
+async def start_sip_listener(services: Services) -> Callable[[], Awaitable[None]]:
+    assert services.settings.sip_listen
+    server = sip_listener(services, services.settings.sip_listen)
+    await server.start()
+    return server.stop
+
+
 def serve_app(settings: Settings) -> FastAPI:
-    return create_app(settings, background=start_job_threads)
+    listener = start_sip_listener if settings.sip_listen else None
+    return create_app(settings, background=start_job_threads, listener=listener)
 
 
 def app_from_environment() -> FastAPI:

@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
     transcription_threads: int = 0
+    sip_listen: str | None = None
+    """HOST:PORT of the SIPREC recording server inside `callvault serve` (unset: none)."""
+    sip_transports: str = "udp,tcp"
+    sip_tls_port: int | None = None
+    """Also SIP over TLS on this port of the SIP listen host (needs sip_tls_cert and sip_tls_key)."""
+    sip_tls_cert: Path | None = None
+    sip_tls_key: Path | None = None
+    sip_media_address: str | None = None
+    """The address SDP answers tell SIPREC clients to send RTP to (default: the SIP listen host)."""
+    sip_rtp_ports: str = "20000-29999"
+    sip_realm: str = "callvault"
+    sip_media_timeout: float = 30.0
+    sip_jitter_buffer: float = 0.06
     create_dev_user: bool = False
     migrate_on_start: bool = True
     log_level: str = "info"
@@ -74,7 +87,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "purge_grace", "job_lease_seconds", "transcription_timeout", "media_owner_timeout", mode="before"
+        "purge_grace",
+        "job_lease_seconds",
+        "transcription_timeout",
+        "media_owner_timeout",
+        "sip_media_timeout",
+        "sip_jitter_buffer",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: str | float) -> float:
@@ -91,6 +110,14 @@ class Settings(BaseSettings):
         if value is None or str(value).strip().lower() in {"", "off", "none", "0"}:
             return None
         return str(value).strip()
+
+    @field_validator("sip_transports")
+    @classmethod
+    def _transports(cls, value: str) -> str:
+        names = {name.strip().lower() for name in value.split(",") if name.strip()}
+        if not names or not names <= {"udp", "tcp"}:
+            raise ValueError(f"SIP transports must be udp and/or tcp, got {value!r}")
+        return ",".join(sorted(names))
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,12 +1,13 @@
 """create_app(settings): the FastAPI application with lifespan-built services.
 
 Background work that a process runs beside the app (job threads) is started by the composition root
-(`callvault.process`) through the `background` hook, so the HTTP layer never imports `jobs`.
+(`callvault.process`) through the `background` hook, so the HTTP layer never imports `jobs`; a
+listener on the app's own event loop (the SIP listener of `serve --sip`) through `listener`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
-from callvault.api.routes import calls, health, ingest, recordings, ui
+from callvault.api.routes import calls, health, ingest, recordings, streams, ui
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -24,9 +25,16 @@ API_PREFIXES = ("", "/api/v2")
 Background = Callable[[Services], Callable[[], None] | None]
 """Starts work beside the app with its services; returns how to stop it (None: nothing started)."""
 
+Listener = Callable[[Services], Awaitable[Callable[[], Awaitable[None]]]]
+"""Starts a listener on the app's event loop (the SIP listener); returns how to stop it."""
+
 
 def create_app(
-    settings: Settings, services: Services | None = None, *, background: Background | None = None
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    background: Background | None = None,
+    listener: Listener | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,9 +44,12 @@ def create_app(
             RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None
         )
         stop_background = background(built) if background is not None else None
+        stop_listener = await listener(built) if listener is not None else None
         try:
             yield
         finally:
+            if stop_listener is not None:
+                await stop_listener()
             if stop_background is not None:
                 stop_background()
             if services is None:
@@ -61,4 +72,5 @@ def create_app(
         app.include_router(recordings.router, prefix=prefix)
         app.include_router(calls.router, prefix=prefix)
         app.include_router(ingest.router, prefix=prefix)
+        app.include_router(streams.router, prefix=prefix)
     return app

@@ -21,7 +21,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -30,7 +30,6 @@ import numpy as np
 
 from callvault.calls.control import CallControlBus, ControlCommand
 from callvault.calls.media_stream import (
-    L16_16K,
     TRACK_NAMES,
     MediaEvent,
     MediaStreamError,
@@ -48,11 +47,11 @@ from callvault.store import calls_repo
 from callvault.store.database import MetadataStore
 
 __all__ = [
+    "recording_sample_rate",
     "LiveCallRuntime",
     "MediaSession",
     "Outcome",
     "RecordingFinisher",
-    "recording_sample_rate",
 ]
 
 log = logging.getLogger("callvault.calls")
@@ -76,9 +75,9 @@ class RecordingFinisher(Protocol):
         ...
 
 
-def recording_sample_rate(formats: dict[str, TrackFormat]) -> int:
-    """16000 Hz when a track is wideband (audio/L16 at 16 kHz), else 8000 Hz (telephone audio)."""
-    return 16000 if L16_16K in formats.values() else 8000
+def recording_sample_rate(track_rates: Collection[int]) -> int:
+    """16000 Hz when a track is wideband (16 kHz), else 8000 Hz (telephone audio)."""
+    return 16000 if 16000 in track_rates else 8000
 
 
 class OwnerHeartbeat:
@@ -185,6 +184,7 @@ class MediaSession:
         self.on_call_ended: Callable[[], None] | None = None
         self._lock = threading.RLock()
         self._formats: dict[str, TrackFormat] = {}
+        self._rates: dict[str, int] = {}
         self._sample_rate = 8000
         self._call: Call | None = None
         self._recording: _LiveRecording | None = None
@@ -212,16 +212,25 @@ class MediaSession:
         return self._sample_rate
 
     def start(self, event: StartEvent) -> None:
-        """Take the stream's formats, become the call's media owner, open its active recording."""
-        if self._unsubscribe is not None:
-            raise MediaStreamError("the stream sent a second start event")
+        """A Bandwidth stream's start event: its tracks' formats, then :meth:`start_tracks`."""
         if event.account_id != self.account_id or event.call_id != self.call_id:
             raise MediaStreamError(
                 f"the start event names call {event.call_id} of account {event.account_id}, "
                 f"but this stream is for call {self.call_id} of account {self.account_id}"
             )
-        self._formats = {track.name: track.media_format for track in event.tracks}
-        self._sample_rate = recording_sample_rate(self._formats)
+        formats = {track.name: track.media_format for track in event.tracks}
+        self.start_tracks({name: track_format.sample_rate for name, track_format in formats.items()})
+        self._formats = formats
+
+    def start_tracks(self, tracks: dict[str, int]) -> None:
+        """Take the tracks (name -> sample rate), become the call's media owner, open its active
+        recording: at 8000 Hz, or 16000 Hz when a track is wideband."""
+        if self._unsubscribe is not None:
+            raise MediaStreamError("the stream sent a second start event")
+        if not tracks or not set(tracks) <= set(TRACK_NAMES):
+            raise MediaStreamError(f"tracks must be among {', '.join(TRACK_NAMES)}, got {sorted(tracks)}")
+        self._rates = dict(tracks)
+        self._sample_rate = recording_sample_rate(tracks.values())
         self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_command)
         try:
             locked = self._attach()
@@ -235,17 +244,23 @@ class MediaSession:
             self._reconcile()
 
     def feed(self, event: MediaEvent) -> None:
-        """Record one media packet (ignored while no recording is active)."""
+        """Record one Bandwidth media packet (ignored while no recording is active)."""
         track_format = self._formats.get(event.track)
         if track_format is None:
             raise MediaStreamError(f"track {event.track!r} was not named in the start event")
+        self.feed_samples(event.track, decode_payload(track_format, event.payload))
+
+    def feed_samples(self, track: str, samples: np.ndarray) -> None:
+        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active)."""
+        rate = self._rates.get(track)
+        if rate is None:
+            raise MediaStreamError(f"track {track!r} was not named when the stream started")
         live = self._recording
-        if live is None or event.track not in live.tracks:
+        if live is None or track not in live.tracks:
             return
-        samples = decode_payload(track_format, event.payload)
-        if track_format.sample_rate != self._sample_rate:
-            samples = np.asarray(resample_linear(samples, track_format.sample_rate, self._sample_rate))
-        live.recorder.add_audio(event.track, samples)
+        if rate != self._sample_rate:
+            samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
+        live.recorder.add_audio(track, samples)
 
     @property
     def position_seconds(self) -> float:
@@ -324,7 +339,7 @@ class MediaSession:
         if active.multi_channel:
             tracks: tuple[str, ...] = TRACK_NAMES
         else:
-            tracks = tuple(name for name in TRACK_NAMES if name in self._formats)
+            tracks = tuple(name for name in TRACK_NAMES if name in self._rates)
         channels = len(tracks) if active.multi_channel else 1
         sink = self._live.open_sink(active, self._sample_rate, channels)
         recorder = CallRecorder(

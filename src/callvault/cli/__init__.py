@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from callvault.cli import calls, db, importer, media, search, serve, users
+from callvault.cli import calls, db, importer, media, search, serve, sip, sources, users
 
 app = typer.Typer(
     help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
 )
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
+app.command("sip")(sip.sip)
 app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 app.add_typer(calls.app, name="call")
 app.add_typer(media.app, name="media")
 app.command("import")(importer.import_recordings)
 app.command("search")(search.search)
+app.add_typer(sources.sip_app, name="sip-sources")
+app.add_typer(sources.token_app, name="stream-tokens")
+app.add_typer(sources.accounts_app, name="accounts")
 
 
 def main() -> None:

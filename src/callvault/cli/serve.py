@@ -13,7 +13,7 @@ import typer
 import uvicorn
 
 from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services
-from callvault.process import job_runner, serve_app
+from callvault.process import check_sip_settings, job_runner, serve_app
 from callvault.services.container import ensure_dev_user
 
 
@@ -50,9 +50,19 @@ def serve(
     data_dir: Path = DataDirOption,
     workers: int = typer.Option(1, "--workers", min=1, help="Server processes on this machine"),
     dev_user: bool = typer.Option(False, "--dev-user", help="Create a development user on an empty database"),
+    sip: str = typer.Option(
+        None, "--sip", help="Also be a SIPREC recording server on HOST:PORT (UDP and TCP)"
+    ),
 ) -> None:
-    """Start the HTTP server (and its job worker threads)."""
-    settings = load_settings(host=host, port=port, data_dir=data_dir)
+    """Start the HTTP server (its job worker threads, and with --sip the SIP listener)."""
+    settings = load_settings(host=host, port=port, data_dir=data_dir, sip_listen=sip)
+    if settings.sip_listen:
+        if workers > 1:
+            fail("--sip runs in one process: use --workers 1, or run `callvault sip` beside the server")
+        try:
+            check_sip_settings(settings)
+        except ValueError as exc:
+            fail(str(exc))
     configure_logging(settings.log_level)
     _require_free_port(settings.host, settings.port)
     services = open_services(settings, migrate=True)

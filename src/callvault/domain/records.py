@@ -38,6 +38,8 @@ class Recording:
     media_sha256: str | None = None
     recording_name: str | None = None
     tag: str | None = None
+    source: dict[str, Any] | None = None
+    """Where the audio came from when the call ran elsewhere (SIPREC, a CPaaS stream)."""
     id: int | None = None
 
 
@@ -167,6 +169,8 @@ class ActiveRecording:
     transcription_available_url: str | None = None
     transcription_available_method: CallbackMethod = "POST"
     detect_language: bool = False
+    source: dict[str, Any] | None = None
+    """Where the audio comes from when the call runs elsewhere (see ``domain.sources``)."""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -99,9 +99,11 @@ class Authenticator:
         # One verification per user at a time: requests that arrive together with the same uncached
         # credential wait for the first one's result instead of each paying for argon2.
         with self._verifying[hash(username) % len(self._verifying)]:
-            cached, _known = self._cached(username, digest)
+            cached, known = self._cached(username, digest)
             if cached is not None:
                 return cached
+            if self._throttle is not None and not known:
+                self._throttle.check(username, address)  # failures recorded while this one waited count
             return self._check(username, password, address, digest)
 
     def _check(self, username: str, password: str, address: str, digest: bytes) -> Principal:

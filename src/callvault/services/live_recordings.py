@@ -126,6 +126,7 @@ def _recording_row(
         media_size=blob.size if blob else None,
         media_sha256=blob.sha256 if blob else None,
         tag=active.tag,
+        source=active.source,
         created_at=utcnow(),
     )
 

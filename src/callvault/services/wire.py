@@ -109,9 +109,12 @@ def recording_json(
         if transcription
         else None
     )
-    return CallRecordingMetadata.wire_from_fields(
+    wire = CallRecordingMetadata.wire_from_fields(
         **recording_fields(base_url, recording), transcription=transcribed
     )
+    if recording.source:
+        wire["source"] = recording.source  # callvault's addition: where a real call's recording came from
+    return wire
 
 
 def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:

@@ -104,3 +104,9 @@ def clear_recording(conn: Connection, call_id: str, recording_id: str) -> bool:
         return False
     update_call(conn, call_id, recording=None, recording_state=None)
     return True
+
+
+def get_call_by_id(conn: Connection, call_id: str) -> Call | None:
+    """The call with `call_id` in any account (call ids are unique across accounts)."""
+    row = conn.execute(select(calls).where(calls.c.call_id == call_id)).first()
+    return _call(row) if row else None

@@ -90,6 +90,7 @@ recordings = Table(
     Column("media_sha256", String(64)),
     Column("recording_name", String(256)),
     Column("tag", Text),
+    Column("source", JSON),  # where the audio came from: SIPREC session, CPaaS stream (see domain.sources)
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_recordings_account_start", "account_id", "start_time", "id"),
     Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
@@ -214,4 +215,35 @@ waveform_peaks = Table(
     Column("duration_seconds", Float, nullable=False),
     Column("peaks", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+sip_sources = Table(
+    "sip_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("networks", JSON, nullable=False),  # CIDRs the SIPREC client may send from; [] for any
+    Column("username", String(128), unique=True),  # digest credentials, if the source must log in
+    Column("ha1", String(64)),  # MD5(username:realm:password)
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+stream_tokens = Table(
+    "stream_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+account_recording_settings = Table(
+    "account_recording_settings",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("settings", JSON, nullable=False),  # domain.sources.AccountRecordingSettings fields
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -152,8 +152,8 @@ def test_control_commands_travel_as_json() -> None:
 
 
 def test_recording_rate_follows_the_widest_track() -> None:
-    assert recording_sample_rate({"inbound": PCMU_8K, "outbound": L16_8K}) == 8000
-    assert recording_sample_rate({"inbound": PCMU_8K, "outbound": L16_16K}) == 16000
+    assert recording_sample_rate([PCMU_8K.sample_rate, L16_8K.sample_rate]) == 8000
+    assert recording_sample_rate([PCMU_8K.sample_rate, L16_16K.sample_rate]) == 16000
 
 
 def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) -> None:

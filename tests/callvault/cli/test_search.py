@@ -40,7 +40,7 @@ def _transcribed(store: MetadataStore, name: str, account: str, text: str) -> No
                 to_number="+15550002222",
             ),
         )
-        recordings_repo.put_transcription_request(conn, f"r-{name}", f"t-{name}", REQUEST, WHEN)
+        recordings_repo.put_transcription_request(conn, account, f"r-{name}", f"t-{name}", REQUEST, WHEN)
         recordings_repo.finish_transcription(
             conn,
             f"t-{name}",

@@ -43,7 +43,7 @@ def test_a_burst_of_the_same_new_credential_is_verified_once(
 
     def sign_in() -> None:
         start.wait()
-        principals.append(authenticator.authenticate("alice", "alice-password-1"))
+        principals.append(authenticator.authenticate("alice", "alice-password-1", "127.0.0.1"))
 
     threads = [threading.Thread(target=sign_in) for _ in range(8)]
     for thread in threads:
@@ -63,6 +63,6 @@ def test_a_wrong_password_is_verified_every_time_and_never_cached(
     authenticator = Authenticator(store, cache_seconds=60)
     for _ in range(2):
         with pytest.raises(AuthenticationFailed):
-            authenticator.authenticate("alice", "wrong-password")
+            authenticator.authenticate("alice", "wrong-password", "127.0.0.1")
     assert calls[0] == 2
     assert authenticator.cached("alice", "wrong-password") is None

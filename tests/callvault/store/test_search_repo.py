@@ -73,7 +73,11 @@ def _recording(
 
 
 def _transcribe(
-    store: MetadataStore, recording_id: str, clips: list[tuple[int, float, str]], language: str = "en"
+    store: MetadataStore,
+    recording_id: str,
+    clips: list[tuple[int, float, str]],
+    language: str = "en",
+    account: str = ACCOUNT,
 ) -> str:
     transcription_id = f"t-{recording_id}-{len(clips)}-{clips[0][2][:8] if clips else ''}"
     result = {
@@ -84,7 +88,7 @@ def _transcribe(
         ],
     }
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, recording_id, transcription_id, REQUEST, T0)
+        recordings_repo.put_transcription_request(conn, account, recording_id, transcription_id, REQUEST, T0)
         assert recordings_repo.finish_transcription(
             conn,
             transcription_id,
@@ -161,7 +165,7 @@ def test_filters_and_accounts_narrow_the_search(store: MetadataStore) -> None:
     mine = _recording(store, "mine", from_number="+15551110000")
     _transcribe(store, mine, [(0, 0.0, "please cancel my subscription")])
     elsewhere = _recording(store, "theirs", account="9900001")
-    _transcribe(store, elsewhere, [(0, 0.0, "please cancel my subscription")])
+    _transcribe(store, elsewhere, [(0, 0.0, "please cancel my subscription")], account="9900001")
     late = _recording(store, "late", start=T0 + timedelta(days=3))
     _transcribe(store, late, [(0, 0.0, "cancel it")])
 
@@ -175,17 +179,17 @@ def test_a_deleted_or_superseded_transcript_leaves_the_index(store: MetadataStor
     _transcribe(store, rid, [(0, 0.0, "my parcel never arrived")])
     assert [f[0] for f in _search(store, "parcel")] == [rid]
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, rid, "t-again", REQUEST, T0)
+        recordings_repo.put_transcription_request(conn, ACCOUNT, rid, "t-again", REQUEST, T0)
     assert _search(store, "parcel") == []  # superseded: processing again
 
     _transcribe(store, rid, [(0, 0.0, "my parcel never arrived")])
     with store.write() as conn:
-        assert recordings_repo.delete_transcription(conn, rid)
+        assert recordings_repo.delete_transcription(conn, ACCOUNT, rid)
     assert _search(store, "parcel") == []
 
     _transcribe(store, rid, [(0, 0.0, "my parcel never arrived")])
     with store.write() as conn:
-        recordings_repo.delete_recording_row(conn, rid)
+        recordings_repo.delete_recording_row(conn, ACCOUNT, rid)
     assert _search(store, "parcel") == []
     with store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM transcript_clips").scalar_one() == 0
@@ -194,7 +198,7 @@ def test_a_deleted_or_superseded_transcript_leaves_the_index(store: MetadataStor
 def test_a_failed_transcription_writes_nothing_to_the_index(store: MetadataStore) -> None:
     rid = _recording(store, "failed")
     with store.write() as conn:
-        recordings_repo.put_transcription_request(conn, rid, "t-failed", REQUEST, T0)
+        recordings_repo.put_transcription_request(conn, ACCOUNT, rid, "t-failed", REQUEST, T0)
         recordings_repo.finish_transcription(
             conn, "t-failed", status="error", completed_time=T0, result=None, language=None, error="boom"
         )

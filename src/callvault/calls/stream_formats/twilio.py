@@ -1,0 +1,149 @@
+"""Twilio Media Streams (TwiML ``<Stream url="wss://...">``) as stream events.
+
+Messages (JSON text frames, told apart by ``event``): ``connected``; ``start`` with
+``start.callSid``, ``start.streamSid``, ``start.tracks`` (``inbound``/``outbound``),
+``start.mediaFormat`` (``audio/x-mulaw``, 8000 Hz, 1 channel) and ``start.customParameters``;
+``media`` with ``media.track``, ``media.timestamp`` (milliseconds since the stream started) and
+``media.payload`` (base64 mu-law); ``mark`` and ``dtmf`` (ignored); ``stop``.
+
+A track's audio is placed by its timestamp: when a track's timestamp runs ahead of the samples it
+has delivered (Twilio sends no packets for a track while it has nothing to send), the difference is
+filled with silence. Twilio's start message does not carry the call's numbers, so callvault takes
+``from``, ``to`` and ``direction`` from the custom parameters when the TwiML passes them
+(``<Parameter name="from" value="{{From}}"/>``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import numpy as np
+
+from callvault.calls.media_stream import MAX_PAYLOAD_BYTES
+from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamEvent, StreamOpened
+from callvault.domain.errors import MediaStreamError
+from callvault.media.audio import mulaw_decode
+
+RATE = 8000
+_TRACKS = ("inbound", "outbound")
+_MIN_GAP = RATE // 50  # a gap shorter than one 20 ms packet is timestamp rounding, not silence
+
+
+class TwilioStream:
+    ends_on_close = False
+
+    def __init__(self) -> None:
+        self._started = False
+        self._delivered: dict[str, int] = {}
+
+    def text(self, message: str) -> list[StreamEvent]:
+        data = _json_object(message)
+        event = data.get("event")
+        if event == "media":
+            return self._media(data.get("media"))
+        if event == "start":
+            return [self._start(data)]
+        if event == "stop":
+            return [StreamClosed()]
+        if event in ("connected", "mark", "dtmf"):
+            return []
+        raise MediaStreamError(f"unknown Twilio stream event {event!r}")
+
+    def binary(self, message: bytes) -> list[StreamEvent]:
+        raise MediaStreamError("Twilio media streams send JSON text frames, not binary ones")
+
+    def _start(self, data: dict[str, Any]) -> StreamOpened:
+        if self._started:
+            raise MediaStreamError("the stream sent a second start event")
+        start = data.get("start")
+        if not isinstance(start, dict):
+            raise MediaStreamError("start event needs a 'start' object")
+        call_sid = _string(start, "callSid")
+        stream_sid = _string(start, "streamSid")
+        media_format = start.get("mediaFormat") or {}
+        if not isinstance(media_format, dict) or (
+            media_format.get("encoding", "audio/x-mulaw"),
+            media_format.get("sampleRate", RATE),
+            media_format.get("channels", 1),
+        ) != ("audio/x-mulaw", RATE, 1):
+            raise MediaStreamError(
+                f"unsupported Twilio mediaFormat {media_format!r}; expected audio/x-mulaw 8000 Hz mono"
+            )
+        tracks = start.get("tracks", ["inbound"])
+        if not isinstance(tracks, list) or not tracks or any(t not in _TRACKS for t in tracks):
+            raise MediaStreamError(f"start.tracks must name inbound and/or outbound, got {tracks!r}")
+        parameters = start.get("customParameters") or {}
+        if not isinstance(parameters, dict):
+            raise MediaStreamError("start.customParameters must be an object")
+        self._started = True
+        self._delivered = {track: 0 for track in tracks}
+        return StreamOpened(
+            call_id=call_sid,
+            tracks={track: RATE for track in tracks},
+            from_number=_optional(parameters, "from"),
+            to_number=_optional(parameters, "to"),
+            direction=_optional(parameters, "direction"),
+            source={
+                "type": "twilio",
+                "accountSid": start.get("accountSid"),
+                "callSid": call_sid,
+                "streamSid": stream_sid,
+                "customParameters": parameters,
+            },
+        )
+
+    def _media(self, media: Any) -> list[StreamEvent]:
+        if not self._started:
+            raise MediaStreamError("the stream must begin with a start event")
+        if not isinstance(media, dict):
+            raise MediaStreamError("media event needs a 'media' object")
+        track = media.get("track", "inbound")
+        if track not in self._delivered:
+            raise MediaStreamError(f"track {track!r} was not named in the start event")
+        samples = mulaw_decode(_payload(media.get("payload")))
+        events: list[StreamEvent] = []
+        timestamp = media.get("timestamp")
+        if timestamp is not None:
+            if not str(timestamp).isdigit():
+                raise MediaStreamError(f"media.timestamp must be milliseconds, got {timestamp!r}")
+            gap = int(timestamp) * RATE // 1000 - self._delivered[track]
+            if gap >= _MIN_GAP:
+                events.append(StreamAudio(track, np.zeros(gap, dtype=np.int16)))
+                self._delivered[track] += gap
+        self._delivered[track] += len(samples)
+        events.append(StreamAudio(track, samples))
+        return events
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise MediaStreamError(f"stream message is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MediaStreamError("stream message must be a JSON object")
+    return data
+
+
+def _string(container: dict[str, Any], key: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise MediaStreamError(f"start.{key} must be a non-empty string")
+    return value
+
+
+def _optional(container: dict[str, Any], key: str) -> str | None:
+    value = container.get(key)
+    return str(value)[:64] if value not in (None, "") else None
+
+
+def _payload(value: Any) -> bytes:
+    if not isinstance(value, str) or len(value) > (MAX_PAYLOAD_BYTES // 3 + 1) * 4:
+        raise MediaStreamError("media.payload must be a base64 string of at most 1 MiB")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MediaStreamError(f"media.payload is not valid base64: {exc}") from None

@@ -1,0 +1,148 @@
+"""Calls that run elsewhere and are recorded here: a SIPREC session, or a CPaaS platform's media
+stream. Each becomes an ordinary callvault call with an active recording, so the Recordings API,
+``PUT .../recording`` (pause/resume), hang-up, webhooks and transcription treat it like any other.
+
+The recording takes the account's recording settings (``callvault accounts recording``); its
+``source`` keeps where the audio came from (see :mod:`callvault.domain.sources`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from callvault.calls.runtime import MediaSession
+from callvault.calls.stream_formats import StreamOpened
+from callvault.domain.errors import AccessDenied, Conflict, MediaStreamError, NotFound, ValidationFailed
+from callvault.domain.ids import is_valid_id, new_call_id, new_recording_id
+from callvault.domain.records import ActiveRecording, Call
+from callvault.domain.timefmt import utcnow
+from callvault.services.container import Services
+from callvault.services.live_calls import hang_up
+from callvault.store import calls_repo, sources_repo
+
+__all__ = ["StreamedCall", "open_recorded_call", "public_base_url"]
+
+
+def public_base_url(services: Services) -> str:
+    """The base of URLs in webhooks when no HTTP request says it: CALLVAULT_PUBLIC_URL, else the
+    address the HTTP server listens on."""
+    settings = services.settings
+    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+
+
+def open_recorded_call(
+    services: Services,
+    account_id: str,
+    *,
+    call_id: str | None,
+    from_number: str | None,
+    to_number: str | None,
+    direction: str | None,
+    start_time: datetime | None,
+    source: dict[str, Any],
+) -> tuple[Call, bool]:
+    """An active call with an active recording, in one transaction. `call_id` None: a new id;
+    otherwise the platform's own id (409 when callvault already has that call and it has ended).
+    `start_time` is the call's; its recording starts now. Also says whether the call is new."""
+    if call_id is not None and not is_valid_id(call_id):
+        raise ValidationFailed(f"call id {call_id[:64]!r} is not 1-128 letters, digits, '-' or '_'")
+    now = utcnow()
+    with services.store.write() as conn:
+        settings = sources_repo.get_recording_settings(conn, account_id)
+        active = ActiveRecording(
+            recording_id=new_recording_id(),
+            start_time=now,
+            base_url=public_base_url(services),
+            file_format=settings.file_format,
+            multi_channel=settings.multi_channel,
+            recording_available_url=settings.recording_available_url,
+            recording_available_method=settings.recording_available_method,
+            username=settings.username,
+            password=settings.password,
+            tag=settings.tag,
+            transcribe=settings.transcribe,
+            transcription_available_url=settings.transcription_available_url,
+            transcription_available_method=settings.transcription_available_method,
+            detect_language=settings.detect_language,
+            source=source,
+        )
+        call = Call(
+            call_id=call_id or new_call_id(),
+            account_id=account_id,
+            direction=direction if direction in ("inbound", "outbound") else "inbound",
+            state="active",
+            start_time=start_time or now,
+            from_number=from_number,
+            to_number=to_number,
+            answer_time=now,
+            recording=active,
+            recording_state="recording",
+        )
+        existing = calls_repo.get_call_by_id(conn, call.call_id)
+        if existing is not None:
+            if existing.account_id == account_id and existing.state == "active":
+                return existing, False  # the platform reconnected its stream: go on with the call
+            raise Conflict(f"call {call.call_id} has ended or belongs to another account")
+        calls_repo.insert_call(conn, call)
+    return call, True
+
+
+class StreamedCall:
+    """One CPaaS media stream: the call and recording its first message creates, fed its audio.
+
+    `open` and `close` touch the database (call them off the event loop); `audio` does not.
+    """
+
+    def __init__(self, services: Services, account_id: str) -> None:
+        self._services = services
+        self.account_id = account_id
+        self.on_call_ended: Callable[[], None] | None = None
+        self._session: MediaSession | None = None
+        self._created_call = False
+
+    @property
+    def started(self) -> bool:
+        return self._session is not None
+
+    def open(self, opened: StreamOpened) -> None:
+        if self._session is not None:
+            raise MediaStreamError("the stream sent a second start message")
+        if opened.account_id is not None and opened.account_id != self.account_id:
+            raise AccessDenied(f"the stream names account {opened.account_id}, not {self.account_id}")
+        call, self._created_call = open_recorded_call(
+            self._services,
+            self.account_id,
+            call_id=opened.call_id,
+            from_number=opened.from_number,
+            to_number=opened.to_number,
+            direction=opened.direction,
+            start_time=None,
+            source=opened.source,
+        )
+        session = self._services.live.session(self.account_id, call.call_id)
+        session.on_call_ended = self.on_call_ended
+        session.start_tracks(opened.tracks)
+        self._session = session
+
+    def audio(self, track: str, samples: np.ndarray) -> None:
+        if self._session is None:
+            raise MediaStreamError("the stream must begin with its start message")
+        self._session.feed_samples(track, samples)
+
+    def close(self, *, complete: bool) -> None:
+        """The stream ended: normally (`complete`), or cut off (the recording is then `partial`).
+        A call the stream created ends with it."""
+        session = self._session
+        if session is None:
+            return
+        if complete:
+            session.stream_stopped()
+        session.end()
+        if self._created_call:
+            with contextlib.suppress(NotFound):
+                hang_up(self._services, self.account_id, session.call_id)

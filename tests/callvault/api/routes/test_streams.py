@@ -1,0 +1,173 @@
+"""CPaaS media streams into callvault for calls it has never seen: a Twilio Media Stream and a raw
+L16 stream (jambonz listen / mod_audio_fork) each create a call and a recording sample-identical to
+the audio sent; tokens are checked and revocable; bad frames close the socket with 1007."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from callvault.media.audio import mulaw_decode, mulaw_encode
+from support.receiver import WebhookReceiver
+from support.server import LiveServer
+from support.siprec import run_cli
+
+FRAME = 160
+
+
+@pytest.fixture
+def streaming(live_server: LiveServer, webhook_receiver: WebhookReceiver) -> tuple[LiveServer, str]:
+    run_cli(
+        live_server.env, live_server.data_dir, "accounts", "recording", live_server.account_id,
+        "--recording-available-url", webhook_receiver.url("/available"), "--multichannel",
+    )  # fmt: skip
+    token = run_cli(
+        live_server.env, live_server.data_dir, "stream-tokens", "create", f"t-{uuid.uuid4().hex[:6]}",
+        "--account", live_server.account_id,
+    ).strip()  # fmt: skip
+    return live_server, token
+
+
+def ws_url(server: LiveServer, path: str) -> str:
+    return server.url.replace("http://", "ws://") + path
+
+
+def recording(
+    server: LiveServer, receiver: WebhookReceiver, call_id: str
+) -> tuple[dict[str, object], np.ndarray]:
+    hook = next(h for h in receiver.wait_for(1, timeout=30) if h.json["callId"] == call_id)
+    with server.client() as client:
+        response = client.get(str(hook.json["mediaUrl"]))
+    with wave.open(io.BytesIO(response.content)) as wav:
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, wav.getnchannels())
+        return {**hook.json, "rate": wav.getframerate()}, samples
+
+
+def speech(seconds: float, seed: int) -> np.ndarray:
+    samples = np.random.default_rng(seed).integers(-12000, 12000, round(seconds * 8000)).astype(np.int16)
+    return np.asarray(mulaw_decode(mulaw_encode(samples)))
+
+
+def test_twilio_media_stream_is_recorded_sample_identical(
+    streaming: tuple[LiveServer, str], webhook_receiver: WebhookReceiver
+) -> None:
+    server, token = streaming
+    call_sid = f"CA{uuid.uuid4().hex}"
+    inbound, outbound = speech(2.0, 1), speech(2.0, 2)
+    start = {
+        "event": "start",
+        "sequenceNumber": "1",
+        "start": {
+            "accountSid": "AC0000",
+            "streamSid": "MZ0001",
+            "callSid": call_sid,
+            "tracks": ["inbound", "outbound"],
+            "customParameters": {"from": "+15551230001", "to": "+15551230002"},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        },
+        "streamSid": "MZ0001",
+    }
+    with connect(ws_url(server, f"/ingest/streams/twilio/{token}")) as ws:
+        ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        ws.send(json.dumps(start))
+        for index in range(len(inbound) // FRAME):
+            for track, audio in (("inbound", inbound), ("outbound", outbound)):
+                chunk = mulaw_encode(audio[index * FRAME : (index + 1) * FRAME])
+                media = {"track": track, "chunk": str(index + 1), "timestamp": str(index * 20),
+                         "payload": base64.b64encode(chunk).decode()}  # fmt: skip
+                ws.send(json.dumps({"event": "media", "streamSid": "MZ0001", "media": media}))
+        ws.send(json.dumps({"event": "mark", "streamSid": "MZ0001", "mark": {"name": "end"}}))
+        ws.send(json.dumps({"event": "stop", "streamSid": "MZ0001", "stop": {"callSid": call_sid}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
+
+    hook, samples = recording(server, webhook_receiver, call_sid)
+    assert hook["status"] == "complete" and hook["from"] == "+15551230001" and hook["to"] == "+15551230002"
+    assert np.array_equal(samples[:, 0], inbound) and np.array_equal(samples[:, 1], outbound)
+    with server.client() as client:
+        metadata = client.get(
+            f"/api/v2/accounts/{server.account_id}/calls/{call_sid}/recordings/{hook['recordingId']}"
+        ).json()
+    assert metadata["source"] == {
+        "type": "twilio", "accountSid": "AC0000", "callSid": call_sid, "streamSid": "MZ0001",
+        "customParameters": {"from": "+15551230001", "to": "+15551230002"},
+    }  # fmt: skip
+    with server.client() as client:
+        call = client.get(f"/api/v2/accounts/{server.account_id}/calls/{call_sid}").json()
+    assert call["state"] == "disconnected"
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_raw_l16_stereo_stream_is_recorded_sample_identical(
+    streaming: tuple[LiveServer, str], webhook_receiver: WebhookReceiver, rate: int
+) -> None:
+    server, token = streaming
+    call_id = f"jambonz-{uuid.uuid4().hex[:12]}"
+    rng = np.random.default_rng(rate)
+    left = rng.integers(-20000, 20000, rate * 2).astype(np.int16)
+    right = rng.integers(-20000, 20000, rate * 2).astype(np.int16)
+    interleaved = np.stack([left, right], axis=1).astype("<i2").tobytes()
+    with connect(ws_url(server, f"/ingest/streams/raw/{token}")) as ws:
+        ws.send(
+            json.dumps({"callSid": call_id, "from": "+15551239999", "sampleRate": rate, "mixType": "stereo"})
+        )
+        for offset in range(0, len(interleaved), 1283):  # frames that split samples
+            ws.send(interleaved[offset : offset + 1283])
+    hook, samples = recording(server, webhook_receiver, call_id)
+    assert hook["status"] == "complete" and hook["rate"] == rate
+    assert np.array_equal(samples[:, 0], left) and np.array_equal(samples[:, 1], right)
+
+
+def test_tokens_are_checked_and_revocable(live_server: LiveServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url(live_server, "/ingest/streams/twilio/cvst_not-a-token"))
+    assert refused.value.response.status_code == 401
+    created = run_cli(
+        live_server.env,
+        live_server.data_dir,
+        "stream-tokens",
+        "create",
+        "short-lived",
+        "--account",
+        live_server.account_id,
+    ).strip()
+    listing = run_cli(
+        live_server.env, live_server.data_dir, "stream-tokens", "list", "--account", live_server.account_id
+    )
+    token_id = next(line.split()[1] for line in listing.splitlines() if "short-lived" in line)
+    with connect(ws_url(live_server, f"/ingest/streams/raw/{created}")):
+        pass
+    run_cli(live_server.env, live_server.data_dir, "stream-tokens", "revoke", token_id)
+    with pytest.raises(InvalidStatus) as revoked:
+        connect(ws_url(live_server, f"/ingest/streams/raw/{created}"))
+    assert revoked.value.response.status_code == 401
+    with pytest.raises(InvalidStatus) as unknown_format:
+        connect(ws_url(live_server, f"/ingest/streams/mystery/{created}"))
+    assert unknown_format.value.response.status_code == 404
+
+
+def test_basic_auth_stream_and_bad_frames_close_1007(
+    live_server: LiveServer, webhook_receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    user, password = live_server.auth
+    url = ws_url(live_server, f"/ingest/accounts/{live_server.account_id}/streams/twilio")
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+    with connect(url, additional_headers=headers) as ws:
+        ws.send(json.dumps({"event": "media", "media": {"payload": ""}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
+    assert "start" in closed.value.rcvd.reason
+    with pytest.raises(InvalidStatus) as anonymous:
+        connect(url)
+    assert anonymous.value.response.status_code == 401

@@ -1,0 +1,139 @@
+"""CPaaS media-stream protocols (callvault.calls.stream_formats): Twilio, raw L16, Bandwidth."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from callvault.calls.media_stream import PCMU_8K, build_media, build_start, build_stop
+from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamOpened
+from callvault.calls.stream_formats.bandwidth import BandwidthStream
+from callvault.calls.stream_formats.raw_audio import RawAudioStream
+from callvault.calls.stream_formats.twilio import TwilioStream
+from callvault.domain.errors import MediaStreamError
+from callvault.media.audio import mulaw_encode
+
+
+def twilio_start(tracks: list[str]) -> str:
+    return json.dumps(
+        {
+            "event": "start",
+            "sequenceNumber": "1",
+            "start": {
+                "accountSid": "AC123",
+                "streamSid": "MZ123",
+                "callSid": "CA123",
+                "tracks": tracks,
+                "customParameters": {"from": "+15551230001", "to": "+15551230002"},
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+            },
+            "streamSid": "MZ123",
+        }
+    )
+
+
+def twilio_media(track: str, timestamp: int, samples: np.ndarray) -> str:
+    payload = base64.b64encode(mulaw_encode(samples)).decode()
+    media = {"track": track, "chunk": "1", "timestamp": str(timestamp), "payload": payload}
+    return json.dumps({"event": "media", "streamSid": "MZ123", "media": media})
+
+
+def test_twilio_stream_events_and_timestamp_gaps() -> None:
+    parser = TwilioStream()
+    assert parser.text(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})) == []
+    (opened,) = parser.text(twilio_start(["inbound", "outbound"]))
+    assert isinstance(opened, StreamOpened)
+    assert opened.call_id == "CA123" and opened.tracks == {"inbound": 8000, "outbound": 8000}
+    assert (opened.from_number, opened.to_number) == ("+15551230001", "+15551230002")
+    assert opened.source["streamSid"] == "MZ123"
+    frame = np.full(160, 1000, dtype=np.int16)
+    (audio,) = parser.text(twilio_media("inbound", 0, frame))
+    assert isinstance(audio, StreamAudio) and audio.track == "inbound" and len(audio.samples) == 160
+    gap, audio = parser.text(twilio_media("inbound", 100, frame))  # 80 ms of nothing
+    assert isinstance(gap, StreamAudio) and not gap.samples.any() and len(gap.samples) == 640
+    assert parser.text(json.dumps({"event": "mark", "mark": {"name": "x"}})) == []
+    assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamClosed)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "not json",
+        "[]",
+        json.dumps({"event": "bogus"}),
+        json.dumps({"event": "media", "media": {"payload": ""}}),  # before start
+    ],
+)
+def test_twilio_refusals_before_start(message: str) -> None:
+    with pytest.raises(MediaStreamError):
+        TwilioStream().text(message)
+
+
+def test_twilio_refusals_after_start() -> None:
+    parser = TwilioStream()
+    parser.text(twilio_start(["inbound"]))
+    for message in (
+        twilio_media("outbound", 0, np.zeros(160, dtype=np.int16)),
+        json.dumps({"event": "media", "media": {"track": "inbound", "payload": "!!"}}),
+        twilio_start(["inbound"]),
+    ):
+        with pytest.raises(MediaStreamError):
+            parser.text(message)
+    with pytest.raises(MediaStreamError):
+        parser.binary(b"\x00\x01")
+
+
+def test_raw_stereo_l16_deinterleaves_across_frame_boundaries() -> None:
+    parser = RawAudioStream()
+    (opened,) = parser.text(
+        json.dumps({"callSid": "abc-1", "sampleRate": 16000, "mixType": "stereo", "from": "+1555"})
+    )
+    assert isinstance(opened, StreamOpened) and opened.tracks == {"inbound": 16000, "outbound": 16000}
+    left = np.arange(100, dtype=np.int16)
+    right = -np.arange(100, dtype=np.int16)
+    data = np.stack([left, right], axis=1).astype("<i2").tobytes()
+    events = parser.binary(data[:7]) + parser.binary(data[7:])
+    inbound = np.concatenate(
+        [e.samples for e in events if isinstance(e, StreamAudio) and e.track == "inbound"]
+    )
+    outbound = np.concatenate(
+        [e.samples for e in events if isinstance(e, StreamAudio) and e.track == "outbound"]
+    )
+    assert np.array_equal(inbound, left) and np.array_equal(outbound, right)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "nope",
+        "[]",
+        json.dumps({"sampleRate": 8000}),
+        json.dumps({"callSid": "a", "sampleRate": 44100}),
+        json.dumps({"callSid": "a", "channels": 3}),
+    ],
+)
+def test_raw_metadata_refusals(metadata: str) -> None:
+    with pytest.raises(MediaStreamError):
+        RawAudioStream().text(metadata)
+
+
+def test_raw_audio_before_metadata_is_refused() -> None:
+    with pytest.raises(MediaStreamError):
+        RawAudioStream().binary(b"\x00\x00")
+
+
+def test_bandwidth_start_names_account_and_call() -> None:
+    parser = BandwidthStream()
+    (opened,) = parser.text(
+        build_start(account_id="9900000", call_id="c-1", stream_id="s-1", tracks={"inbound": PCMU_8K})
+    )
+    assert isinstance(opened, StreamOpened) and opened.account_id == "9900000" and opened.call_id == "c-1"
+    samples = np.full(160, 500, dtype=np.int16)
+    (audio,) = parser.text(build_media("inbound", 0, mulaw_encode(samples)))
+    assert isinstance(audio, StreamAudio) and len(audio.samples) == 160
+    assert isinstance(parser.text(build_stop())[0], StreamClosed)
+    with pytest.raises(MediaStreamError):
+        parser.text(build_media("outbound", 1, b"\xff"))
