@@ -5,7 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit scale bench vendor-js clean debian-test-deps
+REPORTS := test-reports
+# pytest-xdist: test files are spread over TEST_WORKERS processes, each with its own session
+# fixtures (servers, SeaweedFS, Redis, PostgreSQL databases); a file's tests stay on one worker.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+.PHONY: install run test lint unit scale suite-report bench vendor-js clean debian-test-deps
 
 # Debian packages some tests need: SIPp as a SIPREC client, real telephone speech with transcripts.
 DEBIAN_TEST_PACKAGES := sip-tester asterisk-core-sounds-en-wav asterisk-core-sounds-en
@@ -22,8 +28,8 @@ run: install
 	$(BIN)/callvault serve --dev-user
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks .ci
+	$(BIN)/ruff format --check src tests benchmarks .ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -38,16 +44,22 @@ debian-test-deps:
 	else echo "missing Debian packages$$missing (not root): the tests that need them will skip"; fi
 
 unit: install debian-test-deps
-	$(BIN)/pytest -q --ignore=tests/scale
+	rm -f $(REPORTS)/embedded.xml
+	$(PYTEST) --ignore=tests/scale --junitxml=$(REPORTS)/embedded.xml
 
 # The suites that drive a real server, again on PostgreSQL + S3 (SeaweedFS), and the multi-process
-# tests (tests/scale);
-# they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run.
+# tests (tests/scale); they skip with the reason where PostgreSQL, SeaweedFS or Redis cannot run,
+# and fail instead when CI=true.
 SERVER_SUITES := tests/callvault/api tests/callvault/services tests/callvault/jobs tests/callvault/calls \
 	tests/callvault/cli/test_simulate.py
 
 scale: install debian-test-deps
-	CALLVAULT_TEST_BACKEND=scale $(BIN)/pytest -q $(SERVER_SUITES) tests/scale
+	rm -f $(REPORTS)/scale.xml
+	CALLVAULT_TEST_BACKEND=scale $(PYTEST) $(SERVER_SUITES) tests/scale --junitxml=$(REPORTS)/scale.xml
+
+# Tests ran/skipped per suite from $(REPORTS)/*.xml; fails when a suite of .ci/required-suites ran nothing.
+suite-report:
+	$(PYTHON) .ci/suite_report.py $(REPORTS) .ci/required-suites
 
 test: lint unit scale
 
@@ -56,6 +68,7 @@ bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_siprec.py
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py
+	$(BIN)/python benchmarks/bench_latency.py
 
 # Fetch the console's vendored JavaScript again from the npm registry and check it against
 # src/callvault/ui/static/vendor/vendor.json (the committed files are what the server serves).
@@ -63,4 +76,4 @@ vendor-js: install
 	$(BIN)/python scripts/vendor_js.py
 
 clean:
-	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-sdk .pytest_cache .mypy_cache .ruff_cache $(REPORTS)

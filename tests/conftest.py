@@ -1,7 +1,8 @@
 """Fixtures shared by every suite: real servers, real audio files.
 
 `CALLVAULT_TEST_BACKEND=scale` runs the server suites on PostgreSQL + S3 (SeaweedFS) instead of the
-embedded SQLite + files; `make test` runs them both ways.
+embedded SQLite + files; `make test` runs them both ways. A backend that cannot be had skips the tests
+that need it with the reason, and fails them in CI (`support.needs`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from support import postgres
+from support import postgres, redis_server
 from support.audio_files import write_mp3, write_wav
+from support.needs import unavailable
 from support.receiver import webhook_receiver  # noqa: F401  (fixture)
 from support.seaweed import SeaweedUnavailable, run_seaweed
 from support.server import LiveServer, ServerFactory, start_server
@@ -33,13 +35,31 @@ def backend_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         yield {}
         return
     if postgres.server_url() is None:
-        pytest.skip(f"scale backend: {postgres.why_not()}")
+        unavailable(f"scale backend: {postgres.why_not()}")
     try:
         with run_seaweed(tmp_path_factory.mktemp("seaweed")) as s3:
             os.environ.update(s3.env())
             yield s3.env()
     except SeaweedUnavailable as error:
-        pytest.skip(f"scale backend: SeaweedFS unavailable: {error}")
+        unavailable(f"scale backend: SeaweedFS unavailable: {error}")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """A PostgreSQL admin conninfo (the machine's, or a throwaway cluster started for the session)."""
+    url = postgres.server_url()
+    if url is None:
+        unavailable(postgres.why_not())
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis URL (the machine's on 6379, or a `redis-server` started for the session)."""
+    url = redis_server.server_url()
+    if url is None:
+        unavailable(redis_server.why_not())
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +98,7 @@ def _can_bind_port_80() -> bool:
 @pytest.fixture(scope="session")
 def port80_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     if not _can_bind_port_80():
-        pytest.skip("port 80 on 127.0.0.1 cannot be bound here (needs root, and nothing else on it)")
+        unavailable("port 80 on 127.0.0.1 cannot be bound here (needs root, and nothing else on it)")
     return server_factory(tmp_path_factory.mktemp("callvault-port80"), port=80)
 
 

@@ -84,7 +84,10 @@ def test_retry_after_wait_is_capped(canned_server: CannedServer, make_api: MakeA
     started = time.monotonic()
     api.get_call_recording(ACCOUNT, CALL, RECORDING)
 
-    assert time.monotonic() - started < 2
+    # Uncapped, the client would wait the hour (or its 60 s default cap): anything near the 0.2 s cap
+    # passes; how near is measured by `make bench` (benchmarks/bench_latency.py).
+    assert time.monotonic() - started < 30
+    assert len(canned_server.requests) == 2
 
 
 @pytest.mark.parametrize(

@@ -99,10 +99,10 @@ class Scenario:
         self.step("download_call_recording", self.download)
         self.step("download_call_recording_without_preload_content", self.download_streamed)
         self.step("transcribe_call_recording", self.transcribe)
-        transcription = self.step("get_recording_transcription", self.wait_for_transcription, [OK, NOT_FOUND])
+        self.step("get_recording_transcription", self.wait_for_transcription)
         self.step("update_call_recording_state(unknown call)", self.pause_unknown_call, [NOT_FOUND])
-        delete_expected = [OK] if transcription.outcome == OK else [OK, NOT_FOUND]
-        self.step("delete_recording_transcription", self.delete_transcription, delete_expected)
+        self.step("delete_recording_transcription", self.delete_transcription)
+        self.step("get_recording_transcription(after deletion)", self.get_transcription, [NOT_FOUND])
         self.step("delete_recording_media", self.delete_media)
         self.step("download_call_recording(after media deletion)", self.download, [NOT_FOUND])
         self.step("delete_recording", self.delete_recording)
@@ -194,6 +194,9 @@ class Scenario:
                 continue
             _check(transcriptions.transcripts is not None, "no transcripts member")
             return transcriptions.to_dict()
+
+    def get_transcription(self) -> Any:
+        return self.api.get_recording_transcription(self.account, self.call, self.recording).to_dict()
 
     def pause_unknown_call(self) -> Any:
         body = bandwidth.UpdateCallRecording(state=bandwidth.RecordingStateEnum.PAUSED)

@@ -13,24 +13,18 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from support.needs import unavailable
+from support.server import LiveServer
 
 REPO = Path(__file__).resolve().parents[2]
 SDK_VENV = REPO / ".venv-sdk"
 SDK_REQUIREMENT = "bandwidth-sdk==23.3.1"
 SDK_VERSION = "23.3.1"
 SCENARIO = Path(__file__).resolve().parent / "sdk_scenario.py"
-TRANSCRIPTION_WAIT_S = os.environ.get("CALLVAULT_SDK_TRANSCRIPTION_WAIT", "30")
-
-
-def fixture_or_skip(request: pytest.FixtureRequest, name: str) -> Any:
-    """The lead's fixture from tests/conftest.py, or a skip while it does not exist yet."""
-    try:
-        return request.getfixturevalue(name)
-    except pytest.FixtureLookupError:
-        pytest.skip(f"fixture {name!r} (tests/conftest.py) is not available")
+TRANSCRIPTION_WAIT_S = os.environ.get("CALLVAULT_SDK_TRANSCRIPTION_WAIT", "300")
 
 
 def bandwidth_like_id(prefix: str) -> str:
@@ -88,10 +82,10 @@ def official_sdk_python() -> Path:
     if official_sdk_location(sdk_python()) is None:
         error = install_official_sdk()
         if error is not None:
-            pytest.skip(f"cannot install {SDK_REQUIREMENT} into {SDK_VENV}: {error}")
+            unavailable(f"cannot install {SDK_REQUIREMENT} into {SDK_VENV}: {error}")
     location = official_sdk_location(sdk_python())
     if location is None:
-        pytest.skip(f"{SDK_VENV} does not import bandwidth {SDK_VERSION} after installing {SDK_REQUIREMENT}")
+        unavailable(f"{SDK_VENV} does not import bandwidth {SDK_VERSION} after installing {SDK_REQUIREMENT}")
     return sdk_python()
 
 
@@ -99,8 +93,8 @@ def official_sdk_python() -> Path:
 def test_official_sdk_drives_every_recordings_method(
     request: pytest.FixtureRequest, official_sdk_python: Path, tmp_path: Path, media_fixture: str
 ) -> None:
-    server = fixture_or_skip(request, "live_server")
-    media_file = fixture_or_skip(request, media_fixture)
+    server: LiveServer = request.getfixturevalue("live_server")
+    media_file: Path = request.getfixturevalue(media_fixture)
     call_id, recording_id = bandwidth_like_id("c"), bandwidth_like_id("r")
     ingested = server.ingest(
         call_id,
@@ -124,4 +118,7 @@ def test_official_sdk_drives_every_recordings_method(
     assert summary["ok"] is True
     assert summary["sdk"]["version"] == SDK_VERSION
     assert Path(summary["sdk"]["file"]).resolve().is_relative_to(SDK_VENV.resolve()), summary["sdk"]
-    assert len(summary["steps"]) >= 18
+    steps = {step["name"]: step for step in summary["steps"]}
+    assert steps["get_recording_transcription"]["outcome"] == "ok", steps["get_recording_transcription"]
+    assert steps["delete_recording_transcription"]["outcome"] == "ok"
+    assert len(steps) == 19

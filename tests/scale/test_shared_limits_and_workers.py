@@ -7,20 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from support.server import start_server
 
 pytestmark = pytest.mark.scale
-
-
-def _redis_url() -> str:
-    url = "redis://127.0.0.1:6379/0"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    return url
 
 
 def _statuses(urls: list[str], auth: tuple[str, str], count: int) -> list[int]:
@@ -50,8 +40,8 @@ def _statuses_through_two_servers(tmp_path: Path, env: dict[str, str], prefix: s
         first.stop()
 
 
-def test_two_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
-    statuses = _statuses_through_two_servers(tmp_path, {"CALLVAULT_REDIS_URL": _redis_url()}, "limited", 12)
+def test_two_processes_share_one_limit_through_redis(tmp_path: Path, redis_url: str) -> None:
+    statuses = _statuses_through_two_servers(tmp_path, {"CALLVAULT_REDIS_URL": redis_url}, "limited", 12)
     assert statuses[:8] == [200] * 8, statuses
     assert statuses[8:] == [429] * 4, "each process alone would still be under its limit"
 

@@ -5,9 +5,9 @@ Use from a conftest::
     from support.seaweed import seaweed_s3, s3_bucket  # noqa: F401  (pytest fixtures)
 
 ``seaweed_s3`` (session scope) starts one server on free loopback ports and yields a
-:class:`SeaweedS3`; tests skip with the reason when the ``weed`` binary is missing or does not answer
-within the timeout. ``s3_bucket`` gives each test a fresh, empty bucket name on it. Outside pytest,
-``with run_seaweed(tmp_dir) as s3: ...`` does the same.
+:class:`SeaweedS3`; tests skip with the reason (fail in CI, see ``support.needs``) when the ``weed``
+binary is missing or does not answer within the timeout. ``s3_bucket`` gives each test a fresh,
+empty bucket name on it. Outside pytest, ``with run_seaweed(tmp_dir) as s3: ...`` does the same.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from support.needs import unavailable
 
 __all__ = [
     "SeaweedS3",
@@ -219,12 +221,12 @@ def run_seaweed(data_dir: Path, *, timeout: float = START_TIMEOUT_S) -> Iterator
 
 @pytest.fixture(scope="session")
 def seaweed_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    """One SeaweedFS S3 server for the session; skips the tests that use it when it cannot run."""
+    """One SeaweedFS S3 server for the session; the tests that use it skip (CI: fail) when it cannot run."""
     try:
         with run_seaweed(tmp_path_factory.mktemp("seaweed")) as server:
             yield server
     except SeaweedUnavailable as error:
-        pytest.skip(f"SeaweedFS unavailable: {error}")
+        unavailable(f"SeaweedFS unavailable: {error}")
 
 
 @pytest.fixture

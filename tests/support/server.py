@@ -71,6 +71,10 @@ class LiveServer:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, auth=self.auth, timeout=60, **kwargs)
 
+    def add_user(self, name: str, password: str, accounts: list[str]) -> None:
+        """`callvault users add` against this (running) server's database."""
+        add_user(self.data_dir, name, password, accounts, self.env)
+
     def ingest(
         self,
         call_id: str,

@@ -197,6 +197,7 @@ class SpoolSink:
             self._file.close()
 
     def _fail(self, stage: str, exc: Exception) -> None:
-        self.error = f"{self.file_format} spool failed to {stage}: {type(exc).__name__}: {exc}"
+        error = f"{self.file_format} spool failed to {stage}: {type(exc).__name__}: {exc}"
+        self.error = self.error or error  # the first failure is the cause
         self._writer = None
-        log.error("live recording %s: %s", self.path.name, self.error)
+        log.error("live recording %s: %s", self.path.name, error)

@@ -54,12 +54,63 @@ def test_400_for_an_id_outside_the_pattern(live_server: LiveServer, recording: t
         assert "recordingId" in body["description"]
 
 
-def test_405_with_allow(live_server: LiveServer, recording: tuple[str, str]) -> None:
-    call_id, recording_id = recording
+RECORDING = "/accounts/{account}/calls/{call}/recordings/{recording}"
+LIVE_CALL = "/accounts/{account}/calls/{live_call}"
+ALLOWED_METHODS = [
+    ("/accounts/{account}/recordings", {"GET"}),
+    ("/accounts/{account}/calls/{call}/recordings", {"GET"}),
+    (RECORDING, {"GET", "DELETE"}),
+    (RECORDING + "/media", {"GET", "DELETE"}),
+    (RECORDING + "/transcription", {"GET", "POST", "DELETE"}),
+    ("/accounts/{account}/calls", {"POST"}),
+    (LIVE_CALL, {"GET", "POST"}),
+    (LIVE_CALL + "/bxml", {"PUT"}),
+    (LIVE_CALL + "/recording", {"PUT"}),
+    ("/ingest/accounts/{account}/calls/{call}/recordings", {"POST"}),
+]
+NOT_UNDER_A_PREFIX = [("/ui", {"GET"}), ("/", {"GET"}), ("/healthz", {"GET"}), ("/metrics", {"GET"})]
+
+
+@pytest.fixture(scope="module")
+def live_call(live_server: LiveServer) -> str:
     with live_server.client() as client:
-        response = client.patch(_path(live_server, call_id, recording_id))
+        response = client.post(
+            f"/accounts/{live_server.account_id}/calls",
+            json={"from": "+15550003000", "to": "+15550004000", "applicationId": "a-405"},
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["callId"])
+
+
+def _allowed(response: httpx.Response) -> set[str]:
     assert_error_body(response, 405, "method-not-allowed")
-    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "DELETE"}
+    return {method.strip() for method in response.headers["allow"].split(",")}
+
+
+@pytest.mark.parametrize("prefix", ["", "/api/v2"])
+@pytest.mark.parametrize(("template", "allowed"), ALLOWED_METHODS, ids=[t for t, _ in ALLOWED_METHODS])
+def test_405_names_exactly_the_allowed_methods(
+    live_server: LiveServer,
+    recording: tuple[str, str],
+    live_call: str,
+    prefix: str,
+    template: str,
+    allowed: set[str],
+) -> None:
+    call_id, recording_id = recording
+    path = prefix + template.format(
+        account=live_server.account_id, call=call_id, recording=recording_id, live_call=live_call
+    )
+    with live_server.client() as client:
+        assert _allowed(client.patch(path)) == allowed
+        for method in {"GET", "POST", "PUT", "DELETE"} - allowed:
+            assert _allowed(client.request(method, path)) == allowed, method
+
+
+@pytest.mark.parametrize(("path", "allowed"), NOT_UNDER_A_PREFIX)
+def test_405_on_the_console_health_and_metrics(live_server: LiveServer, path: str, allowed: set[str]) -> None:
+    with live_server.client() as client:
+        assert _allowed(client.patch(path)) == allowed
 
 
 def test_415_for_a_non_json_body(live_server: LiveServer, recording: tuple[str, str]) -> None:
@@ -117,15 +168,26 @@ def test_range_requests(live_server: LiveServer, recording: tuple[str, str], wav
     with live_server.client() as client:
         full = client.get(path)
         assert full.status_code == 200
+        assert full.content == data
         assert full.headers["content-length"] == str(len(data))
-        assert full.headers["etag"]
         assert full.headers["accept-ranges"] == "bytes"
+        etag = full.headers["etag"]
+        assert etag.startswith('"') and etag.endswith('"') and len(etag) > 2
+        assert client.get(path).headers["etag"] == etag
         part = client.get(path, headers={"Range": "bytes=10-19"})
         assert part.status_code == 206
         assert part.content == data[10:20]
         assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
+        assert part.headers["content-length"] == "10"
+        assert part.headers["etag"] == etag
         tail = client.get(path, headers={"Range": "bytes=-5"})
         assert tail.status_code == 206 and tail.content == data[-5:]
+        assert tail.headers["content-range"] == f"bytes {len(data) - 5}-{len(data) - 1}/{len(data)}"
+        past_the_end = client.get(path, headers={"Range": f"bytes=100-{len(data) + 5000}"})
+        assert past_the_end.status_code == 206
+        assert past_the_end.content == data[100:]
+        assert past_the_end.headers["content-range"] == f"bytes 100-{len(data) - 1}/{len(data)}"
+        assert past_the_end.headers["content-length"] == str(len(data) - 100)
         response = client.get(path, headers={"Range": f"bytes={len(data) + 10}-"})
         assert response.status_code == 416
         assert response.headers["content-range"] == f"bytes */{len(data)}"

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 import wave
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 from callvault.calls.recorder import CallRecorder, RecordingSummary
+from callvault.media.audio import WavWriter
 
 RATE = 8000
 CHUNK = 160  # 20 ms, one Bandwidth packet at 8 kHz
@@ -372,18 +372,11 @@ def test_pause_and_resume_from_another_thread_cut_whole_runs_of_media() -> None:
 
 
 def test_records_a_real_wav_file_with_media_audio_wavwriter(tmp_path: Path) -> None:
-    try:
-        audio_module = importlib.import_module("callvault.media.audio")
-    except ImportError:
-        pytest.skip("callvault.media.audio is not there yet")
-    wav_writer = getattr(audio_module, "WavWriter", None)
-    if wav_writer is None:
-        pytest.skip("callvault.media.audio has no WavWriter yet")
     inbound, outbound = noise(4, seed=18), noise(4, seed=19)
     path = tmp_path / "call.wav"
 
     with path.open("wb") as f:
-        recorder = CallRecorder(wav_writer(f, RATE, 2), sample_rate=RATE, multichannel=True)
+        recorder = CallRecorder(WavWriter(f, RATE, 2), sample_rate=RATE, multichannel=True)
         both = {"inbound": inbound, "outbound": outbound}
         feed_lockstep(recorder, both, 0, 1)
         recorder.pause()

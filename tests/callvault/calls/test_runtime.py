@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-import errno
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pytest
@@ -24,19 +23,19 @@ from callvault.calls.media_stream import (
     encode_samples,
 )
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
-from callvault.calls.sinks import PcmWriter, SpoolSink
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
 from callvault.media.probe import probe
 from callvault.services import live_calls as call_service
 from callvault.services.container import Services, build_services
-from callvault.services.live_recordings import RecordingFinishing
 from callvault.settings import Settings
 from callvault.store import calls_repo, jobs_repo, recordings_repo
+from callvault.store.database import MetadataStore
 from support.crash import spool_left_by_killed_process
 
 ACCOUNT = "9900000"
 BASE = "http://callvault.test"
+FULL_DISK_CALL = Path(__file__).with_name("full_disk_call.py")
 
 
 @pytest.fixture()
@@ -44,45 +43,6 @@ def services(tmp_path: Path) -> Iterator[Services]:
     built = build_services(Settings(data_dir=tmp_path, run_workers=False))
     yield built
     built.close()
-
-
-class _DiskFullWriter:
-    """A writer whose disk fills up after its first few packets."""
-
-    def __init__(self) -> None:
-        self.writes = 0
-
-    def write(self, frames: np.ndarray) -> None:
-        self.writes += 1
-        if self.writes > 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    def close(self) -> None:
-        pass
-
-
-class _DiskFullSink(SpoolSink):
-    def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
-        return _DiskFullWriter()
-
-
-class _DiskFullRuntime(LiveCallRuntime):
-    def open_sink(self, call_id: str, active: ActiveRecording, sample_rate: int, channels: int) -> SpoolSink:
-        path = self.spool_path(call_id, active.recording_id)
-        return _DiskFullSink.create(path, active.file_format, sample_rate, channels)
-
-
-def _with_runtime(services: Services, runtime_class: type[LiveCallRuntime]) -> Services:
-    """The same services with a live-call runtime of `runtime_class`."""
-    services.live.close()
-    runtime = runtime_class(
-        services.store,
-        InProcessControlBus(),
-        spool_dir=services.settings.data_dir / "live",
-        media_owner_timeout=services.settings.media_owner_timeout,
-        finish_recording=RecordingFinishing(services.settings, services.store, services.blobs),
-    )
-    return dataclasses.replace(services, live=runtime)
 
 
 def _call(services: Services) -> str:
@@ -100,21 +60,29 @@ def _stream(live: LiveCallRuntime, call_id: str, seconds: float) -> None:
     session.end()
 
 
-def test_an_encoder_failure_ends_the_recording_as_error_without_media(services: Services) -> None:
-    services = _with_runtime(services, _DiskFullRuntime)
-    live = services.live
-    call_id = _call(services)
-    call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
+def test_a_full_disk_ends_the_recording_as_error_without_media(tmp_path: Path) -> None:
+    """The real writer hits a real file-size limit (RLIMIT_FSIZE in a subprocess, 512 KiB: about 32 s
+    of the 40 s call); the call goes on, the recording ends as `error`, the spool file is gone."""
+    data_dir = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, str(FULL_DISK_CALL), str(data_dir), str(512 * 1024), "40"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    call_id = result.stdout.split()[-1]
+    assert "wav spool failed to write: OSError: [Errno 27] File too large" in result.stderr
 
-    _stream(live, call_id, 1.0)
-
-    with services.store.read() as conn:
+    store = MetadataStore(f"sqlite:///{data_dir / 'callvault.sqlite3'}")
+    with store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
+    store.dispose()
     assert recording.status == "error"
     assert recording.media_key is None
     assert call is not None and call.recording is None and call.state == "active"
-    assert list(live.spool_dir.iterdir()) == []  # the temporary file is gone
+    assert list((data_dir / "live").iterdir()) == []  # the temporary file is gone
 
 
 def test_transcribe_true_requests_a_transcription_with_the_recording(services: Services) -> None:

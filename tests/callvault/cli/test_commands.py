@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -15,8 +17,10 @@ from support.server import LiveServer
 def _cli(
     *args: str, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
+    # a wide console, so that rich never wraps a long (xdist worker) tmp path in the middle of a name
+    wide = {**(os.environ if env is None else env), "COLUMNS": "400"}
     result = subprocess.run(
-        [sys.executable, "-m", "callvault", *args], capture_output=True, text=True, timeout=180, env=env
+        [sys.executable, "-m", "callvault", *args], capture_output=True, text=True, timeout=180, env=wide
     )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -60,10 +64,11 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
 def test_passwd_takes_effect_on_the_api(live_server: LiveServer) -> None:
     env = live_server.env
     data = str(live_server.data_dir)
+    name = f"carol-{uuid.uuid4().hex[:8]}"
     _cli(
         "users",
         "add",
-        "carol",
+        name,
         "--password",
         "carol-password",
         "--account",
@@ -72,9 +77,12 @@ def test_passwd_takes_effect_on_the_api(live_server: LiveServer) -> None:
         data,
         env=env,
     )
+    # never signed in with the first password, so no cached credential can answer for it
+    _cli("users", "passwd", name, "--password", "carol-new-password", "--data-dir", data, env=env)
     url = f"{live_server.url}/api/v2/accounts/9900000/recordings"
-    assert httpx.get(url, auth=("carol", "carol-password")).status_code == 200
-    _cli("users", "remove", "carol", "--data-dir", data, env=env)
+    assert httpx.get(url, auth=(name, "carol-new-password")).status_code == 200
+    assert httpx.get(url, auth=(name, "carol-password")).status_code == 401
+    _cli("users", "remove", name, "--data-dir", data, env=env)
 
 
 def test_import_files_and_folder_with_progress(

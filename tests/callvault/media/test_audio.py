@@ -187,7 +187,7 @@ def test_mulaw_known_values() -> None:
 def test_g711_matches_the_reference_implementation() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        audioop = pytest.importorskip("audioop")
+        import audioop  # in the standard library up to 3.12, the newest Python callvault supports
     every_code = bytes(range(256))
     expected_mu = np.frombuffer(audioop.ulaw2lin(every_code, 2), dtype=np.int16)
     expected_a = np.frombuffer(audioop.alaw2lin(every_code, 2), dtype=np.int16)

@@ -18,6 +18,7 @@ from callvault.domain.search import parse_query
 from callvault.store import migrate, recordings_repo, search_repo
 from callvault.store.database import MetadataStore
 from support import postgres
+from support.needs import unavailable
 
 ACCOUNT = "9900000"
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -34,7 +35,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataSt
         made.dispose()
         return
     if postgres.server_url() is None:
-        pytest.skip(f"PostgreSQL: {postgres.why_not()}")
+        unavailable(f"PostgreSQL: {postgres.why_not()}")
     with postgres.fresh_database() as url:
         made = MetadataStore(url)
         made.upgrade_schema()

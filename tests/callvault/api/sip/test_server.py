@@ -28,6 +28,7 @@ from callvault.calls.siprec.metadata import RecordingMetadata
 from callvault.calls.siprec.sip import SipRequest, SipResponse
 from callvault.domain.sources import SipSource
 from callvault.media.audio import mulaw_decode, mulaw_encode
+from support.needs import unavailable
 from support.server import free_port
 from support.sip_client import Client, send_rtp
 from support.siprec import metadata_xml, multipart, offer_sdp
@@ -335,7 +336,7 @@ def test_cancel_during_set_up_gets_487_and_ends_the_call(listener: Listener) -> 
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: no certificate for the TLS test")
+        unavailable("openssl is not installed: no certificate for the TLS test")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",

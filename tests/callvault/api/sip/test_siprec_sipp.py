@@ -14,13 +14,21 @@ import numpy as np
 import pytest
 
 from callvault.media.audio import mulaw_decode, mulaw_encode
+from support.needs import unavailable
 from support.receiver import WebhookReceiver
 from support.rtp_pcap import FRAME, leg_packets, write_pcap
 from support.server import LiveServer, ServerFactory, free_port
 from support.siprec import SIPP_SCENARIO, prompt, run_cli, why_no_sipp
 from support.wer import normalise_words, word_error_rate
 
-pytestmark = pytest.mark.skipif(why_no_sipp() is not None, reason=why_no_sipp() or "")
+
+@pytest.fixture(autouse=True)
+def sipp_installed() -> None:
+    """SIPp (Debian sip-tester) or a skip with the reason (a failure in CI)."""
+    why = why_no_sipp()
+    if why is not None:
+        unavailable(why)
+
 
 GAP = 0.8  # seconds without RTP around each re-INVITE, so SIP timing cannot move a cut
 CALLER, CALLEE = "+15551230001", "+15551230002"

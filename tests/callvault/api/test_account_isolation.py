@@ -1,0 +1,250 @@
+"""Account isolation on every route, as a user who owns only the other test account.
+
+The session's `tester` owns accounts 9900000 and 9900001; `outsider` owns only 9900001. Every route,
+under both prefixes, answers the outsider 403 for 9900000 (the foreign account) even where the ids
+name real recordings and calls of it; reached through the outsider's own account id, the foreign
+recording or call is 404; lists never include a foreign row. A new route gets one line in ROUTES.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from callvault.api.console_session import CSRF_HEADER
+from callvault.calls.media_stream import PCMU_8K
+from callvault.cli.simulate import CallsClient, SimulationError
+from support.console import csrf_of
+from support.errors import assert_error_body
+from support.server import LiveServer
+
+FOREIGN = "9900000"
+OWN = "9900001"
+PREFIXES = ["", "/api/v2"]
+RECORDING = "/accounts/{account}/calls/{call}/recordings/{recording}"
+CALL = "/accounts/{account}/calls/{call}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: its method and path template, and a body that the route would accept."""
+
+    method: str
+    path: str
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    multipart: bool = False
+    names_a_resource: bool = True  # False: creates or lists; reached through one's own account it is fine
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ROUTES = [
+    Route("GET", "/accounts/{account}/recordings", names_a_resource=False),
+    Route("GET", "/accounts/{account}/calls/{call}/recordings", names_a_resource=False),
+    Route("GET", RECORDING),
+    Route("DELETE", RECORDING),
+    Route("GET", RECORDING + "/media"),
+    Route("DELETE", RECORDING + "/media"),
+    Route("POST", RECORDING + "/transcription", json={"tag": "isolation"}),
+    Route("GET", RECORDING + "/transcription"),
+    Route("DELETE", RECORDING + "/transcription"),
+    Route(
+        "POST",
+        "/accounts/{account}/calls",
+        json={"from": "+15550001000", "to": "+15550002000", "applicationId": "a-1"},
+        names_a_resource=False,
+    ),
+    Route("GET", CALL),
+    Route("POST", CALL, json={"state": "completed"}),
+    Route(
+        "PUT",
+        CALL + "/bxml",
+        content=b"<Bxml><StartRecording/></Bxml>",
+        headers={"Content-Type": "application/xml"},
+    ),
+    Route("PUT", CALL + "/recording", json={"state": "paused"}),
+    Route(
+        "POST", "/ingest/accounts/{account}/calls/{call}/recordings", multipart=True, names_a_resource=False
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ForeignData:
+    """What the tester made in the foreign account, and one recording in the outsider's own."""
+
+    number: str
+    call_id: str
+    recording_id: str
+    live_call_id: str
+    own_recording_id: str
+    media: bytes
+
+
+@pytest.fixture(scope="module")
+def outsider(live_server: LiveServer) -> tuple[str, str]:
+    name, password = f"outsider-{uuid.uuid4().hex[:8]}", "outsider-password-1"
+    live_server.add_user(name, password, [OWN])
+    return name, password
+
+
+@pytest.fixture(scope="module")
+def foreign(live_server: LiveServer, wav_file: Path) -> Iterator[ForeignData]:
+    number = f"+1333{uuid.uuid4().int % 10**7:07d}"
+    call_id = f"c-{uuid.uuid4()}"
+    recording_id = live_server.ingest(call_id, wav_file, {"from": number}, account_id=FOREIGN)["recordingId"]
+    own_recording_id = live_server.ingest(f"c-{uuid.uuid4()}", wav_file, {"from": number}, account_id=OWN)[
+        "recordingId"
+    ]
+    with CallsClient(live_server.url, live_server.username, live_server.password, FOREIGN) as calls:
+        live_call_id = str(calls.create_call("+15551230001", "+15551230002")["callId"])
+        yield ForeignData(
+            number, call_id, recording_id, live_call_id, own_recording_id, wav_file.read_bytes()
+        )
+        calls.hang_up(live_call_id)
+
+
+def _request(
+    server: LiveServer, auth: tuple[str, str], prefix: str, route: Route, account: str, data: ForeignData
+) -> httpx.Response:
+    call = data.call_id if "/recordings" in route.path else data.live_call_id  # the recording's call, or live
+    path = prefix + route.path.format(account=account, call=call, recording=data.recording_id)
+    with httpx.Client(base_url=server.url, auth=auth, timeout=60) as client:
+        if route.multipart:
+            return client.post(
+                path, data={"metadata": json.dumps({})}, files={"media": ("a.wav", data.media)}
+            )
+        return client.request(
+            route.method, path, json=route.json, content=route.content, headers=route.headers
+        )
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_a_foreign_account_id_is_403(
+    live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData, prefix: str, route: Route
+) -> None:
+    response = _request(live_server, outsider, prefix, route, FOREIGN, foreign)
+
+    assert_error_body(response, 403, "authorization-error")
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.names_a_resource], ids=lambda r: r.id)
+def test_a_foreign_recording_or_call_through_ones_own_account_is_404(
+    live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData, prefix: str, route: Route
+) -> None:
+    response = _request(live_server, outsider, prefix, route, OWN, foreign)
+
+    assert_error_body(response, 404, "not-found")
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_lists_of_ones_own_account_never_hold_foreign_rows(
+    live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData, prefix: str
+) -> None:
+    with httpx.Client(base_url=live_server.url + prefix, auth=outsider, timeout=60) as client:
+        by_number = client.get(f"/accounts/{OWN}/recordings", params={"from": foreign.number})
+        everything = client.get(f"/accounts/{OWN}/recordings")
+        foreign_call = client.get(f"/accounts/{OWN}/calls/{foreign.call_id}/recordings")
+
+    assert [r["recordingId"] for r in by_number.json()] == [foreign.own_recording_id]
+    assert foreign.recording_id not in {r["recordingId"] for r in everything.json()}
+    assert all(r["accountId"] == OWN for r in everything.json())
+    assert foreign_call.status_code == 200 and foreign_call.json() == []
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_the_media_websocket_is_403_for_a_foreign_account_and_404_for_a_foreign_call(
+    live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData, prefix: str
+) -> None:
+    name, password = outsider
+    base = live_server.url + prefix
+    with (
+        CallsClient(base, name, password, FOREIGN) as across,
+        pytest.raises(SimulationError, match="HTTP 403"),
+    ):
+        across.media_stream(foreign.live_call_id, {"inbound": PCMU_8K}).open()
+    with (
+        CallsClient(base, name, password, OWN) as own,
+        pytest.raises(SimulationError, match="HTTP 404"),
+    ):
+        own.media_stream(foreign.live_call_id, {"inbound": PCMU_8K}).open()
+
+
+# ---------------------------------------------------------------------- the console (/ui)
+
+UI_RECORDING = "/ui/accounts/{account}/calls/{call}/recordings/{recording}"
+CONSOLE_ROUTES = [
+    Route("GET", "/ui?account={account}", names_a_resource=False),
+    Route("GET", "/ui/live?account={account}", names_a_resource=False),
+    Route("GET", "/ui/live/calls?account={account}", names_a_resource=False),
+    Route("GET", UI_RECORDING),
+    Route("GET", UI_RECORDING + "/media"),
+    Route("GET", UI_RECORDING + "/peaks"),
+    Route("POST", UI_RECORDING + "/delete", multipart=True),
+    Route("POST", UI_RECORDING + "/transcription", multipart=True),
+    Route("POST", "/ui/accounts/{account}/calls/{call}/recording", json={"state": "paused"}),
+]
+
+
+@pytest.fixture(scope="module")
+def console(live_server: LiveServer, outsider: tuple[str, str]) -> Iterator[tuple[httpx.Client, str]]:
+    """The outsider signed in to the console: a session cookie and its CSRF token."""
+    name, password = outsider
+    with httpx.Client(base_url=live_server.url, timeout=60) as client:
+        form = client.get("/ui/login")
+        signed_in = client.post(
+            "/ui/login", data={"username": name, "password": password, "csrf_token": csrf_of(form.text)}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        yield client, csrf_of(client.get("/ui").text)
+
+
+def _console_request(
+    console: tuple[httpx.Client, str], route: Route, account: str, data: ForeignData
+) -> httpx.Response:
+    client, token = console
+    call = data.call_id if "/recordings" in route.path else data.live_call_id
+    path = route.path.format(account=account, call=call, recording=data.recording_id)
+    if route.multipart:
+        return client.post(path, data={"csrf_token": token})
+    if route.json is not None:
+        return client.post(path, json=route.json, headers={CSRF_HEADER: token})
+    return client.get(path)
+
+
+@pytest.mark.parametrize("route", CONSOLE_ROUTES, ids=lambda r: r.id)
+def test_the_console_refuses_a_foreign_account(
+    console: tuple[httpx.Client, str], foreign: ForeignData, route: Route
+) -> None:
+    assert _console_request(console, route, FOREIGN, foreign).status_code == 403
+
+
+@pytest.mark.parametrize("route", [r for r in CONSOLE_ROUTES if r.names_a_resource], ids=lambda r: r.id)
+def test_the_console_does_not_find_a_foreign_recording_or_call_through_ones_own_account(
+    console: tuple[httpx.Client, str], foreign: ForeignData, route: Route
+) -> None:
+    assert _console_request(console, route, OWN, foreign).status_code == 404
+
+
+def test_the_console_lists_only_ones_own_recordings(
+    console: tuple[httpx.Client, str], foreign: ForeignData
+) -> None:
+    client, _token = console
+    for params in ({"from": foreign.number}, {"account": OWN, "from": foreign.number}):
+        page = client.get("/ui", params=params)
+        assert page.status_code == 200
+        assert foreign.own_recording_id in page.text
+        assert foreign.recording_id not in page.text
