@@ -16,7 +16,7 @@ from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
-from callvault.api.routes import calls, health, ingest, recordings, streams, ui
+from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams, ui
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -68,6 +68,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ui.router)
+    app.include_router(oauth2.router)
     for prefix in API_PREFIXES:
         app.include_router(recordings.router, prefix=prefix)
         app.include_router(calls.router, prefix=prefix)

@@ -1,4 +1,5 @@
-"""Basic authentication, account authorisation and per-user rate limiting for the routes."""
+"""Authentication (HTTP Basic, or an OAuth2 Bearer token from /api/v1/oauth2/token), account
+authorisation and per-user rate limiting for the routes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from callvault.services.auth import Principal
 from callvault.services.container import Services
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="callvault"'}
+_BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="callvault", error="invalid_token"'}
 
 
 class RateLimiter:
@@ -44,7 +46,9 @@ def _credentials(request: Request) -> tuple[str, str]:
     header = request.headers.get("authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise AuthenticationFailed("Missing credentials: use HTTP Basic authentication", headers=_CHALLENGE)
+        raise AuthenticationFailed(
+            "Missing credentials: use HTTP Basic authentication or an OAuth2 Bearer token", headers=_CHALLENGE
+        )
     try:
         username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
@@ -63,13 +67,26 @@ def services_of(request: Request) -> Services:
     return services
 
 
+def _bearer_principal(request: Request) -> Principal | None:
+    """The principal of an `Authorization: Bearer` token; None when the request uses another scheme."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        return services_of(request).tokens.verify(token.strip())
+    except AuthenticationFailed as exc:
+        raise AuthenticationFailed(exc.description, headers=_BEARER_CHALLENGE) from None
+
+
 def authenticate(request: Request) -> Principal:
     services = services_of(request)
-    username, password = _credentials(request)
-    try:
-        principal = services.authenticator.authenticate(username, password, client_address(request))
-    except AuthenticationFailed as exc:
-        raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
+    principal = _bearer_principal(request)
+    if principal is None:
+        username, password = _credentials(request)
+        try:
+            principal = services.authenticator.authenticate(username, password, client_address(request))
+        except AuthenticationFailed as exc:
+            raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is not None:
         limiter.check(principal.name)
