@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sdk_env import SDK_VENV, SDK_VERSION, isolated_env
 
-REPO = Path(__file__).resolve().parents[2]
-SDK_VENV = REPO / ".venv-sdk"
-SDK_REQUIREMENT = "bandwidth-sdk==23.3.1"
-SDK_VERSION = "23.3.1"
 SCENARIO = Path(__file__).resolve().parent / "sdk_scenario.py"
 TRANSCRIPTION_WAIT_S = os.environ.get("CALLVAULT_SDK_TRANSCRIPTION_WAIT", "30")
 
@@ -36,63 +32,6 @@ def fixture_or_skip(request: pytest.FixtureRequest, name: str) -> Any:
 def bandwidth_like_id(prefix: str) -> str:
     """An id shaped like Bandwidth's, e.g. c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{uuid.uuid4()}"
-
-
-def isolated_env() -> dict[str, str]:
-    """An environment in which `import bandwidth` can only find the venv's official SDK."""
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    env["PYTHONNOUSERSITE"] = "1"
-    return env
-
-
-def sdk_python() -> Path:
-    return SDK_VENV / "bin" / "python"
-
-
-def official_sdk_location(python: Path) -> str | None:
-    """Where the venv's `bandwidth` comes from, if it is the official SDK of the right version."""
-    if not python.exists():
-        return None
-    probe = "import bandwidth; print(bandwidth.__version__); print(bandwidth.__file__)"
-    result = subprocess.run(
-        [str(python), "-c", probe], capture_output=True, text=True, env=isolated_env(), timeout=120
-    )
-    lines = result.stdout.split()
-    if result.returncode != 0 or len(lines) != 2 or lines[0] != SDK_VERSION:
-        return None
-    return lines[1]
-
-
-def install_official_sdk() -> str | None:
-    """Create the venv and pip-install the SDK from the registry; the error text on failure."""
-    steps = []
-    if not sdk_python().exists():
-        steps.append([sys.executable, "-m", "venv", str(SDK_VENV)])
-    steps.append(
-        [str(sdk_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", SDK_REQUIREMENT]
-    )
-    for command in steps:
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, env=isolated_env(), timeout=900)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"{' '.join(command)}: {error}"
-        if result.returncode != 0:
-            output = (result.stderr or result.stdout)[-1500:]
-            return f"{' '.join(command)} exited {result.returncode}: {output}"
-    return None
-
-
-@pytest.fixture(scope="session")
-def official_sdk_python() -> Path:
-    """The python of <repo>/.venv-sdk, with bandwidth-sdk 23.3.1 installed (created once, cached)."""
-    if official_sdk_location(sdk_python()) is None:
-        error = install_official_sdk()
-        if error is not None:
-            pytest.skip(f"cannot install {SDK_REQUIREMENT} into {SDK_VENV}: {error}")
-    location = official_sdk_location(sdk_python())
-    if location is None:
-        pytest.skip(f"{SDK_VENV} does not import bandwidth {SDK_VERSION} after installing {SDK_REQUIREMENT}")
-    return sdk_python()
 
 
 @pytest.mark.parametrize("media_fixture", ["wav_file", "mp3_file"])
