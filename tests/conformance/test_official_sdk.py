@@ -34,9 +34,11 @@ def bandwidth_like_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}-{uuid.uuid4()}"
 
 
-@pytest.mark.parametrize("media_fixture", ["wav_file", "mp3_file"])
+@pytest.mark.parametrize(
+    ("media_fixture", "auth"), [("wav_file", "basic"), ("mp3_file", "basic"), ("wav_file", "oauth2")]
+)
 def test_official_sdk_drives_every_recordings_method(
-    request: pytest.FixtureRequest, official_sdk_python: Path, tmp_path: Path, media_fixture: str
+    request: pytest.FixtureRequest, official_sdk_python: Path, tmp_path: Path, media_fixture: str, auth: str
 ) -> None:
     server = fixture_or_skip(request, "live_server")
     media_file = fixture_or_skip(request, media_fixture)
@@ -53,7 +55,7 @@ def test_official_sdk_drives_every_recordings_method(
             str(official_sdk_python), str(SCENARIO),
             "--url", server.url, "--user", server.username, "--password", server.password,
             "--account", server.account_id, "--call", call_id, "--recording", recording_id,
-            "--transcription-wait", TRANSCRIPTION_WAIT_S,
+            "--transcription-wait", TRANSCRIPTION_WAIT_S, "--auth", auth,
         ],
         capture_output=True, text=True, env=isolated_env(), cwd=tmp_path, timeout=600,
     )  # fmt: skip
@@ -63,4 +65,7 @@ def test_official_sdk_drives_every_recordings_method(
     assert summary["ok"] is True
     assert summary["sdk"]["version"] == SDK_VERSION
     assert Path(summary["sdk"]["file"]).resolve().is_relative_to(SDK_VENV.resolve()), summary["sdk"]
-    assert len(summary["steps"]) >= 18
+    assert len(summary["steps"]) >= 30
+    names = [step["name"] for step in summary["steps"]]
+    assert "list_call_recordings(malformed call)" in names
+    assert ("list_call_recordings(tampered token)" in names) == (auth == "oauth2")
