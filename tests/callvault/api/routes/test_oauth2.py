@@ -228,3 +228,22 @@ def test_token_stops_working_when_user_is_removed(short_cache_server: LiveServer
 
     assert _wait_until_refused(short_cache_server, token).status_code == 401
     assert request_token(short_cache_server, "leaving", "leaving-password-1").status_code == 401
+
+
+def test_bandwidth_client_with_client_credentials(live_server: LiveServer) -> None:
+    import bandwidth
+
+    configuration = bandwidth.Configuration(
+        host=live_server.url + "/api/v2",
+        client_id=live_server.username,
+        client_secret=live_server.password,
+        access_token_url=live_server.url + TOKEN_PATH,
+    )
+    with bandwidth.ApiClient(configuration) as api_client:
+        api = bandwidth.RecordingsApi(api_client)
+        assert isinstance(api.list_account_call_recordings(live_server.account_id), list)
+        with pytest.raises(bandwidth.ApiException) as refused:
+            api.list_account_call_recordings("not an account id")
+        assert refused.value.status == 403
+    assert configuration.temp_access_token is not None
+    assert jwt.decode(configuration.temp_access_token, options={"verify_signature": False})["sub"] == "tester"
