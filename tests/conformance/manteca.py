@@ -27,7 +27,7 @@ import numpy as np
 from websockets.exceptions import ConnectionClosed
 
 from callvault.calls.media_stream import PCMU_8K
-from callvault.calls.simulate import CallsClient, MediaStream, decode_mono, start_recording_bxml
+from callvault.cli.simulate import CallsClient, MediaStream, decode_mono, start_recording_bxml
 
 LONG_RECORDING_LIMIT_S = 120.0
 
@@ -165,7 +165,7 @@ class Manteca:
 
 def _handler(manteca: Manteca) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _path(self) -> str:
@@ -187,7 +187,7 @@ def _handler(manteca: Manteca) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             match = re.fullmatch(r"/tests/([^/]+)", self._path())
             test = manteca.test(match.group(1)) if match else None
             if test is None:
@@ -195,7 +195,7 @@ def _handler(manteca: Manteca) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(200, json.dumps(test.as_json()), "application/json")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path, event = self._path(), self._body()
             if path == "/tests":
                 self._send(200, manteca.new_test(), "text/plain")

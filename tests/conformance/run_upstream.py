@@ -42,7 +42,7 @@ def load_module(path: Path, name: str, source: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = str(path)
     sys.modules[name] = module
-    exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102
+    exec(compile(source, str(path), "exec"), module.__dict__)
     return module
 
 

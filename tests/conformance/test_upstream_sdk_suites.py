@@ -29,7 +29,7 @@ import pytest
 from manteca import Manteca
 from sdk_env import SDK_REQUIREMENT, SDK_VENV, SDK_VERSION, isolated_env
 
-from callvault.calls.simulate import CallsClient
+from callvault.cli.simulate import CallsClient
 from support.server import LiveServer, ServerFactory
 
 RUNNER = Path(__file__).resolve().parent / "run_upstream.py"
