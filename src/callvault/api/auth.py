@@ -15,7 +15,6 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from callvault.domain.errors import AuthenticationFailed, RateLimited
-from callvault.domain.ids import require_id
 from callvault.services.auth import Principal
 from callvault.services.container import Services
 
@@ -94,16 +93,17 @@ def authenticate(request: Request) -> Principal:
 
 
 def authorize(request: Request, account_id: str) -> Principal:
-    """Authenticate, check the account id's form, then that the user may use that account."""
+    """Authenticate, then check that the user may use the account (403 for any other account id)."""
     principal = authenticate(request)
-    require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal
 
 
 async def authorize_async(request: Request, account_id: str) -> Principal:
     """`authorize` for async routes: on the event loop when the credential is cached (no hashing, no
-    I/O), else in the threadpool."""
+    I/O), else in the threadpool (so are Bearer tokens, whose user may need a database read)."""
+    if request.headers.get("authorization", "").partition(" ")[0].lower() == "bearer":
+        return await run_in_threadpool(authorize, request, account_id)
     username, password = _credentials(request)
     principal = services_of(request).authenticator.cached(username, password)
     limiter: RateLimiter | None = request.app.state.rate_limiter
@@ -111,7 +111,6 @@ async def authorize_async(request: Request, account_id: str) -> Principal:
         return await run_in_threadpool(authorize, request, account_id)
     if limiter is not None:
         limiter.check(principal.name)
-    require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal
 

@@ -28,8 +28,8 @@ from bandwidth.models import (
     UpdateCallRecording,
     VoiceApiError,
 )
-from callvault.services.calls import CreateCallRequest
 from callvault.services.ingest import IngestMetadata
+from callvault.services.live_calls import CreateCallRequest
 
 API_PREFIX = "/api/v2"
 TOKEN_PATH = "/api/v1/oauth2/token"
