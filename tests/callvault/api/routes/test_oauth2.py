@@ -195,10 +195,10 @@ def _wait_until_refused(server: LiveServer, token: str, timeout: float = 10.0) -
         time.sleep(0.2)
 
 
-@pytest.fixture()
-def short_cache_server(server_factory: ServerFactory, tmp_path: Path) -> Any:
+@pytest.fixture(scope="module")
+def short_cache_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return server_factory(
-        tmp_path / "short-cache",
+        tmp_path_factory.mktemp("short-cache"),
         env_overrides={"CALLVAULT_AUTH_CACHE_SECONDS": "1"},
         extra_users=[
             ("rotating", "first-password-1", ["9900000"]),
