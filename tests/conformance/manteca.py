@@ -27,9 +27,15 @@ import numpy as np
 from websockets.exceptions import ConnectionClosed
 
 from callvault.calls.media_stream import PCMU_8K
-from callvault.cli.simulate import CallsClient, MediaStream, decode_mono, start_recording_bxml
+from callvault.cli.simulate import CallsClient, MediaStream, decode_mono
 
 LONG_RECORDING_LIMIT_S = 120.0
+
+
+def answer_bxml(recording_available_url: str | None) -> str:
+    """The answer a Bandwidth application gives: a `<Response>` document."""
+    attribute = f' recordingAvailableUrl="{recording_available_url}"' if recording_available_url else ""
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response><StartRecording{attribute}/></Response>'
 
 
 @dataclass
@@ -99,14 +105,14 @@ class Manteca:
     def answer(self, kind: str, event: dict[str, Any]) -> str:
         test = self._test_of(event)
         if test is None:
-            return start_recording_bxml()
+            return answer_bxml(None)
         test.call_id = str(event["callId"])
         test.status = "ALIVE"
         long_call = kind == "startLongRecording"
         threading.Thread(
             target=self._play, args=(test, test.call_id, long_call), name=f"manteca-{kind}", daemon=True
         ).start()
-        return start_recording_bxml(recordingAvailableUrl=self.base_url + "recordingAvailable")
+        return answer_bxml(self.base_url + "recordingAvailable")
 
     def recording_available(self, event: dict[str, Any]) -> None:
         test = self._test_of(event)

@@ -5,6 +5,8 @@ and /docs works with no network (Swagger UI assets served from the fastapi-offli
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -286,3 +288,23 @@ def test_docs_page_loads_swagger_ui_from_the_server_itself(live_server: LiveServ
         assert len(response.content) > 100, asset
     bundle = next(a for a in assets if a.endswith("swagger-ui-bundle.js"))
     assert b"SwaggerUIBundle" in httpx.get(live_server.url + bundle, timeout=30).content
+
+
+def test_docs_render_in_a_browser_that_can_reach_only_the_server(live_server: LiveServer) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium to render /docs (Debian package chromium)")
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        live_server.url + "/docs",
+    ]
+    rendered = subprocess.run(command, capture_output=True, text=True, timeout=180).stdout
+
+    assert "listAccountCallRecordings" in rendered  # Swagger UI drew the operations of /openapi.json
+    assert "Get Call Recordings" in rendered
