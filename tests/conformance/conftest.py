@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sdk_env import (
+
+from conformance.sdk_env import (
     SDK_REQUIREMENT,
     SDK_VENV,
     SDK_VERSION,

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_env import SDK_VENV, SDK_VERSION, isolated_env
+
+from conformance.sdk_env import SDK_VENV, SDK_VERSION, isolated_env
 
 SCENARIO = Path(__file__).resolve().parent / "sdk_scenario.py"
 TRANSCRIPTION_WAIT_S = os.environ.get("CALLVAULT_SDK_TRANSCRIPTION_WAIT", "30")

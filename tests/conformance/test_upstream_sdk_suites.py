@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from manteca import Manteca
-from sdk_env import SDK_REQUIREMENT, SDK_VENV, SDK_VERSION, isolated_env
 
 from callvault.cli.simulate import CallsClient
+from conformance.manteca import Manteca
+from conformance.sdk_env import SDK_REQUIREMENT, SDK_VENV, SDK_VERSION, isolated_env
 from support.server import LiveServer, ServerFactory
 
 RUNNER = Path(__file__).resolve().parent / "run_upstream.py"
