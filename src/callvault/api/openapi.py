@@ -92,6 +92,7 @@ class Operation:
     headers: tuple[dict[str, Any], ...] = ()
     request: dict[str, Any] | None = None
     extra_responses: dict[str, Any] = field(default_factory=dict)
+    ok_headers: dict[str, str] = field(default_factory=dict)
     security: tuple[str, ...] = ("Basic", "OAuth2")
     operation_id: str | None = None
 
@@ -162,13 +163,49 @@ OPERATIONS: dict[str, Operation] = {
                 "2022-06-21T19:13:21Z",
                 "date-time",
             ),
+            _query(
+                "q",
+                "callvault: transcript search (words and quoted phrases); results best first, each with "
+                "a `searchMatch` object.",
+                "duplicate charge",
+            ),
+            _query(
+                "pageSize",
+                "callvault: keyset pages of this many (1-1000); the next page's URL is in the Link header.",
+                "100",
+            ),
+            _query("pageToken", "callvault: the opaque token of the next page (from the Link header).", ""),
+            _query("sort", "callvault: `-startTime` for newest first.", "-startTime"),
         ),
+        ok_headers={"Link": 'callvault: `<url>; rel="next"` when pageSize/pageToken left more rows'},
     ),
     "list_call_recordings": Operation(
         "List Call Recordings", _RECORDINGS, 200, _json("CallRecordingMetadata", array=True)
     ),
     "get_call_recording": Operation(
         "Get Call Recording", _RECORDINGS, 200, _json("CallRecordingMetadata"), errors=(404, *AUTHENTICATED)
+    ),
+    "get_waveform_peaks": Operation(
+        "Waveform peaks (callvault)",
+        _RECORDINGS,
+        200,
+        {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "channels": {"type": "integer"},
+                        "duration": {"type": "number", "description": "Seconds."},
+                        "peaks": {
+                            "type": "array",
+                            "description": "One list per channel of levels from 0 to 1.",
+                            "items": {"type": "array", "items": {"type": "number"}},
+                        },
+                    },
+                }
+            }
+        },
+        errors=(404, *AUTHENTICATED),
     ),
     "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)),
     "download_call_recording": Operation(
@@ -367,6 +404,11 @@ def _responses(operation: Operation) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if operation.ok_content:
         success["content"] = operation.ok_content
+    if operation.ok_headers:
+        success["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in operation.ok_headers.items()
+        }
     responses: dict[str, Any] = {str(operation.ok): success}
     for status in sorted(operation.errors):
         responses[str(status)] = {"description": _ERRORS[status], "content": _json("VoiceApiError")}

@@ -22,6 +22,7 @@ RECORDING_ROUTES = [
     ("GET", "/transcription"),
     ("DELETE", "/transcription"),
     ("POST", "/transcription"),
+    ("GET", "/peaks"),
 ]
 
 

@@ -80,6 +80,10 @@ def test_no_phantom_422_and_real_error_answers(document: dict[str, Any]) -> None
         "from",
         "minStartTime",
         "maxStartTime",
+        "q",
+        "pageSize",
+        "pageToken",
+        "sort",
     ]
 
 
