@@ -317,7 +317,7 @@ OPERATIONS: dict[str, Operation] = {
                 }
             }
         },
-        errors=(),
+        errors=(429,),
         security=("ClientCredentials",),
         operation_id="createAccessToken",
         request=_body(
@@ -358,12 +358,12 @@ OPERATIONS: dict[str, Operation] = {
         security=(),
     ),
     "metrics": Operation(
-        "Prometheus metrics",
+        "Prometheus metrics (open unless CALLVAULT_METRICS_TOKEN or CALLVAULT_METRICS_USER is set)",
         "Operations",
         200,
         {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
-        errors=(500,),
-        security=(),
+        errors=(401, 403, 500),
+        security=("MetricsToken", "Basic"),
     ),
 }
 
@@ -373,6 +373,11 @@ SECURITY_SCHEMES = {
         "type": "oauth2",
         "description": "Client credentials (a callvault user's name and password) for a Bearer token.",
         "flows": {"clientCredentials": {"tokenUrl": TOKEN_PATH, "scopes": {}}},
+    },
+    "MetricsToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "CALLVAULT_METRICS_TOKEN, when set (else CALLVAULT_METRICS_USER's Basic credentials).",
     },
     "ClientCredentials": {
         "type": "http",
