@@ -55,8 +55,10 @@ from `POST {TOKEN_PATH}` (client credentials: the same name and password). Error
 `{{"type", "description", "id"}}`. When `CALLVAULT_RATE_LIMIT` is set, a user over the limit gets 429
 with `Retry-After`.
 
-A live call's audio arrives over `WebSocket /ingest/accounts/{{accountId}}/calls/{{callId}}/media` in
-Bandwidth's media-stream messages (not an HTTP operation, so not listed)."""
+WebSockets (not HTTP operations, so not listed): a live call's audio over
+`/ingest/accounts/{{accountId}}/calls/{{callId}}/media` in Bandwidth's media-stream messages, and CPaaS
+media streams over `/ingest/accounts/{{accountId}}/streams/{{format}}` or
+`/ingest/streams/{{format}}/{{token}}`."""
 
 _ERRORS = {
     400: "Bad request: a malformed body, parameter or header (type `validation`)",
