@@ -4,10 +4,14 @@ Meant to run under a separate virtual environment where ``bandwidth-sdk==23.3.1`
 imports as ``bandwidth`` too, so it must never see callvault's own ``src/`` on its path)::
 
     python sdk_scenario.py --url http://127.0.0.1:8080 --user U --password P \
-        --account 9900000 --call c-... --recording r-... [--transcription-wait 30]
+        --account 9900000 --call c-... --recording r-... [--transcription-wait 30] [--auth oauth2]
+
+``--auth oauth2`` configures the SDK with client_id/client_secret (the user's name and password) and
+callvault's access_token_url, as the current SDKs do by default; ``basic`` (the default) uses
+username/password.
 
 Every option can come from the environment instead: SCENARIO_URL, SCENARIO_USER, SCENARIO_PASSWORD,
-SCENARIO_ACCOUNT, SCENARIO_CALL, SCENARIO_RECORDING, SCENARIO_TRANSCRIPTION_WAIT.
+SCENARIO_ACCOUNT, SCENARIO_CALL, SCENARIO_RECORDING, SCENARIO_TRANSCRIPTION_WAIT, SCENARIO_AUTH.
 
 The recording must exist and have media. The scenario ends by deleting it. It prints one JSON
 summary on stdout and exits 1 if any step had an unexpected outcome, 2 on bad arguments.
@@ -31,6 +35,10 @@ from bandwidth.exceptions import ApiException
 OK = "ok"
 NOT_FOUND = "404"
 UNAUTHORIZED = "401"
+FORBIDDEN = "403"
+MALFORMED_ACCOUNT = "not an account id"
+MALFORMED_CALL = "not a call id"
+MALFORMED_RECORDING = "not a recording id"
 FAR_FUTURE = "2100-01-01T00:00:00Z"
 UNKNOWN_CALL = "c-00000000-00000000-0000-0000-0000-000000000000"
 UNKNOWN_RECORDING = "r-00000000-00000000-0000-0000-0000-000000000000"
@@ -57,6 +65,7 @@ class Scenario:
     call: str
     recording: str
     transcription_wait: float
+    auth: str = "basic"
     results: list[StepResult] = field(default_factory=list)
     metadata: Any = None
 
@@ -66,11 +75,17 @@ class Scenario:
     def _configuration(self, password: str) -> Any:
         # The official SDK sends every operation to its operation server (voice.bandwidth.com)
         # unless ignore_operation_servers is set; then `host` is used as given.
+        host = self.url.rstrip("/") + "/api/v2"
+        if self.auth == "oauth2":
+            return bandwidth.Configuration(
+                host=host,
+                client_id=self.user,
+                client_secret=password,
+                access_token_url=self.url.rstrip("/") + "/api/v1/oauth2/token",
+                ignore_operation_servers=True,
+            )
         return bandwidth.Configuration(
-            host=self.url.rstrip("/") + "/api/v2",
-            username=self.user,
-            password=password,
-            ignore_operation_servers=True,
+            host=host, username=self.user, password=password, ignore_operation_servers=True
         )
 
     def step(self, name: str, action: Callable[[], Any], expected: Iterable[str] = (OK,)) -> StepResult:
@@ -91,7 +106,11 @@ class Scenario:
         self.step("get_call_recording", self.get_recording)
         self.step("get_call_recording_with_http_info", self.get_recording_with_http_info)
         self.step("get_call_recording(unknown)", self.get_unknown_recording, [NOT_FOUND])
-        self.step("list_call_recordings(wrong password)", self.list_with_wrong_password, [UNAUTHORIZED])
+        if self.auth == "oauth2":
+            self.step("list_call_recordings(tampered token)", self.list_with_tampered_token, [UNAUTHORIZED])
+        else:
+            self.step("list_call_recordings(wrong password)", self.list_with_wrong_password, [UNAUTHORIZED])
+        self.malformed_ids()
         self.step("list_call_recordings", self.list_call_recordings)
         self.step("list_account_call_recordings", self.list_account_recordings)
         self.step("list_account_call_recordings(from,to)", self.list_account_recordings_by_numbers)
@@ -122,6 +141,70 @@ class Scenario:
             "status_code": response.status_code,
             "content_type": (response.headers or {}).get("content-type"),
         }
+
+    def malformed_ids(self) -> None:
+        """What Bandwidth answers, and its own smoke tests expect, for ids that cannot exist."""
+        account, call, recording = self.account, self.call, self.recording
+        api = self.api
+        self.step("list_call_recordings(malformed call)", self.list_malformed_call)
+        self.step(
+            "list_account_call_recordings(malformed account)",
+            lambda: api.list_account_call_recordings(MALFORMED_ACCOUNT),
+            [FORBIDDEN],
+        )
+        self.step(
+            "get_call_recording(malformed account)",
+            lambda: api.get_call_recording(MALFORMED_ACCOUNT, call, recording),
+            [FORBIDDEN],
+        )
+        for name in (
+            "get_call_recording",
+            "download_call_recording",
+            "get_recording_transcription",
+            "delete_recording_transcription",
+            "delete_recording_media",
+            "delete_recording",
+        ):
+            method = getattr(api, name)
+            self.step(
+                f"{name}(malformed recording)",
+                lambda method=method: method(account, call, MALFORMED_RECORDING),
+                [NOT_FOUND],
+            )
+        self.step(
+            "transcribe_call_recording(malformed recording)",
+            lambda: api.transcribe_call_recording(
+                account, call, MALFORMED_RECORDING, bandwidth.TranscribeRecording()
+            ),
+            [NOT_FOUND],
+        )
+        self.step(
+            "update_call_recording_state(malformed call)",
+            lambda: api.update_call_recording_state(
+                account,
+                MALFORMED_CALL,
+                bandwidth.UpdateCallRecording(state=bandwidth.RecordingStateEnum.PAUSED),
+            ),
+            [NOT_FOUND],
+        )
+
+    def list_malformed_call(self) -> Any:
+        found = self.api.list_call_recordings(self.account, MALFORMED_CALL)
+        _check(found == [], f"recordings listed for a malformed call id: {found}")
+        return found
+
+    def list_with_tampered_token(self) -> Any:
+        token = self.api.api_client.configuration.get_access_token()
+        head, payload, signature = token.split(".")
+        tampered = f"{head}.{payload}.{signature[::-1]}"
+        configuration = bandwidth.Configuration(
+            host=self.url.rstrip("/") + "/api/v2", access_token=tampered, ignore_operation_servers=True
+        )
+        return len(
+            bandwidth.RecordingsApi(bandwidth.ApiClient(configuration)).list_call_recordings(
+                self.account, self.call
+            )
+        )
 
     def get_unknown_recording(self) -> Any:
         return self.api.get_call_recording(self.account, self.call, UNKNOWN_RECORDING).to_dict()
@@ -256,6 +339,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         default=float(env("SCENARIO_TRANSCRIPTION_WAIT", "0")),
         help="seconds to poll Get Transcription while it answers 404",
     )
+    parser.add_argument("--auth", choices=["basic", "oauth2"], default=env("SCENARIO_AUTH", "basic"))
     args = parser.parse_args(argv)
     missing = [
         name
@@ -277,6 +361,7 @@ def main(argv: list[str]) -> int:
         call=args.call,
         recording=args.recording,
         transcription_wait=args.transcription_wait,
+        auth=args.auth,
     )
     scenario.run()
     summary = scenario.summary()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from support.needs import unavailable
 from support.server import LiveServer, ServerFactory
 
 SEED = 20261130
@@ -28,7 +29,7 @@ def _reference_contract() -> Path:
         spec = folder / "shared" / "reference" / "recordings-openapi.yml"
         if spec.is_file():
             return spec
-    pytest.skip("shared/reference/recordings-openapi.yml not found above this test")
+    unavailable("shared/reference/recordings-openapi.yml not found above this test")
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
-from callvault.api.routes import calls, health, ingest, recordings, streams, ui
+from callvault.api.openapi import API_PREFIX, install_openapi
+from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams, ui
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
-
-API_PREFIXES = ("", "/api/v2")
 
 Background = Callable[[Services], Callable[[], None] | None]
 """Starts work beside the app with its services; returns how to stop it (None: nothing started)."""
@@ -55,22 +56,24 @@ def create_app(
             if services is None:
                 built.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="callvault",
+        version=version("callvault"),
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        static_url="/docs/assets",
     )
+    install_openapi(app)
     app.state.metrics = build_metrics()
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ui.router)
-    for prefix in API_PREFIXES:
-        app.include_router(recordings.router, prefix=prefix)
-        app.include_router(calls.router, prefix=prefix)
-        app.include_router(ingest.router, prefix=prefix)
-        app.include_router(streams.router, prefix=prefix)
+    app.include_router(oauth2.router)
+    for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
+        for router in (recordings.router, calls.router, ingest.router, streams.router):
+            app.include_router(router, prefix=prefix, include_in_schema=documented)
     return app

@@ -1,4 +1,5 @@
-"""Basic authentication, account authorisation and per-user rate limiting for the routes."""
+"""Authentication (HTTP Basic, or an OAuth2 Bearer token from /api/v1/oauth2/token), account
+authorisation and per-user rate limiting for the routes."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from callvault.domain.errors import AuthenticationFailed, RateLimited
-from callvault.domain.ids import require_id
 from callvault.services.auth import Principal
 from callvault.services.container import Services
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="callvault"'}
+_BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="callvault", error="invalid_token"'}
 
 
 class RateLimiter:
@@ -44,7 +45,9 @@ def _credentials(request: Request) -> tuple[str, str]:
     header = request.headers.get("authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        raise AuthenticationFailed("Missing credentials: use HTTP Basic authentication", headers=_CHALLENGE)
+        raise AuthenticationFailed(
+            "Missing credentials: use HTTP Basic authentication or an OAuth2 Bearer token", headers=_CHALLENGE
+        )
     try:
         username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
@@ -63,13 +66,26 @@ def services_of(request: Request) -> Services:
     return services
 
 
+def _bearer_principal(request: Request) -> Principal | None:
+    """The principal of an `Authorization: Bearer` token; None when the request uses another scheme."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        return services_of(request).tokens.verify(token.strip())
+    except AuthenticationFailed as exc:
+        raise AuthenticationFailed(exc.description, headers=_BEARER_CHALLENGE) from None
+
+
 def authenticate(request: Request) -> Principal:
     services = services_of(request)
-    username, password = _credentials(request)
-    try:
-        principal = services.authenticator.authenticate(username, password, client_address(request))
-    except AuthenticationFailed as exc:
-        raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
+    principal = _bearer_principal(request)
+    if principal is None:
+        username, password = _credentials(request)
+        try:
+            principal = services.authenticator.authenticate(username, password, client_address(request))
+        except AuthenticationFailed as exc:
+            raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is not None:
         limiter.check(principal.name)
@@ -77,16 +93,17 @@ def authenticate(request: Request) -> Principal:
 
 
 def authorize(request: Request, account_id: str) -> Principal:
-    """Authenticate, check the account id's form, then that the user may use that account."""
+    """Authenticate, then check that the user may use the account (403 for any other account id)."""
     principal = authenticate(request)
-    require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal
 
 
 async def authorize_async(request: Request, account_id: str) -> Principal:
     """`authorize` for async routes: on the event loop when the credential is cached (no hashing, no
-    I/O), else in the threadpool."""
+    I/O), else in the threadpool (so are Bearer tokens, whose user may need a database read)."""
+    if request.headers.get("authorization", "").partition(" ")[0].lower() == "bearer":
+        return await run_in_threadpool(authorize, request, account_id)
     username, password = _credentials(request)
     principal = services_of(request).authenticator.cached(username, password)
     limiter: RateLimiter | None = request.app.state.rate_limiter
@@ -94,7 +111,6 @@ async def authorize_async(request: Request, account_id: str) -> Principal:
         return await run_in_threadpool(authorize, request, account_id)
     if limiter is not None:
         limiter.check(principal.name)
-    require_id(account_id, "accountId")
     principal.require_account(account_id)
     return principal
 

@@ -22,11 +22,15 @@ from callvault.domain.errors import (
 
 log = logging.getLogger("callvault.api")
 
+MAX_DESCRIPTION = 300
+
 
 def error_response(
     status: int, error_type: str, description: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     error_id = str(uuid.uuid4())
+    if len(description) > MAX_DESCRIPTION:  # descriptions quote request values, which may be huge
+        description = description[: MAX_DESCRIPTION - 1] + "…"
     body = {"type": error_type, "description": description, "id": error_id}
     return JSONResponse(body, status_code=status, headers=headers)
 

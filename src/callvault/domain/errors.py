@@ -97,3 +97,29 @@ def error_class_for_status(status: int) -> type[VoiceApiError]:
         if cls.status == status:
             return cls
     return InternalError
+
+
+class OAuthError(Exception):
+    """An error of the OAuth2 token endpoint, answered as RFC 6749 §5.2 `{"error", "error_description"}`."""
+
+    status: int = 400
+    error: str = "invalid_request"
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class InvalidOAuthRequest(OAuthError):
+    status = 400
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    status = 401
+    error = "invalid_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    status = 400
+    error = "unsupported_grant_type"

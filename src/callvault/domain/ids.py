@@ -1,4 +1,6 @@
-"""Identifier formats. Ids are opaque strings; incoming ones are checked against strict patterns."""
+"""Identifier formats. Ids are opaque strings. Those callvault creates or stores (ingest, BXML, users)
+must match the strict pattern, so an id from a request that does not match it names nothing: lookups
+answer "not found" for it without asking the database (as Bandwidth answers 404, not 400)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ _OPAQUE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 def is_valid_id(value: str) -> bool:
+    """Whether `value` may be stored as an id (and so whether a lookup of it can find anything)."""
     return _OPAQUE_ID.fullmatch(value) is not None
 
 

@@ -27,6 +27,18 @@ class RecordingFilter:
     limit: int = LIST_LIMIT
 
 
+def phone_filter(value: str | None, field: str) -> str | None:
+    """A `to`/`from` filter as typed: an unencoded `+` arrives as a space, so " 1919..." means
+    "+1919..."; control characters are refused (they can match nothing)."""
+    if not value:
+        return None
+    if any(ord(char) < 32 for char in value):
+        raise ValidationFailed(f"Invalid {field} filter {value[:64]!r}: control characters")
+    if value.startswith(" ") and value[1:].isascii() and value[1:].isdigit():
+        return "+" + value[1:]
+    return value
+
+
 def build_filter(
     account_id: str,
     *,
@@ -44,8 +56,8 @@ def build_filter(
         )
     return RecordingFilter(
         account_id=account_id,
-        to=to or None,
-        from_=from_ or None,
+        to=phone_filter(to, "to"),
+        from_=phone_filter(from_, "from"),
         min_start_time=parse_iso_time(min_start_time, "minStartTime") if min_start_time else None,
         max_start_time=parse_iso_time(max_start_time, "maxStartTime") if max_start_time else None,
         direction=direction or None,

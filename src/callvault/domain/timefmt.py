@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from callvault.domain.errors import ValidationFailed
 
@@ -37,6 +37,13 @@ def parse_iso_time(value: str, field: str) -> datetime:
             f"to before {format_iso_time(LATEST_TIME)}"
         )
     return in_utc
+
+
+def end_time_of(start: datetime, seconds: float) -> datetime:
+    """When something that began at `start` and lasted `seconds` ended, in whole milliseconds, so that
+    on the wire endTime is exactly startTime + duration (both written to the millisecond)."""
+    whole_ms_start = start.replace(microsecond=start.microsecond // 1000 * 1000)
+    return whole_ms_start + timedelta(milliseconds=round(max(seconds, 0.0) * 1000))
 
 
 def format_iso_time(value: datetime) -> str:

@@ -20,6 +20,7 @@ from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle
 from callvault.services.telemetry import Telemetry
+from callvault.services.tokens import TokenService
 from callvault.settings import Settings
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
@@ -42,6 +43,7 @@ class Services:
     speech: Engine
     callback_policy: DestinationPolicy
     telemetry: Telemetry
+    tokens: TokenService
 
     def close(self) -> None:
         self.live.close()
@@ -62,6 +64,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         store=store,
         blobs=blobs,
         authenticator=authenticator,
+        tokens=TokenService(store, authenticator, settings.auth_cache_seconds),
         live=build_live_runtime(settings, store, blobs),
         speech=load_engine(
             model_dir=settings.whisper_model,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,7 +14,7 @@ from callvault.domain.ids import new_recording_id, require_id
 from callvault.domain.json_text import load_json
 from callvault.domain.recordings import DIRECTIONS
 from callvault.domain.records import Recording
-from callvault.domain.timefmt import parse_iso_time, utcnow
+from callvault.domain.timefmt import end_time_of, parse_iso_time, utcnow
 from callvault.media.blobstore import BlobStore, BlobTooLarge
 from callvault.media.probe import AudioInfo, InvalidAudio, probe_stream
 from callvault.services.validation import parse_body
@@ -93,7 +93,7 @@ def _recording(
         channels=info.channels,
         sample_rate=info.sample_rate,
         start_time=start,
-        end_time=start + timedelta(seconds=info.duration),
+        end_time=end_time_of(start, info.duration),
         duration_seconds=info.duration,
         file_format=info.format,
         status="complete",

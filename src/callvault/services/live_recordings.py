@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import timedelta
 from typing import Any
 
 from callvault.calls.recorder import RecordingSummary
 from callvault.calls.runtime import Outcome
 from callvault.calls.sinks import SpoolSink
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
-from callvault.domain.timefmt import utcnow
+from callvault.domain.timefmt import end_time_of, utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
 from callvault.services.notifications import enqueue_webhook
 from callvault.services.recordings import enqueue_purge
@@ -134,7 +133,7 @@ def _recording_row(
         channels=summary.channels,
         sample_rate=summary.sample_rate,
         start_time=active.start_time,
-        end_time=active.start_time + timedelta(seconds=summary.duration_seconds + paused),
+        end_time=end_time_of(active.start_time, summary.duration_seconds + paused),
         duration_seconds=summary.duration_seconds,
         file_format=active.file_format,
         status="error" if sink.error is not None or blob is None else "complete",

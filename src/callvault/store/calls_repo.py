@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from callvault.domain.ids import is_valid_id
 from callvault.domain.records import ActiveRecording, Call
 from callvault.store.tables import calls
 
@@ -59,6 +60,8 @@ def list_active_calls(conn: Connection, account_id: str, limit: int = 200) -> li
 
 
 def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
+    if not is_valid_id(call_id):
+        return None
     row = conn.execute(
         select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id)
     ).first()
@@ -68,6 +71,8 @@ def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
 def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | None:
     """The call and its media owner, row-locked until the transaction ends (PostgreSQL; SQLite's
     write transactions are exclusive already)."""
+    if not is_valid_id(call_id):
+        return None
     row = conn.execute(
         select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id).with_for_update()
     ).first()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from callvault.domain.ids import is_valid_id
 from callvault.domain.paging import PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
@@ -95,6 +96,8 @@ def named_media_keys(conn: Connection, keys: list[str]) -> set[str]:
 
 
 def get_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording | None:
+    if not (is_valid_id(call_id) and is_valid_id(recording_id)):
+        return None
     query = select(recordings).where(
         recordings.c.account_id == account_id,
         recordings.c.call_id == call_id,
@@ -203,6 +206,8 @@ def count_recordings(conn: Connection, flt: RecordingFilter, *, up_to: int) -> i
 
 
 def list_call_recordings(conn: Connection, account_id: str, call_id: str) -> list[Recording]:
+    if not is_valid_id(call_id):
+        return []
     query = (
         select(recordings)
         .where(recordings.c.account_id == account_id, recordings.c.call_id == call_id)

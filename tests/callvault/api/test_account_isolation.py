@@ -116,7 +116,12 @@ def foreign(live_server: LiveServer, wav_file: Path) -> Iterator[ForeignData]:
 
 
 def _request(
-    server: LiveServer, auth: tuple[str, str], prefix: str, route: Route, account: str, data: ForeignData
+    server: LiveServer,
+    auth: tuple[str, str] | httpx.Auth,
+    prefix: str,
+    route: Route,
+    account: str,
+    data: ForeignData,
 ) -> httpx.Response:
     call = data.call_id if "/recordings" in route.path else data.live_call_id  # the recording's call, or live
     path = prefix + route.path.format(account=account, call=call, recording=data.recording_id)
@@ -136,6 +141,37 @@ def test_a_foreign_account_id_is_403(
     live_server: LiveServer, outsider: tuple[str, str], foreign: ForeignData, prefix: str, route: Route
 ) -> None:
     response = _request(live_server, outsider, prefix, route, FOREIGN, foreign)
+
+    assert_error_body(response, 403, "authorization-error")
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+@pytest.fixture(scope="module")
+def outsider_token(live_server: LiveServer, outsider: tuple[str, str]) -> _Bearer:
+    """An OAuth2 access token of the outsider, from the token route (client credentials)."""
+    response = httpx.post(
+        live_server.url + "/api/v1/oauth2/token",
+        auth=outsider,
+        data={"grant_type": "client_credentials"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return _Bearer(response.json()["access_token"])
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_a_foreign_account_id_is_403_with_a_bearer_token_too(
+    live_server: LiveServer, outsider_token: _Bearer, foreign: ForeignData, route: Route
+) -> None:
+    response = _request(live_server, outsider_token, "/api/v2", route, FOREIGN, foreign)
 
     assert_error_body(response, 403, "authorization-error")
 

@@ -47,13 +47,6 @@ def test_404_unknown_recording_and_unknown_path(live_server: LiveServer, recordi
         assert_error_body(client.get("/api/v2/no/such/thing"), 404, "not-found")
 
 
-def test_400_for_an_id_outside_the_pattern(live_server: LiveServer, recording: tuple[str, str]) -> None:
-    call_id, _ = recording
-    with live_server.client() as client:
-        body = assert_error_body(client.get(_path(live_server, call_id, "r.bad..id")), 400, "validation")
-        assert "recordingId" in body["description"]
-
-
 RECORDING = "/accounts/{account}/calls/{call}/recordings/{recording}"
 LIVE_CALL = "/accounts/{account}/calls/{live_call}"
 ALLOWED_METHODS = [

@@ -10,7 +10,6 @@ from callvault.api.auth import authorize, authorize_async, base_url, services_of
 from callvault.api.media_response import media_response
 from callvault.api.routes.common import WireJSONResponse, read_json, run_read
 from callvault.domain.errors import ValidationFailed
-from callvault.domain.ids import require_id
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import LIST_LIMIT, build_filter
 from callvault.domain.search import parse_query
@@ -22,12 +21,6 @@ from callvault.services.wire import peaks_json, recording_json, search_hit_json,
 router = APIRouter()
 
 RECORDING = "/accounts/{accountId}/calls/{callId}/recordings/{recordingId}"
-
-
-def _ids(call_id: str, recording_id: str | None = None) -> None:
-    require_id(call_id, "callId")
-    if recording_id is not None:
-        require_id(recording_id, "recordingId")
 
 
 @router.get("/accounts/{accountId}/recordings")
@@ -75,7 +68,6 @@ def _next_page_url(request: Request, token: str) -> str:
 @router.get("/accounts/{accountId}/calls/{callId}/recordings")
 def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONResponse:
     authorize(request, accountId)
-    _ids(callId)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     base = base_url(request)
     return WireJSONResponse([recording_json(base, r, t) for r, t in found])
@@ -84,7 +76,6 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 @router.get(RECORDING)
 async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     await authorize_async(request, accountId)
-    _ids(callId, recordingId)
     recording, transcription = await run_read(
         request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
@@ -94,7 +85,6 @@ async def get_call_recording(request: Request, accountId: str, callId: str, reco
 @router.delete(RECORDING, status_code=204)
 def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
-    _ids(callId, recordingId)
     services = services_of(request)
     recording_service.delete_recording(
         services.store, accountId, callId, recordingId, services.settings.purge_grace
@@ -105,7 +95,6 @@ def delete_recording(request: Request, accountId: str, callId: str, recordingId:
 @router.get(RECORDING + "/media")
 def download_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
-    _ids(callId, recordingId)
     services = services_of(request)
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, request.headers.get("range")
@@ -117,7 +106,6 @@ def download_call_recording(request: Request, accountId: str, callId: str, recor
 def get_waveform_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     """callvault extension: the recording's waveform peaks per channel (computed once, then cached)."""
     authorize(request, accountId)
-    _ids(callId, recordingId)
     services = services_of(request)
     peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
     return JSONResponse(peaks_json(peaks))
@@ -126,7 +114,6 @@ def get_waveform_peaks(request: Request, accountId: str, callId: str, recordingI
 @router.delete(RECORDING + "/media", status_code=204)
 def delete_recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     authorize(request, accountId)
-    _ids(callId, recordingId)
     services = services_of(request)
     recording_service.delete_media(
         services.store, accountId, callId, recordingId, services.settings.purge_grace
@@ -139,7 +126,6 @@ async def transcribe_call_recording(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> Response:
     await run_in_threadpool(authorize, request, accountId)
-    _ids(callId, recordingId)
     body = await read_json(request)
     transcribe = transcription_service.parse_request(body)
     await run_in_threadpool(
@@ -159,7 +145,6 @@ def get_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> JSONResponse:
     authorize(request, accountId)
-    _ids(callId, recordingId)
     _recording, transcription = transcription_service.get_transcription(
         services_of(request).store, accountId, callId, recordingId
     )
@@ -172,6 +157,5 @@ def delete_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> Response:
     authorize(request, accountId)
-    _ids(callId, recordingId)
     transcription_service.delete_transcription(services_of(request).store, accountId, callId, recordingId)
     return Response(status_code=204)
