@@ -365,7 +365,7 @@ OPERATIONS: dict[str, Operation] = {
         200,
         {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
         errors=(401, 403, 500),
-        security=("MetricsToken", "Basic"),
+        security=("MetricsToken", "Basic", ""),
     ),
 }
 
@@ -430,7 +430,7 @@ def _operation(route: RouteContext, operation: Operation) -> dict[str, Any]:
         "operationId": operation.operation_id or camel_case(str(route.name)),
         "parameters": [*_path_parameters(str(route.path_format)), *operation.query, *operation.headers],
         "responses": _responses(operation),
-        "security": [{name: []} for name in operation.security],
+        "security": [{name: []} if name else {} for name in operation.security],  # "": none needed
     }
     if route.description:
         document["description"] = route.description
