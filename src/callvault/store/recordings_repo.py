@@ -144,7 +144,10 @@ _ONE_RECORDING_AND_TRANSCRIPTION = _RECORDING_AND_TRANSCRIPTION.where(
 def get_recording_with_transcription(
     conn: Connection, account_id: str, call_id: str, recording_id: str
 ) -> tuple[Recording, Transcription | None] | None:
-    """A recording and its transcription (if any) in one query."""
+    """A recording and its transcription (if any) in one query; None without a query for ids that
+    cannot have been stored."""
+    if not (is_valid_id(call_id) and is_valid_id(recording_id)):
+        return None
     params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
     row = conn.execute(_ONE_RECORDING_AND_TRANSCRIPTION, params).first()
     return _recording_and_transcription(row) if row else None
