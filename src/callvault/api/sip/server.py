@@ -424,19 +424,8 @@ class SipServer:
         self._dialogs[dialog.key()] = dialog
         if _held(offer):
             await self._hold(dialog)
-        ok = self._respond(
-            request,
-            peer,
-            200,
-            "OK",
-            to_tag=dialog.local_tag,
-            headers=[("Contact", self._contact(peer)), *self._capabilities()],
-            body=answer,
-            content_type="application/sdp",
-        )
+        self._accept(dialog, request, peer, answer)
         log.info("SIPREC session %s recording as call %s from %s", request.call_id, call.call_id, source.name)
-        if peer.transport_name == "UDP":
-            self._spawn(self._retransmit_until_ack(dialog, ok))
 
     def _contact(self, peer: Peer) -> str:
         host = self._media_address if ":" not in self._media_address else f"[{self._media_address}]"
@@ -514,6 +503,10 @@ class SipServer:
             await self._resume(dialog)
         dialog.offer = offer
         dialog.confirmed = asyncio.Event()
+        self._accept(dialog, request, peer, answer)
+
+    def _accept(self, dialog: _Dialog, request: SipRequest, peer: Peer, answer: bytes) -> None:
+        """200 OK with our SDP answer; over UDP it is sent again until the ACK arrives."""
         ok = self._respond(
             request,
             peer,
