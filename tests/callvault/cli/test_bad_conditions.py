@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support.server import free_port
+from support.receiver import closed_port_url
 
 
 def _cli(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -35,7 +35,7 @@ def _assert_one_clear_line(result: subprocess.CompletedProcess[str], *words: str
 
 
 def test_import_to_a_server_that_is_down(tmp_path: Path, wav_file: Path) -> None:
-    url = f"http://127.0.0.1:{free_port()}"
+    url = closed_port_url("")
     result = _cli(
         "import", str(wav_file), "--account", "9900000", "--url", url, "--username", "u", "--password", "p"
     )

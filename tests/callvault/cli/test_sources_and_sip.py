@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from callvault.media.audio import mulaw_encode
+from support.ports import log_tail, start_on_free_ports, wait_until_serving
 from support.receiver import WebhookReceiver
-from support.server import LiveServer, free_port
+from support.server import LiveServer
 from support.sip_client import Client, send_rtp
 
 
@@ -62,6 +63,41 @@ def test_serve_refuses_sip_with_several_workers_or_a_wildcard_media_address(tmp_
     assert malformed.returncode == 1 and "HOST:PORT" in malformed.stderr
 
 
+def start_sip_process(port: int, env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`callvault sip` on `port`, once it says it listens (PortInUse when another process has the port)."""
+    log = data_dir / f"sip-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "callvault",
+                "sip",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--data-dir",
+                str(data_dir),
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(
+            process,
+            log,
+            lambda: "recording server on" in log_tail(log),
+            port=port,
+            what="callvault sip",
+            timeout=60,
+        )
+    except BaseException:
+        process.kill()
+        process.wait(20)
+        raise
+    return process, port
+
+
 def test_separate_sip_process_records_into_the_servers_database(
     live_server: LiveServer, webhook_receiver: WebhookReceiver
 ) -> None:
@@ -87,24 +123,11 @@ def test_separate_sip_process_records_into_the_servers_database(
         *data,
         env=env,
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "callvault", "sip", "--listen", f"127.0.0.1:{port}", *data],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process, port = start_on_free_ports(lambda ports: start_sip_process(ports[0], env, live_server.data_dir))
     try:
         client = Client(port)
-        deadline = time.monotonic() + 30
-        while True:  # until the process listens
-            client.request("OPTIONS")
-            try:
-                assert client.final().status == 200
-                break
-            except (TimeoutError, ConnectionRefusedError):  # not listening yet
-                assert time.monotonic() < deadline and process.poll() is None, process.stderr
-                time.sleep(0.2)
+        client.request("OPTIONS")
+        assert client.final().status == 200
         response = client.invite()
         assert response.status == 200
         first = int(

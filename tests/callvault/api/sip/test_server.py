@@ -29,7 +29,7 @@ from callvault.calls.siprec.sip import SipRequest, SipResponse
 from callvault.domain.sources import SipSource
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.needs import unavailable
-from support.server import free_port
+from support.ports import raise_if_address_in_use, start_on_free_ports
 from support.sip_client import Client, send_rtp
 from support.siprec import metadata_xml, multipart, offer_sdp
 
@@ -89,21 +89,33 @@ class FakeCalls:
 class Listener:
     """A SipServer on its own event loop thread."""
 
-    def __init__(self, calls: FakeCalls, **kwargs: object) -> None:
+    def __init__(self, calls: FakeCalls, tls_context: ssl.SSLContext | None = None, **kwargs: object) -> None:
         self.calls = calls
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        low = 30000 + (free_port() % 200) * 20
-        self.server = SipServer(
-            calls,
+        self.server = start_on_free_ports(lambda ports: self._serve_on(ports, tls_context, kwargs), 2)
+
+    def _serve_on(
+        self, ports: list[int], tls_context: ssl.SSLContext | None, kwargs: dict[str, object]
+    ) -> SipServer:
+        low = 30000 + (ports[0] % 200) * 20
+        server = SipServer(
+            self.calls,
             host="127.0.0.1",
-            port=free_port(),
+            port=ports[0],
             media_address="127.0.0.1",
             rtp_ports=RtpPortPool("127.0.0.1", low, low + 19),
+            tls=(ports[1], tls_context) if tls_context else None,
             **kwargs,  # type: ignore[arg-type]
         )
-        self.run(self.server.start())
+        try:
+            self.run(server.start())
+        except OSError as error:
+            self.run(server.stop())
+            raise_if_address_in_use(error, "the SIP listener")
+            raise
+        return server
 
     def run(self, coroutine: object) -> object:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)  # type: ignore[arg-type]
@@ -349,7 +361,7 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 def test_sip_over_tls(open_source: SipSource, certificate: tuple[Path, Path]) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*certificate)
-    running = Listener(FakeCalls([open_source]), tls=(free_port(), context))
+    running = Listener(FakeCalls([open_source]), tls_context=context)
     try:
         assert running.server.tls_port is not None
         client = Client(running.server.tls_port, "TLS")

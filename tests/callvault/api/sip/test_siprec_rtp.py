@@ -6,6 +6,7 @@ long as the audio sent, with silence exactly where packets were lost. Also the A
 from __future__ import annotations
 
 import io
+import os
 import random
 import time
 import wave
@@ -15,7 +16,7 @@ import numpy as np
 
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.receiver import WebhookReceiver
-from support.server import LiveServer, ServerFactory, free_port
+from support.server import LiveServer, ServerFactory
 from support.sip_client import Client, send_rtp
 from support.siprec import run_cli
 
@@ -23,11 +24,10 @@ FRAME = 160
 
 
 def start(server_factory: ServerFactory, tmp_path: Path, receiver: WebhookReceiver) -> tuple[LiveServer, int]:
-    sip_port = free_port()
-    low = 23000 + (sip_port % 300) * 20
+    low = 23000 + (os.getpid() % 300) * 20
     server = server_factory(
         tmp_path / "data",
-        args=["--sip", f"127.0.0.1:{sip_port}"],
+        sip=True,
         env_overrides={"CALLVAULT_SIP_RTP_PORTS": f"{low}-{low + 19}", "CALLVAULT_SIP_JITTER_BUFFER": "80ms"},
     )
     run_cli(
@@ -45,7 +45,8 @@ def start(server_factory: ServerFactory, tmp_path: Path, receiver: WebhookReceiv
         server.env, server.data_dir, "accounts", "recording", server.account_id,
         "--recording-available-url", receiver.url("/available"),
     )  # fmt: skip
-    return server, sip_port
+    assert server.sip_port is not None
+    return server, server.sip_port
 
 
 def channels_of(server: LiveServer, media_url: str) -> np.ndarray:

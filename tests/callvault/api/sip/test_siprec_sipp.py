@@ -6,6 +6,7 @@ party on its own channel, announced by recordingAvailable, and transcribed to th
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import wave
 from pathlib import Path
@@ -15,9 +16,10 @@ import pytest
 
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.needs import unavailable
+from support.ports import free_port
 from support.receiver import WebhookReceiver
 from support.rtp_pcap import FRAME, leg_packets, write_pcap
-from support.server import LiveServer, ServerFactory, free_port
+from support.server import LiveServer, ServerFactory
 from support.siprec import SIPP_SCENARIO, prompt, run_cli, why_no_sipp
 from support.wer import normalise_words, word_error_rate
 
@@ -116,12 +118,9 @@ def run_sipp(tmp_path: Path, sip_port: int, transport: str, conversation: Conver
 def start_recording_server(
     server_factory: ServerFactory, tmp_path: Path, receiver: WebhookReceiver, *, transcribe: bool
 ) -> tuple[LiveServer, int]:
-    sip_port = free_port()
-    rtp_low = 21000 + (sip_port % 400) * 20
+    rtp_low = 21000 + (os.getpid() % 400) * 20
     server = server_factory(
-        tmp_path / "data",
-        args=["--sip", f"127.0.0.1:{sip_port}"],
-        env_overrides={"CALLVAULT_SIP_RTP_PORTS": f"{rtp_low}-{rtp_low + 19}"},
+        tmp_path / "data", sip=True, env_overrides={"CALLVAULT_SIP_RTP_PORTS": f"{rtp_low}-{rtp_low + 19}"}
     )
     run_cli(
         server.env,
@@ -144,7 +143,8 @@ def start_recording_server(
     if transcribe:
         settings += ["--transcribe", "--transcription-available-url", receiver.url("/transcribed")]
     run_cli(server.env, server.data_dir, *settings)
-    return server, sip_port
+    assert server.sip_port is not None
+    return server, server.sip_port
 
 
 def recording_channels(server: LiveServer, media_url: str) -> np.ndarray:
