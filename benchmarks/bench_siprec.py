@@ -32,8 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from support.ports import free_port
 from support.rtp_pcap import FRAME, leg_packets, write_pcap
-from support.server import LiveServer, free_port, start_server
+from support.server import LiveServer, start_server
 from support.siprec import SIPP_SCENARIO, prompt, run_cli, why_no_sipp
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -144,16 +145,17 @@ def main() -> None:
     steps: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="bench-siprec-") as tmp:
         work = Path(tmp)
-        sip_port = free_port()
         server = start_server(
             work / "data",
-            args=["--sip", f"127.0.0.1:{sip_port}"],
+            sip=True,
             env_overrides={
                 "CALLVAULT_LOG_LEVEL": "info",
                 "CALLVAULT_SIP_RTP_PORTS": "30000-39999",
                 "CALLVAULT_WORKER_THREADS": "1",
             },
         )
+        sip_port = server.sip_port
+        assert sip_port is not None
         try:
             run_cli(server.env, server.data_dir, "sip-sources", "add", "sipp", "--account", server.account_id,
                     "--network", "127.0.0.1")  # fmt: skip
