@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from callvault.media.blobstore import open_blob_store
+from callvault.media.store_url import open_blob_store
 from support.ports import PortChooser, free_ports, start_on_free_ports, wait_until_serving
 
 LOCAL_RECEIVERS = "127.0.0.0/8,::1"

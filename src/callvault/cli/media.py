@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from callvault.cli.common import DataDirOption, byte_progress, console, fail, load_settings, open_services
-from callvault.media.blobstore import BlobStoreUnavailable, open_blob_store
+from callvault.media.blobstore import BlobStoreUnavailable
+from callvault.media.store_url import open_blob_store
 from callvault.services.media_migration import ChecksumMismatch, migrate_media, total_media_bytes
 from callvault.services.media_sweep import sweep_media
 from callvault.settings import parse_duration_seconds

@@ -1,4 +1,5 @@
-"""The BlobStore protocol: where recordings' audio lives, a directory or an S3 bucket.
+"""The BlobStore protocol: where recordings' audio lives, a directory or an S3 bucket
+(``callvault.media.store_url.open_blob_store`` builds the one a media URL names).
 
 Keys are opaque, random and server-made (:func:`new_blob_key`); they never carry a user-supplied id, so no
 request can steer a write or a read outside the store. Every backend validates keys with
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
-from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "BlobEntry",
@@ -27,7 +27,6 @@ __all__ = [
     "PartialWrite",
     "check_range",
     "new_blob_key",
-    "open_blob_store",
     "validate_key",
 ]
 
@@ -186,41 +185,3 @@ def check_range(start: int, end: int | None, chunk_size: int) -> None:
         raise ValueError(f"range end {end} is before start {start}")
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-
-
-def open_blob_store(media_url: str) -> BlobStore:
-    """Build the store that ``media_url`` names.
-
-    ``file:///abs/dir`` or a plain path: a :class:`~callvault.media.files.FileBlobStore` (directory
-    created). ``s3://bucket/prefix``: an :class:`~callvault.media.s3.S3BlobStore` configured from the
-    standard ``AWS_*`` environment variables; the bucket is created when missing.
-    """
-    if not media_url:
-        raise ValueError("media URL is empty")
-    parts = urlsplit(media_url)
-    scheme = parts.scheme.lower()
-    if scheme == "s3":
-        return _open_s3(parts.netloc, parts.path)
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise ValueError(f"file media URL must name a local absolute path: {media_url!r}")
-        return _open_files(Path(unquote(parts.path)))
-    if scheme == "":
-        return _open_files(Path(media_url).expanduser())
-    raise ValueError(f"unsupported media URL scheme {parts.scheme!r} in {media_url!r} (use file:// or s3://)")
-
-
-def _open_files(root: Path) -> BlobStore:
-    from callvault.media.files import FileBlobStore
-
-    return FileBlobStore(root.resolve())
-
-
-def _open_s3(bucket: str, path: str) -> BlobStore:
-    from callvault.media.s3 import S3BlobStore
-
-    if not bucket:
-        raise ValueError("s3 media URL needs a bucket: s3://bucket/prefix")
-    store = S3BlobStore(bucket, path.strip("/"))
-    store.ensure_bucket()
-    return store

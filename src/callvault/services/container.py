@@ -14,8 +14,9 @@ from pathlib import Path
 
 from callvault.calls.control_buses import make_control_bus
 from callvault.calls.runtime import LiveCallRuntime
-from callvault.media.blobstore import BlobStore, open_blob_store
+from callvault.media.blobstore import BlobStore
 from callvault.media.fallback import FallbackBlobStore
+from callvault.media.store_url import open_blob_store
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle

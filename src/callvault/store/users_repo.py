@@ -35,13 +35,6 @@ def set_password(conn: Connection, name: str, password_hash: str) -> bool:
     return result.rowcount == 1
 
 
-def set_accounts(conn: Connection, name: str, accounts: list[str]) -> None:
-    row = conn.execute(select(users.c.id).where(users.c.name == name)).one()
-    conn.execute(delete(user_accounts).where(user_accounts.c.user_id == row.id))
-    for account in sorted(set(accounts)):
-        conn.execute(insert(user_accounts).values(user_id=row.id, account_id=account))
-
-
 def remove_user(conn: Connection, name: str) -> bool:
     row = conn.execute(select(users.c.id).where(users.c.name == name)).first()
     if row is None:

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from callvault.media import (
+from callvault.media.blobstore import (
     BlobInfo,
     BlobNotFound,
     BlobStore,
     BlobTooLarge,
     InvalidBlobKey,
     new_blob_key,
-    open_blob_store,
     validate_key,
 )
 from callvault.media.files import FileBlobStore
+from callvault.media.store_url import open_blob_store
 
 BAD_KEYS = [
     "",

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from callvault.media import BlobInfo, BlobNotFound, BlobStore, BlobTooLarge, InvalidBlobKey, open_blob_store
+from callvault.media.blobstore import BlobInfo, BlobNotFound, BlobStore, BlobTooLarge, InvalidBlobKey
 from callvault.media.s3 import PART_SIZE, S3BlobStore
+from callvault.media.store_url import open_blob_store
 from support.seaweed import SeaweedS3
 
 PREFIX = "recordings"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from callvault.domain.jobs import SWEEP_MEDIA_JOB
-from callvault.media.blobstore import BlobStore, open_blob_store
+from callvault.media.blobstore import BlobStore
 from callvault.media.files import FileBlobStore
 from callvault.media.s3 import S3BlobStore
+from callvault.media.store_url import open_blob_store
 from callvault.services.container import Services, build_services
 from callvault.services.media_sweep import schedule_sweep, sweep_media
 from callvault.settings import Settings

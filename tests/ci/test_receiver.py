@@ -1,4 +1,4 @@
-"""The test receiver itself: scripts, waiting, and the refusing port."""
+"""support.receiver, the webhook receiver the tests run against: scripts, waiting, and the refusing port."""
 
 from __future__ import annotations
 
