@@ -15,6 +15,8 @@ PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Debian packages some tests need: SIPp as a SIPREC client, real telephone speech with transcripts.
 DEBIAN_TEST_PACKAGES := sip-tester asterisk-core-sounds-en-wav asterisk-core-sounds-en
+# apt-get waits for dpkg's lock (another run on this machine may be installing) instead of failing.
+APT_WAIT := -o DPkg::Lock::Timeout=600
 
 install: $(STAMP)
 
@@ -39,7 +41,7 @@ debian-test-deps:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		(apt-get install -y -qq $$missing || (apt-get update -qq && apt-get install -y -qq $$missing)) >/dev/null \
+		(apt-get install -y -qq $(APT_WAIT) $$missing || (apt-get update -qq && apt-get install -y -qq $(APT_WAIT) $$missing)) >/dev/null \
 			|| echo "could not install$$missing: the tests that need them will skip"; \
 	else echo "missing Debian packages$$missing (not root): the tests that need them will skip"; fi
 

@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 _updated = False
+LOCK_WAIT_S = 600
+"""How long apt-get waits for dpkg's lock: another test worker, or another run, may be installing."""
 
 
 def ensure_packages(packages: list[str], needed: list[Path]) -> str | None:
@@ -27,7 +29,7 @@ def ensure_packages(packages: list[str], needed: list[Path]) -> str | None:
             )
             _updated = True
         result = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", *packages],
+            ["apt-get", "install", "-y", "-qq", "-o", f"DPkg::Lock::Timeout={LOCK_WAIT_S}", *packages],
             env=env,
             capture_output=True,
             text=True,
