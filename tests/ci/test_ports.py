@@ -21,6 +21,7 @@ import pytest
 import redis
 
 from support import postgres, redis_server
+from support.canned_http import CannedResponse, CannedServer
 from support.needs import unavailable
 from support.ports import PortInUse, free_ports, listens_on, start_on_free_ports
 from support.seaweed import SeaweedUnavailable, run_seaweed
@@ -102,6 +103,23 @@ def test_callvault_starts_when_its_port_is_taken(tmp_path: Path, held_port: int)
         assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+def test_another_server_answering_on_the_port_is_not_taken_for_callvault(tmp_path: Path) -> None:
+    impostor = CannedServer()
+    impostor.add("GET", "/healthz", CannedResponse(200, {"status": "ok"}))
+    impostor.start()
+    try:
+        taken = int(impostor.url.rsplit(":", 1)[1])
+        chooser = FirstPickTaken(taken)
+        server = start_server(tmp_path / "data", choose_ports=chooser)
+        try:
+            assert len(chooser.picks) == 2
+            assert server.url != impostor.url
+        finally:
+            server.stop()
+    finally:
+        impostor.stop()
 
 
 def test_callvault_starts_when_its_sip_port_is_taken(tmp_path: Path, held_port: int) -> None:
