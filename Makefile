@@ -73,7 +73,7 @@ bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_latency.py
 
 # Fetch the console's vendored JavaScript again from the npm registry and check it against
-# src/callvault/ui/static/vendor/vendor.json (the committed files are what the server serves).
+# src/callvault/api/console/static/vendor/vendor.json (the committed files are what the server serves).
 vendor-js: install
 	$(BIN)/python scripts/vendor_js.py
 

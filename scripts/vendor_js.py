@@ -1,6 +1,6 @@
 """Fetch the vendored front-end packages again from the npm registry (`make vendor-js`).
 
-For each package in src/callvault/ui/static/vendor/vendor.json: `npm pack NAME@VERSION`, check the
+For each package in src/callvault/api/console/static/vendor/vendor.json: `npm pack NAME@VERSION`, check the
 tarball's integrity, copy the listed files into the vendor folder, and check their sha256.
 """
 
@@ -15,7 +15,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-VENDOR = Path(__file__).resolve().parents[1] / "src" / "callvault" / "ui" / "static" / "vendor"
+VENDOR = Path(__file__).resolve().parents[1] / "src" / "callvault" / "api" / "console" / "static" / "vendor"
 
 
 def main() -> int:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from support.console import browser_sign_in
 from support.debian import ensure_packages
 from support.needs import unavailable
 from support.server import LiveServer, ServerFactory
@@ -39,3 +41,13 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def console_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     return server_factory(tmp_path_factory.mktemp("console"))
+
+
+@pytest.fixture()
+def page(browser: Any, console_server: LiveServer) -> Iterator[Any]:
+    """A desktop-sized page, signed in to the console."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    browser_sign_in(opened, console_server)
+    yield opened
+    context.close()

@@ -8,7 +8,6 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,18 @@ def _shot(page: Any, tmp_path: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture()
-def page(browser: Any, console_server: LiveServer) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    browser_sign_in(opened, console_server)
-    yield opened
-    context.close()
+def _rgb(css: str) -> tuple[int, int, int]:
+    red, green, blue = (int(n) for n in re.findall(r"\d+", css.split("rgb", 1)[1])[:3])
+    return red, green, blue
+
+
+def _contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
 
 
 def _transcribed_call(
@@ -74,6 +78,8 @@ def _transcribed_call(
 def test_sign_in_find_by_a_spoken_word_seek_from_a_clip_then_delete(
     page: Any, console_server: LiveServer, tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
+    from playwright.sync_api import expect
+
     spoken = transcript("tt-weasels")  # "Weasels have eaten our phone system"
     word = spoken.split()[0].lower()
     wanted = _transcribed_call(
@@ -100,16 +106,21 @@ def test_sign_in_find_by_a_spoken_word_seek_from_a_clip_then_delete(
     page.wait_for_selector("#waveform[data-ready=true]")
     hit = page.locator("button.clip.hit")
     assert hit.count() == 1 and word in hit.inner_text().lower()
+    expect(hit).to_have_accessible_name(re.compile("^" + re.escape(" ".join(hit.inner_text().split()))))
+    outline, background = hit.evaluate(
+        "b => [getComputedStyle(b).boxShadow, getComputedStyle(b).backgroundColor]"
+    )
+    assert _contrast(_rgb(outline), _rgb(background)) >= 3.0, (outline, background)  # WCAG 1.4.11
     assert page.locator("button.clip").count() >= 2  # the agent's clip and the caller's
     _shot(page, tmp_path, "recording")
 
     start = float(hit.get_attribute("data-start"))
     assert start >= 2.5  # the caller speaks from the third second
     hit.click()
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5")
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {start}) < 0.5")
     assert "current" in (hit.get_attribute("class") or "")
     page.keyboard.press("ArrowRight")  # keyboard seeking: five seconds on
-    page.wait_for_function(f"document.getElementById('player').currentTime > {start} + 3")
+    page.wait_for_function(f"() => document.getElementById('player').currentTime > {start} + 3")
 
     deliveries = page.locator(".deliveries li")
     page.reload()  # the webhook was delivered meanwhile
@@ -160,7 +171,7 @@ def test_pausing_a_live_call_from_the_live_page_cuts_the_recording(
         [recording] = calls.wait_for_recordings(call_id)
         calls.hang_up(call_id)
     assert recording["duration"] == "PT8S"  # ten seconds sent, two of them paused
-    page.wait_for_function(f"!document.querySelector('#live-calls tr[data-call-id=\"{call_id}\"]')")
+    page.wait_for_function(f"() => !document.querySelector('#live-calls tr[data-call-id=\"{call_id}\"]')")
 
 
 def test_a_phone_sized_screen_has_no_horizontal_scroll(

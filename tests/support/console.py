@@ -21,13 +21,19 @@ def csrf_of(html: str) -> str:
 
 
 @contextmanager
-def signed_in_client(server: LiveServer) -> Iterator[httpx.Client]:
-    """An httpx client with a console session cookie (no Basic auth)."""
+def signed_in_client(
+    server: LiveServer, username: str | None = None, password: str | None = None
+) -> Iterator[httpx.Client]:
+    """An httpx client with a console session cookie (no Basic auth), of the server's user by default."""
     with httpx.Client(base_url=server.url, timeout=60) as client:
         form = client.get("/ui/login")
         response = client.post(
             "/ui/login",
-            data={"username": server.username, "password": server.password, "csrf_token": csrf_of(form.text)},
+            data={
+                "username": username or server.username,
+                "password": password or server.password,
+                "csrf_token": csrf_of(form.text),
+            },
         )
         assert response.status_code == 303, response.text
         yield client

@@ -16,10 +16,12 @@ from fastapi_offline import FastAPIOffline
 
 from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
+from callvault.api.console.headers import ConsoleHeadersMiddleware
+from callvault.api.console.routes import router as console_router
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
-from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams, ui
+from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -69,9 +71,10 @@ def create_app(
     app.state.metrics = build_metrics()
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(ConsoleHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(ui.router)
+    app.include_router(console_router)
     app.include_router(oauth2.router)
     for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
         for router in (recordings.router, calls.router, ingest.router, streams.router):

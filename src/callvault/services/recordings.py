@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from callvault.domain.byte_ranges import ByteRange
 from callvault.domain.deliveries import WebhookDelivery
-from callvault.domain.errors import NotFound, RangeNotSatisfiable
+from callvault.domain.errors import NotFound
 from callvault.domain.jobs import PURGE_MEDIA_JOB, WEBHOOK_JOB
 from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
 from callvault.domain.records import Recording, Transcription
@@ -84,56 +84,22 @@ def list_call_recordings(
         return _with_transcriptions(conn, account_id, found)
 
 
-_BYTE_RANGE = re.compile(r"(\d*)-(\d*)")
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """A `Range` header per RFC 9110 -> (start, end) inclusive; None means the whole body (200).
-
-    Ignored (whole body): another unit, a malformed or invalid range such as `bytes=5-2`, and any
-    request for several ranges (answering them with the whole body is allowed). 416: a single
-    range that selects nothing of this body (`bytes=-0`, a start at or past its end).
-    """
-    if not header:
-        return None
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None
-    match = _BYTE_RANGE.fullmatch(spec.strip())
-    if match is None or match.group(1) == match.group(2) == "":
-        return None
-    first, last = match.groups()
-    if first == "":
-        start, end = max(size - int(last), 0), size - 1
-        satisfiable = int(last) > 0
-    else:
-        if last and int(last) < int(first):
-            return None
-        start, end = int(first), int(last) if last else size - 1
-        satisfiable = start < size
-    if not satisfiable:
-        raise RangeNotSatisfiable(
-            f"Range {header.strip()[:64]} cannot be satisfied: the media is {size} bytes",
-            headers={"Content-Range": f"bytes */{size}"},
-        )
-    return start, min(end, size - 1)
-
-
 def open_media(
     store: MetadataStore,
     blobs: BlobStore,
     account_id: str,
     call_id: str,
     recording_id: str,
-    range_header: str | None,
+    byte_range: ByteRange | None,
 ) -> MediaSlice:
+    """The recording's media, whole or the range asked for (416 when it selects none of it)."""
     with store.read() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
     if recording.media_key is None:
         raise NotFound(f"Recording {recording_id} has no media: it was deleted")
     size = recording.media_size if recording.media_size is not None else blobs.size(recording.media_key)
-    byte_range = parse_range(range_header, size) if size else None
-    start, end = byte_range if byte_range else (0, max(size - 1, 0))
+    selected = byte_range.within(size) if byte_range and size else None
+    start, end = selected if selected else (0, max(size - 1, 0))
     return MediaSlice(
         content_type=MEDIA_TYPES[recording.file_format],
         filename=f"{recording.recording_id}.{recording.file_format}",
@@ -141,7 +107,7 @@ def open_media(
         start=start,
         end=end,
         etag=f'"{recording.media_sha256 or recording.media_key}"',
-        partial=byte_range is not None,
+        partial=selected is not None,
         chunks=blobs.open(recording.media_key, start, end, chunk_size=DOWNLOAD_CHUNK_BYTES)
         if size
         else iter(()),

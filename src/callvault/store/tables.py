@@ -247,3 +247,17 @@ account_recording_settings = Table(
     Column("settings", JSON, nullable=False),  # domain.sources.AccountRecordingSettings fields
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# A signed-in console session: the cookie carries the id, the row holds its sha256 (so the table alone
+# cannot be replayed); deleting the row ends the session in every process.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("username", String(128), nullable=False),
+    Column("password_fingerprint", String(64), nullable=False),  # a changed password ends the session
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_console_sessions_username", "username"),
+    Index("ix_console_sessions_expires_at", "expires_at"),
+)

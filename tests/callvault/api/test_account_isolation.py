@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callvault.api.console_session import CSRF_HEADER
+from callvault.api.console.session import CSRF_HEADER
 from callvault.calls.media_stream import PCMU_8K
 from callvault.cli.simulate import CallsClient, SimulationError
 from support.console import csrf_of

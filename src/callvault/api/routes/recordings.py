@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from callvault.api.auth import authorize, authorize_async, base_url, services_of
-from callvault.api.media_response import media_response
+from callvault.api.media_response import media_response, requested_range
 from callvault.api.routes.common import WireJSONResponse, read_json, run_read
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.paging import build_page
@@ -97,7 +97,7 @@ def download_call_recording(request: Request, accountId: str, callId: str, recor
     authorize(request, accountId)
     services = services_of(request)
     media = recording_service.open_media(
-        services.store, services.blobs, accountId, callId, recordingId, request.headers.get("range")
+        services.store, services.blobs, accountId, callId, recordingId, requested_range(request)
     )
     return media_response(media)
 

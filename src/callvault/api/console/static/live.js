@@ -1,4 +1,5 @@
-// The live calls page: refreshes the active calls every two seconds and pauses/resumes recordings.
+// The live calls page: refreshes the active calls every two seconds, pauses/resumes recordings, and
+// shows each call that ends with a link to its recording once that is saved.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -9,6 +10,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const feed = table.dataset.feed;
   const actionsUrl = table.dataset.actions;
   let calls = [];
+  const endedSection = document.getElementById("ended");
+  const endedList = document.getElementById("ended-calls");
 
   const cell = (label, content) => {
     const td = document.createElement("td");
@@ -69,11 +72,53 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
 
+  const getJson = async (url) => {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  };
+
+  // A call that left the feed has ended: say so, then link its recordings once they are saved.
+  const showEnded = async (call) => {
+    const who = `${call.from || "?"} → ${call.to || "?"}`;
+    status.textContent = `The call ${who} has ended.`;
+    const item = document.createElement("li");
+    item.dataset.callId = call.callId;
+    const text = document.createElement("span");
+    text.textContent = `${who}: ended. `;
+    const outcome = Object.assign(document.createElement("span"), { className: "muted", textContent: "Saving the recording…" });
+    item.append(text, outcome);
+    endedList.prepend(item);
+    endedSection.hidden = false;
+    const url = `${actionsUrl}/${encodeURIComponent(call.callId)}/recordings`;
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      try {
+        const { recordings } = await getJson(url);
+        if (recordings.length) {
+          outcome.replaceChildren();
+          recordings.forEach((recording, index) => {
+            const link = Object.assign(document.createElement("a"), { href: recording.url });
+            link.textContent = `Open the recording (${recording.duration}, ${recording.status})`;
+            outcome.append(...(index ? [" · ", link] : [link]));
+          });
+          outcome.className = "";
+          return;
+        }
+      } catch (error) {
+        outcome.textContent = `Could not find its recording: ${error.message}`;
+      }
+      if (!call.recordingState) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    outcome.textContent = "No recording of this call.";
+  };
+
   const refresh = async () => {
     try {
-      const response = await fetch(feed, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      calls = (await response.json()).calls;
+      const before = calls;
+      calls = (await getJson(feed)).calls;
+      const still = new Set(calls.map((call) => call.callId));
+      for (const call of before) if (!still.has(call.callId)) showEnded(call);
       table.dataset.updated = String(Date.now());
       render();
     } catch (error) {

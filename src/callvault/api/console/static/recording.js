@@ -2,6 +2,10 @@
 // transcript clips tied to the audio's time.
 "use strict";
 
+// The page's CSP nonce, which wavesurfer.js puts on the <style> of its shadow root (read now: later
+// document.currentScript is null).
+const cspNonce = document.currentScript?.nonce || "";
+
 document.addEventListener("DOMContentLoaded", () => {
   const audio = document.getElementById("player");
   if (!audio) return;
@@ -10,6 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const waveformEl = document.getElementById("waveform");
   const clips = Array.from(document.querySelectorAll("button.clip"));
   const duration = Number(waveformEl?.dataset.duration || 0);
+  const startAt = Number(audio.dataset.start || 0);
 
   const seekTo = (seconds) => {
     const end = Number.isFinite(audio.duration) ? audio.duration : duration;
@@ -24,7 +29,8 @@ document.addEventListener("DOMContentLoaded", () => {
   let current = null;
   const follow = () => {
     const t = audio.currentTime;
-    clockEl.textContent = `${callvault.clock(t)} / ${clockEl.dataset.total}`;
+    const total = duration || audio.duration || 0;
+    clockEl.textContent = `${callvault.clock(audio.ended ? total : t)} / ${callvault.clock(total)}`;
     const now = clips.find((c) => t >= Number(c.dataset.start) && t < Number(c.dataset.end)) || null;
     if (now === current) return;
     current?.classList.remove("current");
@@ -44,7 +50,10 @@ document.addEventListener("DOMContentLoaded", () => {
   audio.addEventListener("pause", showState);
   audio.addEventListener("timeupdate", follow);
   audio.addEventListener("seeked", follow);
-  audio.addEventListener("loadedmetadata", follow);
+  audio.addEventListener("loadedmetadata", () => {
+    if (startAt && audio.currentTime === 0) seekTo(startAt); // where the #t= fragment was not applied
+    follow();
+  });
   for (const clip of clips) {
     clip.addEventListener("click", () => {
       seekTo(Number(clip.dataset.start));
@@ -76,7 +85,7 @@ document.addEventListener("DOMContentLoaded", () => {
     fetch(waveformEl.dataset.peaksUrl, { credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
       .then((body) => {
-        WaveSurfer.create({
+        const wave = WaveSurfer.create({
           container: waveformEl,
           media: audio,
           peaks: body.peaks,
@@ -91,7 +100,14 @@ document.addEventListener("DOMContentLoaded", () => {
             waveColor: colours[i % 2][0],
             progressColor: colours[i % 2][1],
           })),
+          cspNonce,
         });
+        // The cursor follows the audio's time updates, so one that came before the waveform (the
+        // start from ?t=) is drawn now and again whenever the audio's metadata arrives.
+        const showPosition = () => wave.setTime(audio.currentTime);
+        wave.once("ready", showPosition);
+        audio.addEventListener("loadedmetadata", showPosition);
+        if (audio.readyState > 0) showPosition();
         waveformEl.setAttribute("data-ready", "true");
       })
       .catch((error) => {

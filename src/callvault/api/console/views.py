@@ -1,46 +1,34 @@
-"""What the console's templates print: Jinja set-up, static asset URLs, and plain view values built
-from the services' records (human times and durations, compact ids, speaker names). No API logic:
-routes call the services, then hand their results through these functions to a template."""
+"""What the console's templates print: plain view values built from the services' records (human
+times and durations, compact ids, speaker names). No API logic: routes call the services, then hand
+their results through these functions to a template (`templating.render`)."""
 
 from __future__ import annotations
 
-import hashlib
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlencode
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from callvault.domain.records import Call, Recording, Transcription
 from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_time
 
-UI_DIR = Path(__file__).resolve().parents[1] / "ui"
-STATIC_DIR = UI_DIR / "static"
+LIST_FIELDS = ("q", "from", "to", "direction", "tag", "minStartTime", "maxStartTime", "sort", "pageToken")
+"""What the recordings list is in its URL: a recording's page carries them, so "back" returns to it."""
 
 
-@cache
-def _asset_version(name: str) -> str:
-    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+def list_query(params: Mapping[str, str]) -> dict[str, str]:
+    """The list's own fields of a query string (the empty ones left out)."""
+    return {name: params[name] for name in LIST_FIELDS if params.get(name)}
 
 
-def static_url(name: str) -> str:
-    """The asset's URL with its content hash, so it can be cached for good."""
-    return f"/ui/static/{name}?v={_asset_version(name)}"
-
-
-templates = Environment(
-    loader=FileSystemLoader(UI_DIR / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
-templates.globals["static_url"] = static_url
+def list_url(account: str, params: Mapping[str, str], **extra: str) -> str:
+    return "/ui?" + urlencode({"account": account} | list_query(params) | extra)
 
 
 def clock(seconds: float) -> str:
-    """72.4 -> '1:12'; 3725 -> '1:02:05'."""
-    total = max(0, round(seconds))
+    """72.4 -> '1:12'; 30.5 -> '0:31' (halves up, as the page's script rounds); 3725 -> '1:02:05'."""
+    total = max(0, math.floor(seconds + 0.5))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -92,19 +80,24 @@ class RecordingView:
     media_deleted: bool
     transcript_status: str
     snippet_html: str = ""
-    clip_start: float = 0.0
+    clip_url: str = ""
     clip_clock: str = ""
     matching_clips: int = 0
 
 
 def recording_view(
-    recording: Recording, transcription: Transcription | None, hit: TranscriptHit | None = None, q: str = ""
+    recording: Recording,
+    transcription: Transcription | None,
+    hit: TranscriptHit | None = None,
+    listed: Mapping[str, str] | None = None,
 ) -> RecordingView:
+    """A row of the list (`listed`: the list's query, which the recording's page keeps) or the page's head."""
     start = format_iso_time(recording.start_time)
+    kept = list_query(listed or {})
     return RecordingView(
         recording_id=recording.recording_id,
         short_id=short_id(recording.recording_id),
-        url=recording_page_url(recording, **({"q": q} if q else {})),
+        url=recording_page_url(recording, **kept),
         start_iso=start,
         start_utc=start.replace("T", " ").replace("Z", " UTC"),
         duration=clock(recording.duration_seconds),
@@ -117,7 +110,7 @@ def recording_view(
         media_deleted=recording.media_key is None,
         transcript_status=transcript_state(transcription),
         snippet_html=snippet_html(hit.snippet) if hit else "",
-        clip_start=round(hit.clip_start, 2) if hit else 0.0,
+        clip_url=recording_page_url(recording, **kept, t=f"{hit.clip_start:.2f}") if hit else "",
         clip_clock=clock(hit.clip_start) if hit else "",
         matching_clips=hit.matching_clips if hit else 0,
     )
@@ -186,10 +179,6 @@ def metadata_items(recording: Recording, transcription: Transcription | None) ->
     return items
 
 
-def render(name: str, **context: Any) -> str:
-    return templates.get_template(name).render(**context)
-
-
 def live_call_view(call: Call) -> dict[str, str | None]:
     """A call in progress as the live page's script reads it."""
     return {
@@ -199,4 +188,14 @@ def live_call_view(call: Call) -> dict[str, str | None]:
         "direction": call.direction,
         "startTime": format_iso_time(call.start_time),
         "recordingState": call.recording_state,
+    }
+
+
+def call_recording_view(recording: Recording) -> dict[str, str]:
+    """A finished recording of a call as the live page's script links it."""
+    return {
+        "recordingId": recording.recording_id,
+        "url": recording_page_url(recording),
+        "duration": clock(recording.duration_seconds),
+        "status": recording.status,
     }

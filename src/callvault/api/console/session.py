@@ -1,9 +1,11 @@
-"""Console sessions: a signed cookie (itsdangerous) naming the user, and the CSRF token every
-state-changing console request must carry (form field `csrf_token` or header `X-CSRF-Token`).
+"""Console sessions in the browser: a signed cookie (itsdangerous) carrying the id of a session the
+server keeps (`services.console_sessions`: signing out ends it for every copy of the cookie), and the
+CSRF token every state-changing console request must carry (form field `csrf_token` or header
+`X-CSRF-Token`).
 
-The cookie is HttpOnly, SameSite=Lax, Secure when the request came over TLS, and expires after
-SESSION_SECONDS. It also holds a random nonce; the CSRF token is that nonce signed under another salt,
-so a token is only good with its own session. Before sign-in the cookie holds the nonce alone, which
+The cookie is HttpOnly, SameSite=Lax, Secure when the request came over TLS, and lives as long as the
+session. It also holds a random nonce; the CSRF token is that nonce signed under another salt, so a
+token is only good with its own session. Before sign-in the cookie holds the nonce alone, which
 protects the sign-in form too.
 """
 
@@ -21,7 +23,7 @@ from callvault.services import console_sessions
 from callvault.services.auth import Principal
 
 COOKIE = "callvault_session"
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = int(console_sessions.SESSION_LIFETIME.total_seconds())
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -33,8 +35,7 @@ class CsrfRejected(AccessDenied):
 @dataclass(frozen=True)
 class ConsoleSession:
     nonce: str
-    username: str | None = None
-    fingerprint: str | None = None
+    session_id: str | None = None  # None before sign-in
 
 
 def _key(request: Request) -> str:
@@ -59,13 +60,14 @@ def read_session(request: Request) -> ConsoleSession | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("n"), str):
         return None
-    return ConsoleSession(nonce=data["n"], username=data.get("u"), fingerprint=data.get("f"))
+    session_id = data.get("s")
+    return ConsoleSession(nonce=data["n"], session_id=session_id if isinstance(session_id, str) else None)
 
 
 def write_session(request: Request, response: Response, session: ConsoleSession) -> None:
     payload: dict[str, str] = {"n": session.nonce}
-    if session.username and session.fingerprint:
-        payload |= {"u": session.username, "f": session.fingerprint}
+    if session.session_id:
+        payload["s"] = session.session_id
     response.set_cookie(
         COOKIE,
         _serializer(request).dumps(payload),
@@ -88,9 +90,9 @@ def anonymous_session(request: Request) -> ConsoleSession:
     return read_session(request) or ConsoleSession(nonce=secrets.token_urlsafe(16))
 
 
-def signed_in_session(username: str, fingerprint: str) -> ConsoleSession:
-    """A new session (a fresh nonce, so no token from before sign-in stays good) for the user."""
-    return ConsoleSession(nonce=secrets.token_urlsafe(16), username=username, fingerprint=fingerprint)
+def signed_in_session(session_id: str) -> ConsoleSession:
+    """The cookie of a new server session (a fresh nonce, so no token from before sign-in stays good)."""
+    return ConsoleSession(nonce=secrets.token_urlsafe(16), session_id=session_id)
 
 
 def csrf_token(request: Request, session: ConsoleSession) -> str:
@@ -118,9 +120,7 @@ async def require_csrf(request: Request, session: ConsoleSession | None) -> None
 def session_principal(request: Request) -> tuple[Principal, ConsoleSession]:
     """The signed-in user of the console (401 when there is no live session)."""
     session = read_session(request)
-    if session is None or not session.username or not session.fingerprint:
+    if session is None or not session.session_id:
         raise AuthenticationFailed("Sign in first")
-    principal = console_sessions.session_principal(
-        services_of(request).store, session.username, session.fingerprint
-    )
+    principal = console_sessions.session_principal(services_of(request).store, session.session_id)
     return principal, session

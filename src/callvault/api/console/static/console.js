@@ -23,8 +23,9 @@ const callvault = {
     if (Number.isNaN(when.getTime())) return iso;
     return when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
   },
+  // Whole seconds, halves up: the same as the server's clock() in views.py, so a page's times agree.
   clock(seconds) {
-    const total = Math.max(0, Math.floor(seconds));
+    const total = Math.max(0, Math.round(seconds));
     const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
     const mm = h ? String(m).padStart(2, "0") : String(m);
     return (h ? `${h}:` : "") + `${mm}:${String(s).padStart(2, "0")}`;
