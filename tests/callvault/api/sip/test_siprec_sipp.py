@@ -254,6 +254,5 @@ def test_sipp_silence_suppressed_on_one_leg_is_recorded_at_its_time(
     assert len(channels) == 30 * 8000
     assert np.array_equal(channels[:, 0], caller)
     assert not channels[10 * 8000 : 20 * 8000, 1].any()
-    assert np.array_equal(
-        channels[:, 1], np.concatenate([callee[: 10 * 8000], np.zeros(10 * 8000), callee[20 * 8000 :]])
-    )
+    quiet = np.zeros(10 * 8000, dtype=np.int16)
+    assert np.array_equal(channels[:, 1], np.concatenate([callee[: 10 * 8000], quiet, callee[20 * 8000 :]]))
