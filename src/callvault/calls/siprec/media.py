@@ -10,13 +10,14 @@ than one per packet.
 
 The session clock: ``at`` is where ``samples[0]`` lies, in samples at 8000 Hz counted from the
 session's first packet, the same zero for every track. Each track follows its stream's RTP clock,
-exactly once: a gap in the timestamps (lost packets, suppressed silence, comfort noise) is a gap
-in ``at`` that the recorder fills (no silence is made here, but see the last paragraph). A
-stream is anchored to the session clock by its arrival: its first packet, and the first after a
-new SSRC, a restarted clock or a resume, lands where the session had got to when it arrived, in whole 20 ms packets, never before
-audio its track already has. Arrival is when the event loop reads a packet, which a busy process
-does late, so up to `jitter_delay` of lateness counts as on time: two legs that start together
-stay sample-aligned, and a stream whose SSRC changes mid-sentence goes on without a gap.
+exactly once: a gap in the timestamps (lost packets, suppressed silence, comfort noise) is a gap in
+``at`` that the recorder fills (no silence is made here, but see the last paragraph). A stream is
+anchored to the session clock by its arrival: its first packet, and the first after a new SSRC, a
+restarted clock or a resume, lands where the session had got to when it arrived, in whole 20 ms
+packets, never before audio its track already has. Arrival is when the event loop reads a packet,
+which a busy process does late, so up to `jitter_delay` of lateness counts as on time: two legs
+that start together stay sample-aligned, and a stream whose SSRC changes mid-sentence goes on
+without a gap.
 
 Timestamps are trusted as far as the wall clock allows: audio that would lie more than
 `max_ahead` seconds ahead of its arrival (a timestamp jumping hours ahead) is anchored by its
