@@ -118,7 +118,7 @@ class SipServer:
         self._jitter_delay = jitter_delay
         self._udp, self._tcp, self._tls = udp, tcp, tls
         self._dialogs: dict[tuple[str, str], Dialog] = {}
-        self._responses = responses or ResponseCache()
+        self._responses = responses if responses is not None else ResponseCache()
         self._pending_invites: dict[tuple[str, int, str], bool] = {}  # INVITEs being set up: cancelled?
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
