@@ -121,10 +121,12 @@ def test_partial_idle_and_short_messages_are_closed_but_a_session_connection_sta
         sock.close()
 
 
-def test_a_failing_handler_does_not_stop_the_listener(running: list[Listener]) -> None:
+@pytest.mark.parametrize("transport", ["UDP", "TCP"])
+def test_a_failing_handler_does_not_stop_the_listener(running: list[Listener], transport: str) -> None:
     listener = start(running, [LOCAL])
+    client = Client(listener.server.port, transport)
+    wait_until(lambda: listener.server.connections == (transport == "TCP"))
     listener.calls.failing_lookups = 1
-    client = Client(listener.server.port)
     client.request("OPTIONS")  # its source lookup raises: logged, unanswered
     client.request("OPTIONS")
     answer = client.final()
