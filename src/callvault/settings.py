@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     sip_realm: str = "callvault"
     sip_media_timeout: float = 30.0
     sip_jitter_buffer: float = 0.06
+    sip_max_hold: float = 3600.0
+    """A SIPREC session held (paused by its client) longer than this is ended, with a BYE."""
+    sip_max_session: float = 4 * 3600.0
+    """A SIPREC session longer than this is ended, with a BYE."""
+    sip_max_connections: int = Field(default=1024, ge=1)
+    """Open SIP TCP/TLS connections at most (more are closed at accept)."""
+    sip_max_connections_per_address: int = Field(default=64, ge=1)
+    sip_message_timeout: float = 10.0
+    """A SIP message begun on a TCP/TLS connection (or a TLS handshake) must be complete within this."""
+    sip_idle_timeout: float = 120.0
+    """A SIP TCP/TLS connection that carries no session is closed after this long without a byte."""
     create_dev_user: bool = False
     migrate_on_start: bool = True
     log_level: str = "info"
@@ -95,6 +106,10 @@ class Settings(BaseSettings):
         "media_owner_timeout",
         "sip_media_timeout",
         "sip_jitter_buffer",
+        "sip_max_hold",
+        "sip_max_session",
+        "sip_message_timeout",
+        "sip_idle_timeout",
         mode="before",
     )
     @classmethod

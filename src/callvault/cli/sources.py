@@ -30,7 +30,7 @@ def add_sip_source(
     settings = load_settings(data_dir=data_dir)
     services = open_services(settings)
     try:
-        recording_sources.add_sip_source(
+        _, warnings = recording_sources.add_sip_source(
             services.store,
             name,
             account,
@@ -43,6 +43,8 @@ def add_sip_source(
         fail(exc.description)
     finally:
         services.close()
+    for warning in warnings:
+        console.print(f"warning: {warning}")
     console.print(f"added SIP source {name!r} for account {account}")
 
 

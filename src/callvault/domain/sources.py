@@ -7,6 +7,12 @@ of the recording's metadata on the wire), for example::
     {"type": "siprec", "sessionId": "hVpd7YQgRW2nD22h7q60JQ==", "callId": "orig-call@pbx",
      "sipSessionId": "ab30317f...", "sourceName": "sbc-1"}
     {"type": "twilio", "callSid": "CA...", "streamSid": "MZ...", "customParameters": {...}}
+
+Which SIP source a request belongs to when several cover its address (:func:`network_source` and
+the listener's digest check): valid credentials name their source first; without credentials, the
+source without credentials whose network is the most specific (longest prefix) covering the
+address. Two sources without credentials may not share a network (:func:`shared_networks`), so
+that choice is never a tie.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ __all__ = [
     "SipSource",
     "StreamToken",
     "hash_stream_token",
+    "network_source",
+    "overlapping_sources",
+    "shared_networks",
     "new_stream_token",
     "parse_networks",
 ]
@@ -48,13 +57,59 @@ class SipSource:
         return tuple(ipaddress.ip_network(network) for network in self.networks)
 
     def matches_address(self, address: str) -> bool:
+        return self.specificity(address) is not None
+
+    def specificity(self, address: str) -> int | None:
+        """The prefix length of this source's most specific network covering `address` (-1 when
+        the source takes any address); None when it does not cover it."""
         if not self.networks:
-            return True
+            return -1
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
-            return False
-        return any(ip in network for network in self._parsed_networks)
+            return None
+        lengths = [network.prefixlen for network in self._parsed_networks if ip in network]
+        return max(lengths) if lengths else None
+
+    def overlaps(self, other: SipSource) -> bool:
+        """Whether some address is covered by both sources."""
+        if not self.networks or not other.networks:
+            return True
+        return any(
+            mine.version == theirs.version and mine.overlaps(theirs)  # type: ignore[arg-type]
+            for mine in self._parsed_networks
+            for theirs in other._parsed_networks
+        )
+
+
+def network_source(sources: list[SipSource], address: str) -> SipSource | None:
+    """Among `sources`, the one without credentials whose network covering `address` is the most
+    specific; None when none without credentials covers it."""
+    ranked = [
+        (specificity, source)
+        for source in sources
+        if source.username is None and (specificity := source.specificity(address)) is not None
+    ]
+    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
+
+
+def shared_networks(new: SipSource, existing: list[SipSource]) -> list[tuple[SipSource, str]]:
+    """The sources without credentials that list one of `new`'s networks too, when `new` has no
+    credentials either (such a pair would make an address's source a tie)."""
+    if new.username is not None:
+        return []
+    return [
+        (source, network)
+        for source in existing
+        if source.username is None
+        for network in source.networks
+        if network in new.networks
+    ]
+
+
+def overlapping_sources(new: SipSource, existing: list[SipSource]) -> list[SipSource]:
+    """The sources covering some address `new` covers too."""
+    return [source for source in existing if source.overlaps(new)]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from callvault.domain.sources import (
     StreamToken,
     hash_stream_token,
     new_stream_token,
+    overlapping_sources,
     parse_networks,
+    shared_networks,
 )
 from callvault.domain.timefmt import utcnow
 from callvault.store import sources_repo
@@ -43,8 +45,11 @@ def add_sip_source(
     username: str | None,
     password: str | None,
     realm: str,
-) -> SipSource:
-    """A SIPREC client allowed from `networks` (empty: anywhere) and/or with digest credentials."""
+) -> tuple[SipSource, list[str]]:
+    """A SIPREC client allowed from `networks` (empty: anywhere) and/or with digest credentials,
+    and a warning for each source it overlaps (which of the two a request records into, by the
+    precedence in ``domain/sources``). Two sources without credentials sharing a network are
+    refused (Conflict): a request from there would belong to both."""
     require_id(account_id, "account")
     if not networks and username is None:
         raise ValidationFailed("a SIP source needs networks (--network) or credentials (--username)")
@@ -64,11 +69,34 @@ def add_sip_source(
         ha1=ha1(username, realm, password) if username is not None and password is not None else None,
     )
     with store.write() as conn:
+        existing = sources_repo.list_sip_sources(conn)
+        shared = shared_networks(source, existing)
+        if shared:
+            other, network = shared[0]
+            raise Conflict(
+                f"SIP source {other.name!r} (account {other.account_id}) already covers {network} without "
+                "credentials: give this source another network or --username/--password"
+            )
         try:
             sources_repo.add_sip_source(conn, source, utcnow())
         except sources_repo.DuplicateSource:
             raise Conflict(f"a SIP source named {name!r} or with username {username!r} exists") from None
-    return source
+    return source, [_overlap_warning(source, other) for other in overlapping_sources(source, existing)]
+
+
+def _overlap_warning(new: SipSource, other: SipSource) -> str:
+    both = f"{new.name!r} overlaps {other.name!r} (account {other.account_id})"
+    if new.username is not None and other.username is not None:
+        return f"{both}: each records what carries its own credentials"
+    if new.username is not None or other.username is not None:
+        credentialed = new if new.username is not None else other
+        return (
+            f"{both}: from the shared addresses, a request with {credentialed.name!r}'s credentials "
+            f"records into account {credentialed.account_id}, one without into the other's"
+        )
+    return (
+        f"{both}: a request from the shared addresses records into the source with the more specific network"
+    )
 
 
 def remove_sip_source(store: MetadataStore, name: str) -> None:

@@ -62,8 +62,8 @@ class SiprecCall:
         self.call_id = call_id
         self._session = session
 
-    def add_audio(self, track: str, samples: np.ndarray) -> None:
-        self._session.feed_samples(track, samples)
+    def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
+        self._session.feed_samples(track, samples)  # `at` is passed on once MediaSession takes it
 
     def hold(self) -> None:
         self._set_state("paused")
@@ -85,7 +85,7 @@ class SiprecCall:
 
 
 class SiprecCalls:
-    """What the SIP listener needs from the services (``api.sip.server.RecordingCalls``)."""
+    """What the SIP listener needs from the services (``calls.siprec.session.SessionRecordings``)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services

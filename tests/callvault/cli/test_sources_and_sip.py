@@ -53,6 +53,30 @@ def test_sources_tokens_and_settings_refuse_bad_input_in_one_line(tmp_path: Path
     assert "multi_channel: True" in shown and "password: ***" in shown and "hook-secret-1" not in shown
 
 
+def test_sip_sources_refuse_a_shared_network_and_warn_of_overlaps(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    cli("sip-sources", "add", "wide", "--account", "9900000", "--network", "10.0.0.0/8", *data)
+    shared = cli(
+        "sip-sources", "add", "same", "--account", "9900001", "--network", "10.0.0.0/8", *data, check=False
+    )
+    assert shared.returncode == 1 and shared.stderr.strip().startswith("error:") and "'wide'" in shared.stderr
+    narrow = cli("sip-sources", "add", "narrow", "--account", "9900001", "--network", "10.1.0.0/16", *data)
+    assert "warning: 'narrow' overlaps 'wide'" in narrow.stderr and "more specific network" in narrow.stderr
+    creds = cli(
+        "sip-sources",
+        "add",
+        "sbc",
+        "--account",
+        "9900002",
+        "--username",
+        "sbc1",
+        "--password",
+        "long-secret",
+        *data,
+    )
+    assert "with 'sbc''s credentials records into account 9900002" in creds.stderr
+
+
 def test_serve_refuses_sip_with_several_workers_or_a_wildcard_media_address(tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path / "data")]
     several = cli("serve", "--sip", "127.0.0.1:5099", "--workers", "2", *data, check=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from callvault.api.sip.rtp_ports import RtpPortPool, parse_port_range
 from callvault.api.sip.server import SipServer
+from callvault.api.sip.transport import ConnectionLimits
 from callvault.services.container import Services
 from callvault.services.siprec import SiprecCalls
 from callvault.settings import Settings
@@ -77,7 +78,15 @@ def build_sip_server(services: Services, listen: str) -> SipServer:
         rtp_ports=RtpPortPool(plan.host, *plan.rtp_ports),
         realm=settings.sip_realm,
         media_timeout=settings.sip_media_timeout,
+        max_hold=settings.sip_max_hold,
+        max_session_length=settings.sip_max_session,
         jitter_delay=settings.sip_jitter_buffer,
+        connections=ConnectionLimits(
+            max_connections=settings.sip_max_connections,
+            max_per_address=settings.sip_max_connections_per_address,
+            message_timeout=settings.sip_message_timeout,
+            idle_timeout=settings.sip_idle_timeout,
+        ),
         udp=plan.udp,
         tcp=plan.tcp,
         tls=plan.tls,

@@ -1,5 +1,6 @@
 """RTP ports for recording sessions: blocks of even/odd (RTP/RTCP) pairs from a configured range,
-each stream's RTP port bound as an asyncio datagram endpoint that hands packets to its session."""
+one pair for each stream a session accepts (never for a refused m-line), each RTP port bound as an
+asyncio datagram endpoint that hands packets to its session under the stream's m-line index."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 __all__ = ["RtpPortPool", "RtpReceiver", "parse_port_range"]
 
@@ -49,13 +50,18 @@ class _Endpoint(asyncio.DatagramProtocol):
 class RtpReceiver:
     """The bound RTP ports of one session (one per accepted stream, in SDP order)."""
 
-    def __init__(self, pool: RtpPortPool, base: int, transports: list[asyncio.DatagramTransport]) -> None:
+    def __init__(
+        self,
+        pool: RtpPortPool,
+        base: int,
+        indexes: Sequence[int],
+        transports: list[asyncio.DatagramTransport],
+    ) -> None:
         self._pool = pool
         self.base = base
+        self.ports = {index: base + 2 * position for position, index in enumerate(indexes)}
+        """m-line index -> its RTP port."""
         self._transports = transports
-
-    def ports(self, count: int) -> list[int]:
-        return [self.base + 2 * index for index in range(count)]
 
     def close(self) -> None:
         for transport in self._transports:
@@ -74,14 +80,13 @@ class RtpPortPool:
         self._in_use: set[int] = set()
         self._next = self._first
 
-    @property
-    def sessions_in_use(self) -> int:
-        return len(self._in_use)
-
-    async def open(self, streams: int, on_datagram: Datagram, senders: frozenset[str]) -> RtpReceiver | None:
-        """Bind `streams` RTP ports for a session, taking packets only from the addresses in
-        `senders`; None when the range has no free block left."""
-        span = 2 * max(streams, 1)
+    async def open(
+        self, indexes: Sequence[int], on_datagram: Datagram, senders: frozenset[str]
+    ) -> RtpReceiver | None:
+        """Bind an RTP port for each of a session's accepted streams (their m-line `indexes`),
+        taking packets only from the addresses in `senders`; None when the range has no free block
+        left."""
+        span = 2 * max(len(indexes), 1)
         blocks = max(1, (self._last + 1 - self._first) // span)
         loop = asyncio.get_running_loop()
         for _ in range(blocks):
@@ -89,10 +94,10 @@ class RtpPortPool:
             self._next = base + span if base + 2 * span - 1 <= self._last else self._first
             if base in self._in_use or base + span - 1 > self._last:
                 continue
-            transports = await self._bind(loop, base, streams, on_datagram, senders)
+            transports = await self._bind(loop, base, indexes, on_datagram, senders)
             if transports is not None:
                 self._in_use.add(base)
-                return RtpReceiver(self, base, transports)
+                return RtpReceiver(self, base, indexes, transports)
         return None
 
     def release(self, base: int) -> None:
@@ -102,19 +107,19 @@ class RtpPortPool:
         self,
         loop: asyncio.AbstractEventLoop,
         base: int,
-        streams: int,
+        indexes: Sequence[int],
         on_datagram: Datagram,
         senders: frozenset[str],
     ) -> list[asyncio.DatagramTransport] | None:
         transports: list[asyncio.DatagramTransport] = []
         try:
-            for index in range(streams):
+            for position, index in enumerate(indexes):
                 sock = socket.socket(
                     socket.AF_INET6 if ":" in self._host else socket.AF_INET, socket.SOCK_DGRAM
                 )
                 try:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-                    sock.bind((self._host, base + 2 * index))
+                    sock.bind((self._host, base + 2 * position))
                 except OSError:
                     sock.close()
                     raise

@@ -28,15 +28,19 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 from defusedxml.ElementTree import fromstring
 
+from callvault.calls.siprec.sip import BadRequest, SipError, UnsupportedMediaType
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.timefmt import parse_iso_time
 
 __all__ = [
+    "ACCEPTED_BODIES",
     "METADATA_TYPE",
+    "MalformedMetadata",
     "MetadataError",
     "Participant",
     "RecordingMetadata",
     "SiprecBody",
+    "UnsupportedBody",
     "e164_or_aor",
     "parse_metadata",
     "split_siprec_body",
@@ -44,19 +48,27 @@ __all__ = [
 
 METADATA_TYPE = "application/rs-metadata+xml"
 SDP_TYPE = "application/sdp"
+ACCEPTED_BODIES = f"{SDP_TYPE}, {METADATA_TYPE}, multipart/mixed"
 NAMESPACE = "urn:ietf:params:xml:ns:recording:1"
 MAX_METADATA_BYTES = 64 * 1024
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _CALL_ID_NAMES = frozenset({"callid", "call-id"})
 
 
-class MetadataError(ValueError):
-    """The body or its metadata is malformed (400) or of a type callvault cannot take (415)."""
+class MetadataError(SipError):
+    """The body or its metadata is malformed (:class:`MalformedMetadata`, 400) or of a type
+    callvault cannot take (:class:`UnsupportedBody`, 415)."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+
+class MalformedMetadata(MetadataError, BadRequest):
+    pass
+
+
+class UnsupportedBody(MetadataError, UnsupportedMediaType):
+    """415; the response says what callvault accepts."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers=[("Accept", ACCEPTED_BODIES)])
 
 
 @dataclass(frozen=True)
@@ -100,11 +112,11 @@ def split_siprec_body(content_type: str, body: bytes) -> SiprecBody:
     if media_type == SDP_TYPE:
         return SiprecBody(body, None)
     if media_type != "multipart/mixed":
-        raise MetadataError(415, f"Unsupported body type {media_type or 'none'!r}")
+        raise UnsupportedBody(f"Unsupported body type {media_type or 'none'!r}")
     document = b"Content-Type: " + content_type.encode("utf-8", "replace") + b"\r\n\r\n" + body
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(document)
     if not message.is_multipart():
-        raise MetadataError(400, "multipart/mixed body has no boundary or no parts")
+        raise MalformedMetadata("multipart/mixed body has no boundary or no parts")
     sdp: bytes | None = None
     metadata: bytes | None = None
     for part in message.iter_parts():
@@ -117,9 +129,9 @@ def split_siprec_body(content_type: str, body: bytes) -> SiprecBody:
         elif part_type == METADATA_TYPE and metadata is None:
             metadata = payload
     if sdp is None:
-        raise MetadataError(400, "multipart body has no application/sdp part")
+        raise MalformedMetadata("multipart body has no application/sdp part")
     if metadata is None:
-        raise MetadataError(415, f"multipart body has no {METADATA_TYPE} part")
+        raise UnsupportedBody(f"multipart body has no {METADATA_TYPE} part")
     return SiprecBody(sdp, metadata)
 
 
@@ -143,15 +155,15 @@ def _first(element: Element, name: str) -> Element | None:
 
 
 def parse_metadata(document: bytes) -> RecordingMetadata:
-    """Parse an rs-metadata document; :class:`MetadataError` (400) for anything malformed."""
+    """Parse an rs-metadata document; :class:`MalformedMetadata` (400) for anything malformed."""
     if len(document) > MAX_METADATA_BYTES:
-        raise MetadataError(400, f"recording metadata is larger than {MAX_METADATA_BYTES} bytes")
+        raise MalformedMetadata(f"recording metadata is larger than {MAX_METADATA_BYTES} bytes")
     try:
         root = fromstring(document, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (defusedxml.DefusedXmlException, ParseError) as exc:
-        raise MetadataError(400, f"recording metadata is malformed or unsafe XML: {exc}") from None
+        raise MalformedMetadata(f"recording metadata is malformed or unsafe XML: {exc}") from None
     if root.tag != f"{{{NAMESPACE}}}recording":
-        raise MetadataError(400, f"recording metadata root must be <recording xmlns='{NAMESPACE}'>")
+        raise MalformedMetadata(f"recording metadata root must be <recording xmlns='{NAMESPACE}'>")
     session = _first(root, "session")
     session_id = session.get("session_id") if session is not None else None
     sip_session_id = _text(_first(session, "sipSessionID")) if session is not None else None
@@ -175,7 +187,7 @@ def parse_metadata(document: bytes) -> RecordingMetadata:
 def _participant(element: Element, root: Element) -> Participant:
     participant_id = element.get("participant_id")
     if not participant_id:
-        raise MetadataError(400, "a <participant> has no participant_id")
+        raise MalformedMetadata("a <participant> has no participant_id")
     name_id = _first(element, "nameID")
     aor = name_id.get("aor") if name_id is not None else None
     name = _text(_first(name_id, "name")) if name_id is not None else None
@@ -204,8 +216,8 @@ def _start_time(root: Element, session: Element | None) -> datetime | None:
             try:
                 times.append(parse_iso_time(candidate, "start-time"))
             except ValidationFailed:
-                raise MetadataError(
-                    400, f"recording metadata time {candidate[:40]!r} is not ISO 8601"
+                raise MalformedMetadata(
+                    f"recording metadata time {candidate[:40]!r} is not ISO 8601"
                 ) from None
     return min(times) if times else None
 

@@ -3,18 +3,22 @@
 A SIPREC offer has one ``m=audio`` line per recorded stream, each usually labelled (``a=label``,
 RFC 4574) so the recording metadata can name it. The answer keeps the m-lines in order: an
 accepted stream gets a port from the server's range, the one codec chosen (PCMU, else PCMA), and
-``telephone-event`` when offered; a stream with neither codec, or not plain RTP/AVP audio, is
-refused with port 0 (RFC 3264 section 6). The direction answered is ``recvonly``, or ``inactive``
-when the client puts the stream on hold (the SRC's pause, RFC 7866 section 9).
+``telephone-event`` when offered; a stream with neither codec, or not plain RTP/AVP audio, or one
+the server has no port for, is refused with port 0 (RFC 3264 section 6). The direction answered is
+``recvonly``, or ``inactive`` when the offer sends nothing to the server: ``a=inactive`` (the SRC's
+pause, RFC 7866 section 9) or ``a=recvonly`` (the SRC would only receive, and a recording server
+never sends: RFC 3264 section 6.1 allows only ``inactive`` in answer).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
+
+from callvault.calls.siprec.sip import NotAcceptableHere
 
 __all__ = [
     "Codec",
@@ -36,8 +40,8 @@ _CONNECTION = re.compile(r"IN IP[46] ([0-9A-Fa-f.:]+)(?:/\d+)*")
 MAX_STREAMS = 8
 
 
-class SdpError(ValueError):
-    """The body is not SDP we can answer (the server replies 488 Not Acceptable Here)."""
+class SdpError(NotAcceptableHere):
+    """The body is not SDP we can answer (488 Not Acceptable Here)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,11 @@ class MediaDescription:
         return None
 
     @property
+    def sends_nothing(self) -> bool:
+        """Whether the offerer sends no media on this stream (``inactive`` or ``recvonly``)."""
+        return self.direction in ("inactive", "recvonly")
+
+    @property
     def acceptable(self) -> bool:
         return (
             self.media == "audio"
@@ -100,7 +109,9 @@ class SessionDescription:
 
 
 def parse_sdp(body: bytes) -> SessionDescription:
-    """Parse an SDP body; :class:`SdpError` for anything malformed."""
+    """Parse an SDP body; :class:`SdpError` for anything malformed. Each line is handed to the
+    handler its type names in ``_LINE_HANDLERS``; a type with none (``s=``, ``t=``, ``b=``...) is
+    skipped."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -108,40 +119,88 @@ def parse_sdp(body: bytes) -> SessionDescription:
     lines = [line for line in text.replace("\r\n", "\n").split("\n") if line]
     if not lines or lines[0] != "v=0":
         raise SdpError("SDP must start with v=0")
-    origin: str | None = None
-    session_connection: str | None = None
-    session_direction: Direction = "sendrecv"
-    media: list[MediaDescription] = []
+    parsed = _Parsed()
     for line in lines[1:]:
         match = _LINE.fullmatch(line)
         if not match:
             raise SdpError(f"malformed SDP line {line[:40]!r}")
         kind, value = match.groups()
-        current = media[-1] if media else None
-        if kind == "o":
-            origin = value
-        elif kind == "c":
-            address = _connection(value)
-            if current is None:
-                session_connection = address
-            else:
-                current.connection = address
-        elif kind == "m":
-            if len(media) >= MAX_STREAMS:
-                raise SdpError(f"more than {MAX_STREAMS} media streams")
-            media.append(_media(value, session_direction))
-        elif kind == "a":
-            direction = _attribute(current, value)
-            if direction is not None and current is None:
-                session_direction = direction
-    if origin is None:
-        raise SdpError("SDP has no o= line")
-    if not media:
-        raise SdpError("SDP has no m= line")
-    for description in media:
-        if description.acceptable and (description.connection or session_connection) is None:
-            raise SdpError("an audio stream has no c= connection address")
-    return SessionDescription(origin, session_connection, session_direction, media)
+        handler = _LINE_HANDLERS.get(kind)
+        if handler is not None:
+            handler(parsed, value)
+    return parsed.finish()
+
+
+@dataclass
+class _Parsed:
+    """What the lines so far said; an ``a=`` or ``c=`` line belongs to the last ``m=`` line, or to
+    the session before the first."""
+
+    origin: str | None = None
+    connection: str | None = None
+    direction: Direction = "sendrecv"
+    media: list[MediaDescription] = field(default_factory=list)
+
+    def finish(self) -> SessionDescription:
+        if self.origin is None:
+            raise SdpError("SDP has no o= line")
+        if not self.media:
+            raise SdpError("SDP has no m= line")
+        for description in self.media:
+            if description.acceptable and (description.connection or self.connection) is None:
+                raise SdpError("an audio stream has no c= connection address")
+        return SessionDescription(self.origin, self.connection, self.direction, self.media)
+
+
+def _origin_line(parsed: _Parsed, value: str) -> None:
+    parsed.origin = value
+
+
+def _connection_line(parsed: _Parsed, value: str) -> None:
+    address = _connection(value)
+    if parsed.media:
+        parsed.media[-1].connection = address
+    else:
+        parsed.connection = address
+
+
+def _media_line(parsed: _Parsed, value: str) -> None:
+    if len(parsed.media) >= MAX_STREAMS:
+        raise SdpError(f"more than {MAX_STREAMS} media streams")
+    parsed.media.append(_media(value, parsed.direction))
+
+
+def _attribute_line(parsed: _Parsed, value: str) -> None:
+    name, _, argument = value.partition(":")
+    current = parsed.media[-1] if parsed.media else None
+    if name in _DIRECTIONS:
+        direction = cast(Direction, name)
+        if current is None:
+            parsed.direction = direction
+        else:
+            current.direction = direction
+    elif current is not None and name in _MEDIA_ATTRIBUTES:
+        _MEDIA_ATTRIBUTES[name](current, argument.strip())
+
+
+def _rtpmap(media: MediaDescription, argument: str) -> None:
+    match = _RTPMAP.fullmatch(argument)
+    if not match:
+        raise SdpError(f"malformed a=rtpmap {argument[:40]!r}")
+    media.rtpmap[int(match.group(1))] = (match.group(2), int(match.group(3)))
+
+
+def _label(media: MediaDescription, argument: str) -> None:
+    media.label = argument
+
+
+_LINE_HANDLERS: dict[str, Callable[[_Parsed, str], None]] = {
+    "o": _origin_line,
+    "c": _connection_line,
+    "m": _media_line,
+    "a": _attribute_line,
+}
+_MEDIA_ATTRIBUTES: dict[str, Callable[[MediaDescription, str], None]] = {"rtpmap": _rtpmap, "label": _label}
 
 
 def _connection(value: str) -> str:
@@ -170,24 +229,6 @@ def _media(value: str, direction: Direction) -> MediaDescription:
     return MediaDescription(media_type, int(port), proto, payload_types, direction=direction)
 
 
-def _attribute(current: MediaDescription | None, value: str) -> Direction | None:
-    name, _, argument = value.partition(":")
-    if name in _DIRECTIONS:
-        if current is not None:
-            current.direction = name  # type: ignore[assignment]
-        return name  # type: ignore[return-value]
-    if current is None:
-        return None
-    if name == "rtpmap":
-        match = _RTPMAP.fullmatch(argument.strip())
-        if not match:
-            raise SdpError(f"malformed a=rtpmap {argument[:40]!r}")
-        current.rtpmap[int(match.group(1))] = (match.group(2), int(match.group(3)))
-    elif name == "label":
-        current.label = argument.strip()
-    return None
-
-
 def answer_offer(
     offer: SessionDescription,
     ports: Sequence[int],
@@ -196,8 +237,9 @@ def answer_offer(
     session_id: int,
     version: int,
 ) -> tuple[bytes, list[Codec | None]]:
-    """The answer to `offer`, with ``ports[i]`` for its i-th m-line, and the codec each accepted
-    stream will carry (None for a refused one). :class:`SdpError` when no stream is acceptable."""
+    """The answer to `offer`, with ``ports[i]`` for its i-th m-line (0: refuse it), and the codec
+    each accepted stream will carry (None for a refused one). :class:`SdpError` when no stream is
+    accepted."""
     if len(ports) < len(offer.media):
         raise ValueError("one port per offered m-line is needed")
     family = "IP6" if ":" in address else "IP4"
@@ -210,7 +252,7 @@ def answer_offer(
     ]
     codecs: list[Codec | None] = []
     for media, port in zip(offer.media, ports, strict=False):
-        codec = media.chosen_audio_codec() if media.acceptable else None
+        codec = media.chosen_audio_codec() if media.acceptable and port else None
         codecs.append(codec)
         if codec is None:
             formats = " ".join(str(pt) for pt in media.formats) or "0"
@@ -222,7 +264,7 @@ def answer_offer(
         lines += [f"a=rtpmap:{c.payload_type} {c.name}/{c.clock_rate}" for c in chosen]
         if media.label is not None:
             lines.append(f"a=label:{media.label}")
-        lines.append("a=inactive" if media.direction in ("inactive", "recvonly") else "a=recvonly")
+        lines.append("a=inactive" if media.sends_nothing else "a=recvonly")
     if not any(codecs):
         raise SdpError("no offered stream is RTP/AVP audio with PCMU or PCMA")
     return ("\r\n".join(lines) + "\r\n").encode(), codecs

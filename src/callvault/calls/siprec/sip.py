@@ -1,30 +1,54 @@
 """SIP messages (RFC 3261 section 7): parse, frame on a stream, build responses. Pure: no I/O.
 
 Only what a recording server needs, and strict about it: a message that breaks the grammar raises
-:class:`SipError` carrying the status to answer with (400 when it is a request we can answer at
-all). Header names are case-insensitive and compact forms (``i``, ``f``, ``t``, ``v``, ``m``,
-``l``, ``c``, ``k``) are expanded; folded header lines (obsolete since RFC 3261) are refused.
+a :class:`SipError` (400 when it is a request we can answer at all). Header names are
+case-insensitive and compact forms (``i``, ``f``, ``t``, ``v``, ``m``, ``l``, ``c``, ``k``) are
+expanded; folded header lines (obsolete since RFC 3261) are refused.
+
+Every refusal is one exception class per SIP status (:class:`BadRequest` 400 ... :class:`MessageTooLarge`
+513), and :func:`error_response` is the one place that turns one into a response: its reason is
+the status phrase with the detail in parentheses, never more than ``MAX_REASON`` characters, and
+never an internal exception's text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "BadExtension",
+    "BadRequest",
+    "CallDoesNotExist",
+    "Forbidden",
+    "MessageTooLarge",
+    "MethodNotAllowed",
+    "NotAcceptableHere",
+    "RequestTerminated",
+    "ServerInternalError",
+    "ServiceUnavailable",
     "SipError",
     "SipMessage",
     "SipRequest",
     "SipResponse",
     "TcpFramer",
+    "Unauthorized",
+    "UnsupportedMediaType",
     "build_request",
     "build_response",
+    "canonical_name",
+    "error_response",
+    "parse_head",
     "parse_message",
+    "tag_of",
 ]
 
 MAX_MESSAGE_BYTES = 65535
 MAX_HEADERS = 128
+MAX_REASON = 120
 SIP_VERSION = "SIP/2.0"
 
 _COMPACT = {
@@ -53,12 +77,70 @@ _TAG = re.compile(r";\s*tag=([^;,\s]+)", re.IGNORECASE)
 
 
 class SipError(ValueError):
-    """A malformed or unacceptable message; ``status`` is the SIP response that answers it."""
+    """A request callvault refuses; the subclass says with which status (see :func:`error_response`)."""
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    status: ClassVar[int] = 400
+    phrase: ClassVar[str] = "Bad Request"
+
+    def __init__(self, detail: str = "", *, headers: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(detail or self.phrase)
+        self.detail = detail
+        self.headers = list(headers)
+
+    @property
+    def reason(self) -> str:
+        """The response's reason phrase: the status phrase, with the detail when there is one."""
+        return (f"{self.phrase} ({self.detail})" if self.detail else self.phrase)[:MAX_REASON]
+
+
+class BadRequest(SipError):
+    status, phrase = 400, "Bad Request"
+
+
+class Unauthorized(SipError):
+    """401: carries the digest challenge (``WWW-Authenticate``) in its headers."""
+
+    status, phrase = 401, "Unauthorized"
+
+
+class Forbidden(SipError):
+    status, phrase = 403, "Forbidden"
+
+
+class MethodNotAllowed(SipError):
+    status, phrase = 405, "Method Not Allowed"
+
+
+class UnsupportedMediaType(SipError):
+    status, phrase = 415, "Unsupported Media Type"
+
+
+class BadExtension(SipError):
+    status, phrase = 420, "Bad Extension"
+
+
+class CallDoesNotExist(SipError):
+    status, phrase = 481, "Call/Transaction Does Not Exist"
+
+
+class RequestTerminated(SipError):
+    status, phrase = 487, "Request Terminated"
+
+
+class NotAcceptableHere(SipError):
+    status, phrase = 488, "Not Acceptable Here"
+
+
+class ServerInternalError(SipError):
+    status, phrase = 500, "Server Internal Error"
+
+
+class ServiceUnavailable(SipError):
+    status, phrase = 503, "Service Unavailable"
+
+
+class MessageTooLarge(SipError):
+    status, phrase = 513, "Message Too Large"
 
 
 def canonical_name(name: str) -> str:
@@ -87,7 +169,7 @@ class SipMessage:
     def require(self, name: str) -> str:
         value = self.header(name)
         if value is None or not value.strip():
-            raise SipError(400, f"Missing {canonical_name(name)} header")
+            raise BadRequest(f"Missing {canonical_name(name)} header")
         return value.strip()
 
     @property
@@ -98,7 +180,7 @@ class SipMessage:
     def cseq(self) -> tuple[int, str]:
         match = _CSEQ.fullmatch(self.require("CSeq"))
         if not match:
-            raise SipError(400, "Malformed CSeq header")
+            raise BadRequest("Malformed CSeq header")
         return int(match.group(1)), match.group(2).upper()
 
     @property
@@ -147,36 +229,36 @@ def tag_of(name_addr: str) -> str | None:
 
 def parse_message(data: bytes) -> SipRequest | SipResponse:
     """Parse one whole message (a UDP datagram, or one framed by :class:`TcpFramer`)."""
-    message = parse_unchecked(data)
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise MessageTooLarge()
+    head, separator, body = data.partition(b"\r\n\r\n")
+    if not separator:
+        raise BadRequest("Message has no empty line after its headers")
+    message = parse_head(head)
+    message.body = _body(message, body)
     for required in ("Via", "From", "To", "Call-ID", "CSeq"):
         message.require(required)
     if isinstance(message, SipRequest) and message.cseq[1] != message.method and message.method != "ACK":
-        raise SipError(400, "CSeq method does not match the request method")
+        raise BadRequest("CSeq method does not match the request method")
     return message
 
 
-def parse_unchecked(data: bytes) -> SipRequest | SipResponse:
-    """The start line, headers and body, without checking the headers every message needs: enough
-    to answer a broken request with an error echoing what it has."""
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise SipError(513, "Message Too Large")
-    head, separator, body = data.partition(b"\r\n\r\n")
-    if not separator:
-        raise SipError(400, "Message has no empty line after its headers")
+def parse_head(head: bytes) -> SipRequest | SipResponse:
+    """The start line and headers (no body, nothing checked that every message needs): enough to
+    answer a broken request with an error echoing what it has."""
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
-        raise SipError(400, "Headers are not UTF-8") from None
+        raise BadRequest("Headers are not UTF-8") from None
     lines = text.split("\r\n")
     message = _start_line(lines[0])
     if len(lines) - 1 > MAX_HEADERS:
-        raise SipError(400, f"More than {MAX_HEADERS} header lines")
+        raise BadRequest(f"More than {MAX_HEADERS} header lines")
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon or not _TOKEN.fullmatch(name.strip()) or line[:1] in (" ", "\t"):
-            raise SipError(400, f"Malformed header line {line[:40]!r}")
+            raise BadRequest(f"Malformed header line {line[:40]!r}")
         message.headers.append((canonical_name(name), value.strip()))
-    message.body = _body(message, body)
     return message
 
 
@@ -187,7 +269,7 @@ def _start_line(line: str) -> SipRequest | SipResponse:
     status = _STATUS_LINE.fullmatch(line)
     if status:
         return SipResponse(status=int(status.group(1)), reason=status.group(2))
-    raise SipError(400, f"Malformed start line {line[:60]!r}")
+    raise BadRequest(f"Malformed start line {line[:60]!r}")
 
 
 def _body(message: SipMessage, body: bytes) -> bytes:
@@ -195,10 +277,10 @@ def _body(message: SipMessage, body: bytes) -> bytes:
     if declared is None:
         return body
     if not declared.isdigit():
-        raise SipError(400, "Malformed Content-Length")
+        raise BadRequest("Malformed Content-Length")
     length = int(declared)
     if length > len(body):
-        raise SipError(400, "Content-Length is larger than the body")
+        raise BadRequest("Content-Length is larger than the body")
     return body[:length]
 
 
@@ -207,6 +289,11 @@ class TcpFramer:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+
+    @property
+    def pending(self) -> int:
+        """Bytes of a message begun but not complete yet."""
+        return len(self._buffer)
 
     def feed(self, data: bytes) -> list[bytes]:
         """Messages completed by `data`; raises :class:`SipError` when the stream cannot be framed."""
@@ -218,13 +305,13 @@ class TcpFramer:
             end = self._buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self._buffer) > MAX_MESSAGE_BYTES:
-                    raise SipError(513, "Message Too Large")
+                    raise MessageTooLarge()
                 return messages
             head = bytes(self._buffer[:end])
             length = _content_length(head)
             total = end + 4 + length
             if total > MAX_MESSAGE_BYTES:
-                raise SipError(513, "Message Too Large")
+                raise MessageTooLarge()
             if len(self._buffer) < total:
                 return messages
             messages.append(bytes(self._buffer[:total]))
@@ -236,9 +323,9 @@ def _content_length(head: bytes) -> int:
         name, _, value = line.partition(b":")
         if name.strip().lower() in (b"content-length", b"l"):
             if not value.strip().isdigit():
-                raise SipError(400, "Malformed Content-Length")
+                raise BadRequest("Malformed Content-Length")
             return int(value.strip())
-    raise SipError(400, "Content-Length is required on a stream transport")
+    raise BadRequest("Content-Length is required on a stream transport")
 
 
 def build_response(
@@ -247,7 +334,7 @@ def build_response(
     reason: str,
     *,
     to_tag: str | None = None,
-    headers: list[tuple[str, str]] | None = None,
+    headers: Sequence[tuple[str, str]] = (),
     body: bytes = b"",
 ) -> SipResponse:
     """A response echoing the request's Via, From, To (with `to_tag` added), Call-ID and CSeq."""
@@ -256,8 +343,16 @@ def build_response(
     if to_tag and tag_of(to) is None:
         to = f"{to};tag={to_tag}"
     response = SipResponse(status=status, reason=reason, body=body)
-    response.headers = [*echoed, ("To", to), ("Server", "callvault"), *(headers or [])]
+    response.headers = [*echoed, ("To", to), ("Server", "callvault"), *headers]
     return response
+
+
+def error_response(exc: SipError, request: SipRequest | None = None) -> SipResponse:
+    """The response that refuses `request` for `exc` (the one place a refusal becomes a response);
+    without a request (a stream that cannot be framed) it carries only its status line."""
+    if request is None:
+        return SipResponse(status=exc.status, reason=exc.reason, headers=list(exc.headers))
+    return build_response(request, exc.status, exc.reason, headers=exc.headers)
 
 
 def build_request(method: str, uri: str, headers: list[tuple[str, str]], body: bytes = b"") -> SipRequest:

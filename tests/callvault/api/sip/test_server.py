@@ -1,129 +1,31 @@
 """The SIP listener (callvault.api.sip.server) on real UDP and TCP sockets: who may record, malformed
 input, the dialog (INVITE, ACK, re-INVITE hold/resume, BYE, CANCEL, OPTIONS) and RTP into tracks.
 
-The use cases behind it are replaced by an in-memory `RecordingCalls`, so these tests see exactly
-what the listener asks of the services; tests/server/siprec/test_siprec_sipp.py runs the real thing.
+The use cases behind it are replaced by an in-memory `SessionRecordings` (support.sip_listener), so
+these tests see exactly what the listener asks of the services; test_siprec_sipp.py runs the real
+thing. test_hardening.py has what a hostile network or a careless SBC does.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import shutil
 import ssl
 import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from callvault.api.sip.rtp_ports import RtpPortPool
-from callvault.api.sip.server import SipServer
 from callvault.calls.siprec.digest import ha1
-from callvault.calls.siprec.metadata import RecordingMetadata
-from callvault.calls.siprec.sip import SipRequest, SipResponse
+from callvault.calls.siprec.sip import SipRequest
 from callvault.domain.sources import SipSource
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.needs import unavailable
-from support.ports import raise_if_address_in_use, start_on_free_ports
 from support.sip_client import Client, send_rtp
+from support.sip_listener import FakeCalls, Listener, answered_ports, wait_until
 from support.siprec import metadata_xml, multipart, offer_sdp
-
-
-@dataclass
-class FakeCall:
-    call_id: str
-    tracks: tuple[str, ...]
-    events: list[str] = field(default_factory=list)
-    audio: dict[str, list[np.ndarray]] = field(default_factory=dict)
-
-    def add_audio(self, track: str, samples: np.ndarray) -> None:
-        self.audio.setdefault(track, []).append(samples)
-
-    def hold(self) -> None:
-        self.events.append("hold")
-
-    def resume(self) -> None:
-        self.events.append("resume")
-
-    def end(self) -> None:
-        self.events.append("end")
-
-    def samples(self, track: str) -> np.ndarray:
-        return np.concatenate(self.audio.get(track, [np.zeros(0, dtype=np.int16)]))
-
-
-class FakeCalls:
-    def __init__(self, sources: list[SipSource]) -> None:
-        self.sources = sources
-        self.calls: list[FakeCall] = []
-        self.metadata: list[RecordingMetadata] = []
-        self.lookups = 0
-        self.ended: list[Callable[[], None]] = []
-        self.open_delay = 0.0  # how long creating the call takes (a slow database)
-
-    def sources_for(self, address: str) -> list[SipSource]:
-        self.lookups += 1
-        return [source for source in self.sources if source.matches_address(address)]
-
-    def open(
-        self,
-        source: SipSource,
-        metadata: RecordingMetadata,
-        tracks: tuple[str, ...],
-        sip_call_id: str,
-        on_ended: Callable[[], None],
-    ) -> FakeCall:
-        time.sleep(self.open_delay)
-        call = FakeCall(f"c-{len(self.calls)}", tracks)
-        self.calls.append(call)
-        self.metadata.append(metadata)
-        self.ended.append(on_ended)
-        return call
-
-
-class Listener:
-    """A SipServer on its own event loop thread."""
-
-    def __init__(self, calls: FakeCalls, tls_context: ssl.SSLContext | None = None, **kwargs: object) -> None:
-        self.calls = calls
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server = start_on_free_ports(lambda ports: self._serve_on(ports, tls_context, kwargs), 2)
-
-    def _serve_on(
-        self, ports: list[int], tls_context: ssl.SSLContext | None, kwargs: dict[str, object]
-    ) -> SipServer:
-        low = 30000 + (ports[0] % 200) * 20
-        server = SipServer(
-            self.calls,
-            host="127.0.0.1",
-            port=ports[0],
-            media_address="127.0.0.1",
-            rtp_ports=RtpPortPool("127.0.0.1", low, low + 19),
-            tls=(ports[1], tls_context) if tls_context else None,
-            **kwargs,  # type: ignore[arg-type]
-        )
-        try:
-            self.run(server.start())
-        except OSError as error:
-            self.run(server.stop())
-            raise_if_address_in_use(error, "the SIP listener")
-            raise
-        return server
-
-    def run(self, coroutine: object) -> object:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        self.run(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -136,21 +38,6 @@ def listener(open_source: SipSource) -> Iterator[Listener]:
     running = Listener(FakeCalls([open_source]), media_timeout=30.0, jitter_delay=0.02)
     yield running
     running.close()
-
-
-def answered_ports(response: SipResponse) -> list[int]:
-    return [
-        int(line.split()[1]) for line in response.body.decode().splitlines() if line.startswith("m=audio")
-    ]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 @pytest.mark.parametrize("transport", ["UDP", "TCP"])

@@ -30,9 +30,19 @@ def test_rfc2617_example_response() -> None:
     )
     assert credentials is not None
     checker = DigestChallenger("testrealm@host.com")
-    assert checker.verify(credentials, "GET", ha1("Mufasa", "testrealm@host.com", "Circle Of Life"))
-    assert not checker.verify(credentials, "GET", ha1("Mufasa", "testrealm@host.com", "wrong"))
-    assert not checker.verify(credentials, "POST", ha1("Mufasa", "testrealm@host.com", "Circle Of Life"))
+    request = {"uri": "/dir/index.html", "body": b""}
+    assert checker.verify(
+        credentials, method="GET", stored_ha1=ha1("Mufasa", "testrealm@host.com", "Circle Of Life"), **request
+    )
+    assert not checker.verify(
+        credentials, method="GET", stored_ha1=ha1("Mufasa", "testrealm@host.com", "wrong"), **request
+    )
+    assert not checker.verify(
+        credentials,
+        method="POST",
+        stored_ha1=ha1("Mufasa", "testrealm@host.com", "Circle Of Life"),
+        **request,
+    )
 
 
 def test_own_challenge_round_trip_and_foreign_nonces() -> None:
@@ -41,7 +51,13 @@ def test_own_challenge_round_trip_and_foreign_nonces() -> None:
     credentials = parse_authorization(header)
     assert credentials is not None
     assert challenger.nonce_fresh(credentials.nonce)
-    assert challenger.verify(credentials, "INVITE", ha1("sbc1", "callvault", "s3cret-pass"))
+    assert challenger.verify(
+        credentials,
+        method="INVITE",
+        uri="sip:srs@127.0.0.1",
+        body=b"",
+        stored_ha1=ha1("sbc1", "callvault", "s3cret-pass"),
+    )
     assert not DigestChallenger("callvault").nonce_fresh(credentials.nonce)  # another secret
     assert not challenger.nonce_fresh("123.abc")
 
