@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support.server import free_port, start_server
+from support.server import start_server
 from support.sip_client import Client
 from support.siprec import run_cli
 
@@ -101,7 +101,6 @@ def main() -> None:
     parser.add_argument("--defaults", action="store_true", help="the server's default caps and timeouts")
     args = parser.parse_args()
 
-    sip_port = free_port()
     held = f"{args.seconds * 4 + 60:.0f}s"
     env = {"CALLVAULT_SIP_RTP_PORTS": "26000-26019"}
     if not args.defaults:
@@ -112,9 +111,9 @@ def main() -> None:
             "CALLVAULT_SIP_IDLE_TIMEOUT": held,
         }
     with tempfile.TemporaryDirectory() as scratch:
-        server = start_server(
-            Path(scratch) / "data", env_overrides=env, args=["--sip", f"127.0.0.1:{sip_port}"]
-        )
+        server = start_server(Path(scratch) / "data", env_overrides=env, sip=True)
+        assert server.sip_port is not None
+        sip_port = server.sip_port
         try:
             run_cli(server.env, server.data_dir, "sip-sources", "add", "soak", "--account", server.account_id,
                     "--network", "127.0.0.0/24")  # fmt: skip

@@ -7,6 +7,7 @@ broken request still deserves. The listener runs on real sockets with the use ca
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from callvault.api.sip.transport import ConnectionLimits
 from callvault.calls.siprec.digest import ha1
 from callvault.calls.siprec.sip import SipRequest
 from callvault.domain.sources import SipSource
-from support.server import ServerFactory, free_port
+from support.server import ServerFactory
 from support.sip_client import Client
 from support.sip_listener import FakeCalls, Listener, answered_ports, wait_until
 from support.siprec import metadata_xml, multipart, offer_sdp, run_cli
@@ -344,11 +345,10 @@ def test_the_200_names_the_callvault_call_and_a_500_names_nothing_internal(runni
 
 
 def test_flood_against_a_real_server(server_factory: ServerFactory, tmp_path: object) -> None:
-    sip_port = free_port()
-    low = 25000 + (sip_port % 300) * 20
+    low = 25000 + (os.getpid() % 300) * 20
     server = server_factory(
         tmp_path / "data",  # type: ignore[operator]
-        args=["--sip", f"127.0.0.1:{sip_port}"],
+        sip=True,
         env_overrides={
             "CALLVAULT_SIP_RTP_PORTS": f"{low}-{low + 19}",
             "CALLVAULT_SIP_MAX_CONNECTIONS": "100",
@@ -357,6 +357,8 @@ def test_flood_against_a_real_server(server_factory: ServerFactory, tmp_path: ob
             "CALLVAULT_SIP_IDLE_TIMEOUT": "2s",
         },
     )
+    assert server.sip_port is not None
+    sip_port = server.sip_port
     run_cli(server.env, server.data_dir, "sip-sources", "add", "local", "--account", server.account_id,
             "--network", "127.0.0.0/24")  # fmt: skip
     stranger = connect(sip_port, "127.0.1.1")
