@@ -1,17 +1,18 @@
 """The live-call runtime of one process: media sessions, their recorders, the media owner's heartbeat.
 
-A :class:`MediaSession` is one media WebSocket. On the stream's ``start`` event it subscribes to the
-call's :class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
+A :class:`MediaSession` is one live source of one call (a media WebSocket, a SIPREC session). When
+the source starts (:meth:`MediaSession.start_tracks`) it subscribes to the call's
+:class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
 database and opens a :class:`~callvault.calls.recorder.CallRecorder` when the call has an active
-recording. Audio packets are decoded, resampled to the recording rate (8000 Hz when every track is
-8 kHz, 16000 Hz when one is audio/L16 at 16 kHz) and fed to the recorder; commands from the bus
-pause, resume, start and stop it.
+recording. Samples are resampled to the recording rate (8000 Hz when every track is 8 kHz, 16000 Hz
+when one is wideband) and fed to the recorder; commands from the bus pause, resume, start and stop
+it. It never sees a wire format: ``calls.stream_formats`` parses those.
 
-A recording ends when it is stopped, when the call hangs up, when the stream sends ``stop``
-(``complete``), or when the WebSocket closes without ``stop`` while the recording is still active
-(``broken``). The runtime then hands the recorder's summary and its spool file to the
-:class:`RecordingFinisher` it was built with: storing a recording is a use case of the services
-layer, which this engine does not import.
+A recording ends when it is stopped, when the call hangs up, when the source stops (``complete``),
+when the source breaks off while the recording is still active (``broken``), or when callvault
+fails while recording it (``failed``); the last two are stored ``partial``. The runtime then hands
+the recorder's summary and its spool file to the :class:`RecordingFinisher` it was built with:
+storing a recording is a use case of the services layer, which this engine does not import.
 
 A process killed mid-call leaves its spool (see ``callvault.calls.sinks``). Whichever process shares
 the spool directory finishes such a recording from it, as ``partial`` with the audio it holds: the
@@ -37,14 +38,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from callvault.calls.control import CallControlBus, ControlCommand
-from callvault.calls.media_stream import (
-    TRACK_NAMES,
-    MediaEvent,
-    MediaStreamError,
-    StartEvent,
-    TrackFormat,
-    decode_payload,
-)
+from callvault.calls.media_stream import TRACK_NAMES
 from callvault.calls.recorder import CallRecorder, RecordingSummary
 from callvault.calls.sinks import (
     CREATING_SUFFIX,
@@ -54,7 +48,7 @@ from callvault.calls.sinks import (
     parse_spool_name,
     spool_name,
 )
-from callvault.domain.errors import CallNotActive
+from callvault.domain.errors import CallNotActive, MediaStreamError
 from callvault.domain.records import ActiveRecording, Call, Recording
 from callvault.domain.timefmt import utcnow
 from callvault.media.audio import StreamedWav, resample_linear
@@ -71,9 +65,10 @@ __all__ = [
 
 log = logging.getLogger("callvault.calls")
 
-Outcome = Literal["complete", "broken", "no-media", "recovered"]
-"""How a recording ended: normally; its stream broke off; no stream ever carried its media; its
-process was killed, and another finished it from the spool it left."""
+Outcome = Literal["complete", "broken", "failed", "no-media", "recovered"]
+"""How a recording ended: normally; its stream broke off; callvault failed while recording it; no
+stream ever carried its media; its process was killed, and another finished it from the spool it
+left."""
 
 
 class RecordingFinisher(Protocol):
@@ -288,8 +283,9 @@ class _LiveRecording:
 class MediaSession:
     """One media stream of one call (see the module docstring). Thread-safe.
 
-    `start`, `stream_stopped` and `end` touch the database: call them off the event loop. `feed` does
-    not, and commands may arrive on any thread.
+    It sees samples and commands only (the wire formats are parsed in ``calls.stream_formats``).
+    `start_tracks`, `stream_stopped` and `end` touch the database: call them off the
+    event loop. `feed_samples` does not, and commands may arrive on any thread.
     """
 
     def __init__(self, live: LiveCallRuntime, account_id: str, call_id: str) -> None:
@@ -299,7 +295,6 @@ class MediaSession:
         self.owner = f"{live.owner_prefix}:{uuid.uuid4().hex[:8]}"
         self.on_call_ended: Callable[[], None] | None = None
         self._lock = threading.RLock()
-        self._formats: dict[str, TrackFormat] = {}
         self._rates: dict[str, int] = {}
         self._sample_rate = 8000
         self._call: Call | None = None
@@ -312,13 +307,6 @@ class MediaSession:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def check_call(self) -> None:
-        """Raise :class:`CallNotActive` unless the call exists and is active (before accepting)."""
-        with self._live.store.read() as conn:
-            call = calls_repo.get_call(conn, self.account_id, self.call_id)
-        if call is None or call.state != "active":
-            raise CallNotActive(f"Call {self.call_id} is not an active call of account {self.account_id}")
-
     @property
     def started(self) -> bool:
         return self._call is not None
@@ -326,17 +314,6 @@ class MediaSession:
     @property
     def sample_rate(self) -> int:
         return self._sample_rate
-
-    def start(self, event: StartEvent) -> None:
-        """A Bandwidth stream's start event: its tracks' formats, then :meth:`start_tracks`."""
-        if event.account_id != self.account_id or event.call_id != self.call_id:
-            raise MediaStreamError(
-                f"the start event names call {event.call_id} of account {event.account_id}, "
-                f"but this stream is for call {self.call_id} of account {self.account_id}"
-            )
-        formats = {track.name: track.media_format for track in event.tracks}
-        self.start_tracks({name: track_format.sample_rate for name, track_format in formats.items()})
-        self._formats = formats
 
     def start_tracks(self, tracks: dict[str, int]) -> None:
         """Take the tracks (name -> sample rate), become the call's media owner, open its active
@@ -359,15 +336,9 @@ class MediaSession:
             self._attached = True
             self._reconcile()
 
-    def feed(self, event: MediaEvent) -> None:
-        """Record one Bandwidth media packet (ignored while no recording is active)."""
-        track_format = self._formats.get(event.track)
-        if track_format is None:
-            raise MediaStreamError(f"track {event.track!r} was not named in the start event")
-        self.feed_samples(event.track, decode_payload(track_format, event.payload))
-
-    def feed_samples(self, track: str, samples: np.ndarray) -> None:
-        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active)."""
+    def feed_samples(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
+        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active);
+        `at`: where they begin on the track's own media clock (samples at its rate), when known."""
         rate = self._rates.get(track)
         if rate is None:
             raise MediaStreamError(f"track {track!r} was not named when the stream started")
@@ -376,7 +347,8 @@ class MediaSession:
             return
         if rate != self._sample_rate:
             samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
-        live.recorder.add_audio(track, samples)
+            at = None if at is None else at * self._sample_rate // rate
+        live.recorder.add_audio(track, samples, at=at)
 
     @property
     def position_seconds(self) -> float:
@@ -390,11 +362,12 @@ class MediaSession:
             self._stream_stopped = self._closing = True
             self._finish(outcome="complete")
 
-    def end(self) -> None:
-        """The WebSocket closed: finish the recording (`partial` without a prior stop), let the call go."""
+    def end(self, *, failed: bool = False) -> None:
+        """The source ended: finish the recording (`partial` without a prior stop, or when callvault
+        `failed` it), let the call go."""
         with self._lock:
             self._closing = True
-            self._finish(outcome="complete" if self._stream_stopped else "broken")
+            self._finish(outcome="complete" if self._stream_stopped else "failed" if failed else "broken")
         if self._unsubscribe is not None:
             self._unsubscribe()
             with self._live.store.write() as conn:

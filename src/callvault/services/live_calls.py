@@ -32,7 +32,7 @@ from callvault.calls.control import ControlCommand
 from callvault.domain.errors import CallNotActive, NotFound, ValidationFailed
 from callvault.domain.ids import new_call_id, new_recording_id
 from callvault.domain.jobs import ANSWER_JOB
-from callvault.domain.records import ActiveRecording, Call
+from callvault.domain.records import ActiveRecording, Call, RecordingState, recording_state_of
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import callback_url_problem
 from callvault.services.container import Services
@@ -53,6 +53,7 @@ __all__ = [
     "list_active_calls",
     "parse_create_call",
     "parse_update_call",
+    "require_active_call",
     "set_recording_state",
     "update_call",
 ]
@@ -189,6 +190,15 @@ def list_active_calls(services: Services, account_id: str) -> list[Call]:
         return calls_repo.list_active_calls(conn, account_id)
 
 
+def require_active_call(services: Services, account_id: str, call_id: str) -> Call:
+    """The call; :class:`CallNotActive` unless it exists and is active."""
+    with services.store.read() as conn:
+        call = calls_repo.get_call(conn, account_id, call_id)
+    if call is None or call.state != "active":
+        raise CallNotActive(f"Call {call_id} is not an active call of account {account_id}")
+    return call
+
+
 def get_call(services: Services, account_id: str, call_id: str) -> Call:
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, account_id, call_id)
@@ -250,8 +260,9 @@ def _require_active(conn: Any, account_id: str, call_id: str) -> calls_repo.Lock
     return locked
 
 
-def set_recording_state(services: Services, account_id: str, call_id: str, state: str) -> None:
+def set_recording_state(services: Services, account_id: str, call_id: str, state: RecordingState) -> None:
     """Pause (`paused`) or resume (`recording`) the active recording of an active call."""
+    state = recording_state_of(state)
     with services.store.write() as conn:
         call = _require_active(conn, account_id, call_id).call
         if call.recording_state not in ("recording", "paused") or call.recording is None:
@@ -293,7 +304,7 @@ class _Plan:
     """What a run of verbs does to the call's recording."""
 
     recording: ActiveRecording | None
-    state: str | None
+    state: RecordingState | None
     commands: list[ControlCommand] = field(default_factory=list)
     ended: list[ActiveRecording] = field(default_factory=list)
 
@@ -314,7 +325,9 @@ class _Plan:
             self.ended.append(self.recording)
             self.recording, self.state = None, None
 
-    def _switch(self, before: str, after: str, action: Literal["pause", "resume"]) -> None:
+    def _switch(
+        self, before: RecordingState, after: RecordingState, action: Literal["pause", "resume"]
+    ) -> None:
         if self.recording is not None and self.state == before:
             self.state = after
             self.commands.append(ControlCommand(action, self.recording.recording_id))

@@ -113,7 +113,7 @@ def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:
 def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
     if recording.status == "error":
         return "error"
-    if outcome in ("no-media", "recovered") or (outcome == "broken" and still_active):
+    if outcome in ("failed", "no-media", "recovered") or (outcome == "broken" and still_active):
         return "partial"
     return "complete"
 

@@ -13,15 +13,7 @@ import pytest
 
 from callvault.calls.bxml import StartRecording
 from callvault.calls.control import ControlCommand, InProcessControlBus
-from callvault.calls.media_stream import (
-    L16_8K,
-    L16_16K,
-    PCMU_8K,
-    MediaEvent,
-    StartEvent,
-    StreamTrack,
-    encode_samples,
-)
+from callvault.calls.media_stream import L16_8K, L16_16K, PCMU_8K
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
@@ -52,10 +44,10 @@ def _call(services: Services) -> str:
 
 def _stream(live: LiveCallRuntime, call_id: str, seconds: float) -> None:
     session = live.session(ACCOUNT, call_id)
-    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
+    session.start_tracks({"inbound": 8000})
     tone = (4000 * np.sin(np.arange(round(seconds * 8000)) / 5)).astype(np.int16)
-    for index, start in enumerate(range(0, len(tone), 160)):
-        session.feed(MediaEvent("inbound", index, encode_samples(PCMU_8K, tone[start : start + 160])))
+    for start in range(0, len(tone), 160):
+        session.feed_samples("inbound", tone[start : start + 160])
     session.stream_stopped()
     session.end()
 
@@ -163,16 +155,16 @@ def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) 
     call_id = _call(services)
     call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
     session = live.session(ACCOUNT, call_id)
-    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
-    packet = encode_samples(PCMU_8K, np.full(160, 1000, dtype=np.int16))
-    for index in range(50):
-        session.feed(MediaEvent("inbound", index, packet))
+    session.start_tracks({"inbound": 8000})
+    packet = np.full(160, 1000, dtype=np.int16)
+    for _ in range(50):
+        session.feed_samples("inbound", packet)
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
     live.bus.publish(call_id, ControlCommand("pause", call.recording.recording_id))  # row: recording
-    for index in range(50, 100):
-        session.feed(MediaEvent("inbound", index, packet))
+    for _ in range(50):
+        session.feed_samples("inbound", packet)
     session.stream_stopped()
     session.end()
     with services.store.read() as conn:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from callvault.calls.media_stream import PCMU_8K, build_media, build_start, build_stop
-from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamOpened
 from callvault.calls.stream_formats.bandwidth import BandwidthStream
+from callvault.calls.stream_formats.events import StreamAudio, StreamStarted, StreamStopped
 from callvault.calls.stream_formats.raw_audio import RawAudioStream
 from callvault.calls.stream_formats.twilio import TwilioStream
 from callvault.domain.errors import MediaStreamError
@@ -45,7 +45,7 @@ def test_twilio_stream_events_and_timestamp_gaps() -> None:
     parser = TwilioStream()
     assert parser.text(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})) == []
     (opened,) = parser.text(twilio_start(["inbound", "outbound"]))
-    assert isinstance(opened, StreamOpened)
+    assert isinstance(opened, StreamStarted)
     assert opened.call_id == "CA123" and opened.tracks == {"inbound": 8000, "outbound": 8000}
     assert (opened.from_number, opened.to_number) == ("+15551230001", "+15551230002")
     assert opened.source["streamSid"] == "MZ123"
@@ -55,7 +55,7 @@ def test_twilio_stream_events_and_timestamp_gaps() -> None:
     gap, audio = parser.text(twilio_media("inbound", 100, frame))  # 80 ms of nothing
     assert isinstance(gap, StreamAudio) and not gap.samples.any() and len(gap.samples) == 640
     assert parser.text(json.dumps({"event": "mark", "mark": {"name": "x"}})) == []
-    assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamClosed)
+    assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamStopped)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_raw_stereo_l16_deinterleaves_across_frame_boundaries() -> None:
     (opened,) = parser.text(
         json.dumps({"callSid": "abc-1", "sampleRate": 16000, "mixType": "stereo", "from": "+1555"})
     )
-    assert isinstance(opened, StreamOpened) and opened.tracks == {"inbound": 16000, "outbound": 16000}
+    assert isinstance(opened, StreamStarted) and opened.tracks == {"inbound": 16000, "outbound": 16000}
     left = np.arange(100, dtype=np.int16)
     right = -np.arange(100, dtype=np.int16)
     data = np.stack([left, right], axis=1).astype("<i2").tobytes()
@@ -130,10 +130,10 @@ def test_bandwidth_start_names_account_and_call() -> None:
     (opened,) = parser.text(
         build_start(account_id="9900000", call_id="c-1", stream_id="s-1", tracks={"inbound": PCMU_8K})
     )
-    assert isinstance(opened, StreamOpened) and opened.account_id == "9900000" and opened.call_id == "c-1"
+    assert isinstance(opened, StreamStarted) and opened.account_id == "9900000" and opened.call_id == "c-1"
     samples = np.full(160, 500, dtype=np.int16)
     (audio,) = parser.text(build_media("inbound", 0, mulaw_encode(samples)))
     assert isinstance(audio, StreamAudio) and len(audio.samples) == 160
-    assert isinstance(parser.text(build_stop())[0], StreamClosed)
+    assert isinstance(parser.text(build_stop())[0], StreamStopped)
     with pytest.raises(MediaStreamError):
         parser.text(build_media("outbound", 1, b"\xff"))

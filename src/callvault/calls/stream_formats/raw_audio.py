@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from callvault.calls.stream_formats import StreamAudio, StreamEvent, StreamOpened
+from callvault.calls.stream_formats.events import StreamAudio, StreamEvent, StreamParser, StreamStarted
 from callvault.domain.errors import MediaStreamError
 
 _RATES = (8000, 16000)
@@ -26,7 +26,7 @@ _MAX_FRAME_BYTES = 1024 * 1024
 _MAX_METADATA_BYTES = 16 * 1024
 
 
-class RawAudioStream:
+class RawAudioStream(StreamParser):
     ends_on_close = True
 
     def __init__(self) -> None:
@@ -64,7 +64,7 @@ class RawAudioStream:
             for index, track in enumerate(self._tracks)
         ]
 
-    def _open(self, metadata: dict[str, Any]) -> StreamOpened:
+    def _open(self, metadata: dict[str, Any]) -> StreamStarted:
         call_id = next((str(metadata[key]) for key in _CALL_KEYS if metadata.get(key)), None)
         if call_id is None:
             raise MediaStreamError(f"the metadata frame must name the call ({', '.join(_CALL_KEYS)})")
@@ -78,7 +78,7 @@ class RawAudioStream:
                 f"channels must be 1 or 2 (mixType mono, mixed or stereo), got {channels!r}"
             )
         self._tracks = ("inbound", "outbound")[:channels]
-        return StreamOpened(
+        return StreamStarted(
             call_id=call_id,
             tracks={track: int(rate) for track in self._tracks},
             from_number=_optional(metadata, "from"),

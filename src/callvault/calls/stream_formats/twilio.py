@@ -23,7 +23,13 @@ from typing import Any
 import numpy as np
 
 from callvault.calls.media_stream import MAX_PAYLOAD_BYTES
-from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamEvent, StreamOpened
+from callvault.calls.stream_formats.events import (
+    StreamAudio,
+    StreamEvent,
+    StreamParser,
+    StreamStarted,
+    StreamStopped,
+)
 from callvault.domain.errors import MediaStreamError
 from callvault.media.audio import mulaw_decode
 
@@ -32,9 +38,7 @@ _TRACKS = ("inbound", "outbound")
 _MIN_GAP = RATE // 50  # a gap shorter than one 20 ms packet is timestamp rounding, not silence
 
 
-class TwilioStream:
-    ends_on_close = False
-
+class TwilioStream(StreamParser):
     def __init__(self) -> None:
         self._started = False
         self._delivered: dict[str, int] = {}
@@ -47,15 +51,12 @@ class TwilioStream:
         if event == "start":
             return [self._start(data)]
         if event == "stop":
-            return [StreamClosed()]
+            return [StreamStopped()]
         if event in ("connected", "mark", "dtmf"):
             return []
         raise MediaStreamError(f"unknown Twilio stream event {event!r}")
 
-    def binary(self, message: bytes) -> list[StreamEvent]:
-        raise MediaStreamError("Twilio media streams send JSON text frames, not binary ones")
-
-    def _start(self, data: dict[str, Any]) -> StreamOpened:
+    def _start(self, data: dict[str, Any]) -> StreamStarted:
         if self._started:
             raise MediaStreamError("the stream sent a second start event")
         start = data.get("start")
@@ -80,7 +81,7 @@ class TwilioStream:
             raise MediaStreamError("start.customParameters must be an object")
         self._started = True
         self._delivered = {track: 0 for track in tracks}
-        return StreamOpened(
+        return StreamStarted(
             call_id=call_sid,
             tracks={track: RATE for track in tracks},
             from_number=_optional(parameters, "from"),
