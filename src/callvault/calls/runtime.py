@@ -11,7 +11,7 @@ it. It never sees a wire format: ``calls.stream_formats`` parses those.
 A recording ends when it is stopped, when the call hangs up, when the source stops (``complete``),
 when the source breaks off while the recording is still active (``broken``), or when callvault
 fails while recording it (``failed``); the last two are stored ``partial``. The runtime then hands
-the recorder's summary and its spool file to the :class:`RecordingFinisher` it was built with:
+the recorder's summary and its spool file to the :class:`RecordingKeeper` it was built with:
 storing a recording is a use case of the services layer, which this engine does not import.
 
 A process killed mid-call leaves its spool (see ``callvault.calls.sinks``). Whichever process shares
@@ -37,7 +37,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from callvault.calls.control import CallControlBus, ControlCommand
+from callvault.calls.control import CallControlBus
 from callvault.calls.media_stream import TRACK_NAMES
 from callvault.calls.recorder import CallRecorder, RecordingSummary
 from callvault.calls.sinks import (
@@ -60,7 +60,7 @@ __all__ = [
     "LiveCallRuntime",
     "MediaSession",
     "Outcome",
-    "RecordingFinisher",
+    "RecordingKeeper",
 ]
 
 log = logging.getLogger("callvault.calls")
@@ -71,7 +71,10 @@ stream ever carried its media; its process was killed, and another finished it f
 left."""
 
 
-class RecordingFinisher(Protocol):
+class RecordingKeeper(Protocol):
+    """Keeps a live recording that ended: ``services.live_recordings.keep_recording``, bound to the
+    process's stores (the runtime calls it as ``LiveCallRuntime.keep_recording``)."""
+
     def __call__(
         self,
         call: Call,
@@ -82,7 +85,7 @@ class RecordingFinisher(Protocol):
         outcome: Outcome,
     ) -> Recording | None:
         """Store the ended recording (media, row, follow-up jobs); None when it was stored already.
-        The sink's spool file is the finisher's to discard."""
+        The sink's spool file is the keeper's to discard."""
         ...
 
 
@@ -141,13 +144,13 @@ class LiveCallRuntime:
         *,
         spool_dir: Path,
         media_owner_timeout: float,
-        finish_recording: RecordingFinisher,
+        keep_recording: RecordingKeeper,
     ) -> None:
         self.store = store
         self.bus = bus
         self.spool_dir = spool_dir
         self.media_owner_timeout = media_owner_timeout
-        self.finish_recording = finish_recording
+        self.keep_recording = keep_recording
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
         self.heartbeat = OwnerHeartbeat(store, media_owner_timeout / 3)
         self._stop_recovery = threading.Event()
@@ -193,7 +196,7 @@ class LiveCallRuntime:
         summary = CallRecorder(
             sink, sample_rate=8000, multichannel=active.multi_channel, tracks=tracks
         ).stop()
-        return self.finish_recording(call, active, summary, sink, outcome="no-media")
+        return self.keep_recording(call, active, summary, sink, outcome="no-media")
 
     def recover_abandoned_spools(self) -> int:
         """Finish every recording whose process was killed and left its spool here; how many."""
@@ -269,7 +272,7 @@ class LiveCallRuntime:
             audio.duration_seconds,
         )
         summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
-        return self.finish_recording(call, active, summary, sink, outcome="recovered")
+        return self.keep_recording(call, active, summary, sink, outcome="recovered")
 
 
 @dataclass
@@ -324,7 +327,7 @@ class MediaSession:
             raise MediaStreamError(f"tracks must be among {', '.join(TRACK_NAMES)}, got {sorted(tracks)}")
         self._rates = dict(tracks)
         self._sample_rate = recording_sample_rate(tracks.values())
-        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_command)
+        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_call_changed)
         try:
             locked = self._attach()
         except BaseException:
@@ -376,15 +379,13 @@ class MediaSession:
 
     # --- commands --------------------------------------------------------------------------------
 
-    def _on_command(self, command: ControlCommand) -> None:
-        """A command is a prompt to follow the call's row, which the commit before it changed.
+    def _on_call_changed(self) -> None:
+        """Follow the call's row, which the commit before the signal changed.
 
-        Following the row rather than the command itself makes commands that arrive out of order
-        (two requests racing) or before the stream attached (the row is read on attaching) harmless.
-        """
+        Signals that arrive out of order (two requests racing) or before the stream attached (the
+        row is read on attaching) are harmless."""
         with self._lock:
             if self._attached:
-                log.debug("call %s: %s %s", self.call_id, command.action, command.recording_id or "")
                 self._reconcile()
 
     # --- under the lock --------------------------------------------------------------------------
@@ -451,4 +452,4 @@ class MediaSession:
             return
         self._finished.add(live.active.recording_id)
         summary = live.recorder.stop()
-        self._live.finish_recording(self._call, live.active, summary, live.sink, outcome=outcome)
+        self._live.keep_recording(self._call, live.active, summary, live.sink, outcome=outcome)

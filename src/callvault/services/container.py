@@ -7,6 +7,7 @@ its control bus and media-owner heartbeat) and the speech engine (its model load
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore, open_blob_store
 from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
-from callvault.services.live_recordings import RecordingFinishing
+from callvault.services.live_recordings import keep_recording
 from callvault.services.login_throttle import LoginThrottle
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
@@ -93,7 +94,7 @@ def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStor
         make_control_bus(settings.resolved_database_url, settings.redis_url),
         spool_dir=settings.data_dir / "live",
         media_owner_timeout=settings.media_owner_timeout,
-        finish_recording=RecordingFinishing(settings, store, blobs),
+        keep_recording=functools.partial(keep_recording, settings, store, blobs),
     )
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callvault.calls.bxml import StartRecording
-from callvault.calls.control import ControlCommand, InProcessControlBus
+from callvault.calls.bxml import PauseRecording, ResumeRecording, StartRecording, StopRecording
+from callvault.calls.control import InProcessControlBus
 from callvault.calls.media_stream import L16_8K, L16_16K, PCMU_8K
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
 from callvault.domain.records import ActiveRecording
@@ -122,27 +122,29 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
     assert sum(1 for _ in services.blobs.keys()) == 1
 
 
-def test_the_in_process_bus_delivers_in_order_to_subscribers_until_they_leave(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_the_in_process_bus_signals_subscribers_until_they_leave(caplog: pytest.LogCaptureFixture) -> None:
     bus = InProcessControlBus()
-    got: list[ControlCommand] = []
-    unsubscribe = bus.subscribe("c-1", got.append)
-    bus.subscribe("c-1", lambda _command: (_ for _ in ()).throw(RuntimeError("boom")))
-    bus.publish("c-1", ControlCommand("pause", "r-1"))
-    bus.publish("c-2", ControlCommand("stop", "r-9"))
-    bus.publish("c-1", ControlCommand("resume", "r-1"))
+    got: list[str] = []
+    unsubscribe = bus.subscribe("c-1", lambda: got.append("c-1"))
+    bus.subscribe("c-1", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    bus.publish("c-1")
+    bus.publish("c-2")
+    bus.publish("c-1")
     unsubscribe()
-    bus.publish("c-1", ControlCommand("stop", "r-1"))
-    assert [c.action for c in got] == ["pause", "resume"]
+    bus.publish("c-1")
+    assert got == ["c-1", "c-1"]
     assert any("boom" in (r.exc_text or "") for r in caplog.records if r.levelno == logging.ERROR)
 
 
-def test_control_commands_travel_as_json() -> None:
-    command = ControlCommand("start", "r-1")
-    assert ControlCommand.from_json(command.to_json()) == command
-    with pytest.raises(ValueError, match="unknown call control action"):
-        ControlCommand.from_json('{"action": "explode"}')
+def test_a_run_of_verbs_signals_the_call_once(services: Services) -> None:
+    call_id = _call(services)
+    signals: list[str] = []
+    services.live.bus.subscribe(call_id, lambda: signals.append(call_id))
+    verbs = [StartRecording(), PauseRecording(), ResumeRecording(), StopRecording(), StartRecording()]
+    call_service.execute_verbs(services, ACCOUNT, call_id, verbs, base_url=BASE)
+    assert signals == [call_id]
+    call_service.execute_verbs(services, ACCOUNT, call_id, [ResumeRecording()], base_url=BASE)  # no change
+    assert signals == [call_id]
 
 
 def test_recording_rate_follows_the_widest_track() -> None:
@@ -150,7 +152,7 @@ def test_recording_rate_follows_the_widest_track() -> None:
     assert recording_sample_rate([PCMU_8K.sample_rate, L16_16K.sample_rate]) == 16000
 
 
-def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) -> None:
+def test_the_owner_follows_the_call_row_not_a_stale_signal(services: Services) -> None:
     live = services.live
     call_id = _call(services)
     call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
@@ -162,7 +164,7 @@ def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) 
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
-    live.bus.publish(call_id, ControlCommand("pause", call.recording.recording_id))  # row: recording
+    live.bus.publish(call_id)  # a stale signal: the row still says recording
     for _ in range(50):
         session.feed_samples("inbound", packet)
     session.stream_stopped()
