@@ -12,12 +12,15 @@ code  when                                              the recording
 ====  ================================================  =============================================
 1000  the source stopped, or the call ended             ``complete``
 1007  a frame the format does not allow (the reason)    ``partial``
-1008  the call or account refuses it (the reason)       ``partial``
+1008  the call or account refuses it, or the stream     ``partial``
+      passed ``CALLVAULT_MAX_STREAM_SECONDS``
+1009  metadata larger than callvault keeps              ``partial``
 1011  callvault failed (logged with its cause)          ``partial``
 ====  ================================================  =============================================
 
-A handshake the caller may not make is refused with the API's error answer (401, 403, 404) where
-the server can send one, else with a 1008 close.
+A handshake the caller may not make is refused with the API's error answer (401, 403, 404; 429
+when the stream token or account has ``CALLVAULT_MAX_STREAMS_PER_SOURCE`` streams open) where the
+server can send one, else with a 1008 close.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from callvault.api.auth import services_of
 from callvault.api.errors import error_response
 from callvault.calls.stream_formats.events import StreamAudio, StreamMark, StreamParser, StreamStopped
-from callvault.domain.errors import MediaStreamError, VoiceApiError
+from callvault.domain.errors import (
+    MediaStreamError,
+    StreamLimitReached,
+    StreamMetadataTooLarge,
+    VoiceApiError,
+)
 from callvault.services.live_audio import Ending, LiveAudioSession
 
 __all__ = ["CLOSE_CODES", "CLOSE_NORMAL", "deny", "serve_live_audio"]
@@ -44,6 +52,7 @@ log = logging.getLogger("callvault.calls")
 
 CLOSE_NORMAL = 1000
 CLOSE_CODES: tuple[tuple[type[Exception], int, Ending], ...] = (
+    (StreamMetadataTooLarge, 1009, "dropped"),
     (MediaStreamError, 1007, "dropped"),
     (VoiceApiError, 1008, "dropped"),
     (Exception, 1011, "failed"),
@@ -72,23 +81,26 @@ async def serve_live_audio(websocket: WebSocket, session: LiveAudioSession, pars
         asyncio.run_coroutine_threadsafe(_close(websocket, CLOSE_NORMAL, "the call ended"), loop)
 
     session.on_call_ended = close_when_the_call_ends
-    streams_open = services_of(cast(Request, websocket)).telemetry.media_streams_open
+    services = services_of(cast(Request, websocket))
+    streams_open = services.telemetry.media_streams_open
     streams_open.inc()
     ending: Ending = "dropped"
     try:
-        ending = await _pump(websocket, session, parser)
+        ending = await _pump(websocket, session, parser, loop.time() + services.settings.max_stream_seconds)
     finally:
         streams_open.dec()
         await run_in_threadpool(session.close, ending)
 
 
-async def _pump(websocket: WebSocket, session: LiveAudioSession, parser: StreamParser) -> Ending:
-    """Apply frames until the source ends; how it ended."""
+async def _pump(
+    websocket: WebSocket, session: LiveAudioSession, parser: StreamParser, deadline: float
+) -> Ending:
+    """Apply frames until the source ends (or `deadline`, on the loop's clock, passes); how it ended."""
     while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return "stopped" if parser.ends_on_close and session.started else "dropped"
         try:
+            message = await _receive(websocket, deadline)
+            if message["type"] == "websocket.disconnect":
+                return "stopped" if parser.ends_on_close and session.started else "dropped"
             if await _apply(websocket, session, parser, message):
                 await _close(websocket, CLOSE_NORMAL, "stream stopped")
                 return "stopped"
@@ -120,6 +132,16 @@ async def _apply(
             if isinstance(event, StreamStopped):
                 return True
     return False
+
+
+async def _receive(websocket: WebSocket, deadline: float) -> Message:
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await websocket.receive()
+    except TimeoutError:
+        raise StreamLimitReached(
+            "the stream passed its maximum length (CALLVAULT_MAX_STREAM_SECONDS)"
+        ) from None
 
 
 def _close_code(exc: Exception) -> tuple[int, Ending]:

@@ -221,7 +221,10 @@ class LiveCallRuntime:
 
         def run() -> None:
             while True:
-                self.recover_abandoned_spools()
+                try:
+                    self.recover_abandoned_spools()
+                except Exception:  # e.g. EMFILE listing the directory: try again next round
+                    log.exception("recovering abandoned live recording spools failed")
                 if self._stop_recovery.wait(every):
                     return
 

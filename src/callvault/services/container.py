@@ -20,6 +20,7 @@ from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import keep_recording
 from callvault.services.login_throttle import LoginThrottle
+from callvault.services.stream_slots import StreamSlots
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
 from callvault.settings import Settings
@@ -45,6 +46,7 @@ class Services:
     callback_policy: DestinationPolicy
     telemetry: Telemetry
     tokens: TokenService
+    stream_slots: StreamSlots
 
     def close(self) -> None:
         self.live.close()
@@ -74,6 +76,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
         telemetry=Telemetry(store, lambda: authenticator.failed_logins),
+        stream_slots=StreamSlots(settings.max_streams_per_source),
     )
 
 

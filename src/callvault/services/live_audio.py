@@ -15,6 +15,7 @@ that ends by closing did) is ``complete``; ``dropped`` (it broke off, or broke i
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Literal
@@ -29,7 +30,14 @@ from callvault.calls.stream_formats.events import (
     StreamStarted,
     StreamStopped,
 )
-from callvault.domain.errors import AccessDenied, MediaStreamError, NotFound, VoiceApiError
+from callvault.domain.errors import (
+    AccessDenied,
+    MediaStreamError,
+    NotFound,
+    StreamMetadataTooLarge,
+    VoiceApiError,
+)
+from callvault.domain.limits import MAX_STREAM_SOURCE_BYTES
 from callvault.domain.records import RecordingState
 from callvault.services.container import Services
 from callvault.services.live_calls import hang_up, require_active_call, set_recording_state
@@ -50,8 +58,16 @@ class LiveAudioSession:
     and `close`, touch the database: off the event loop.
     """
 
-    def __init__(self, services: Services, account_id: str, *, call_id: str | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        account_id: str,
+        *,
+        call_id: str | None = None,
+        release_slot: Callable[[], None] | None = None,
+    ) -> None:
         self._services = services
+        self._release_slot = release_slot
         self.account_id = account_id
         self._bound_call_id = call_id
         self.on_call_ended: Callable[[], None] | None = None
@@ -65,6 +81,16 @@ class LiveAudioSession:
         """The session of a call callvault runs; :class:`CallNotActive` unless it is active."""
         require_active_call(services, account_id, call_id)
         return cls(services, account_id, call_id=call_id)
+
+    @classmethod
+    def of_stream(cls, services: Services, account_id: str, *, token_id: int | None) -> LiveAudioSession:
+        """The session of a platform's stream, by a stream token (`token_id`) or the account's
+        Basic credentials (None); StreamLimitReached when that source has its streams open already."""
+        if token_id is not None:
+            slot = services.stream_slots.take(f"token:{token_id}", f"stream token {token_id}")
+        else:
+            slot = services.stream_slots.take(f"account:{account_id}", f"account {account_id}")
+        return cls(services, account_id, release_slot=slot)
 
     @property
     def started(self) -> bool:
@@ -97,6 +123,8 @@ class LiveAudioSession:
 
     def close(self, ending: Ending) -> None:
         """The source ended: finish the recording as `ending` says, and a call the session opened."""
+        if self._release_slot is not None:
+            self._release_slot()
         media = self._media
         if media is None or self._closed:
             return
@@ -138,6 +166,11 @@ class LiveAudioSession:
             return self._bound_call_id
         if event.account_id is not None and event.account_id != self.account_id:
             raise AccessDenied(f"the stream names account {event.account_id}, not {self.account_id}")
+        kept = len(json.dumps(event.source).encode())
+        if kept > MAX_STREAM_SOURCE_BYTES:
+            raise StreamMetadataTooLarge(
+                f"the stream's metadata is {kept} bytes as JSON; at most {MAX_STREAM_SOURCE_BYTES} are kept"
+            )
         call, self._opened_call = open_recorded_call(
             self._services,
             self.account_id,

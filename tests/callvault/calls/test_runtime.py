@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,3 +256,30 @@ def test_what_a_process_killed_while_creating_a_spool_left_is_removed(services: 
     stray.write_bytes(b"")
     assert live.recover_abandoned_spools() == 0
     assert list(live.spool_dir.iterdir()) == []
+
+
+def test_the_spool_recovery_thread_survives_a_failing_directory_listing(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EMFILE from the spool directory's glob once (as under a file-descriptor flood): the thread
+    logs it, lives on, and finishes the killed process's recording on its next round."""
+    call_id, _ = _recording_with_killed_owner(services, file_format="wav", seconds=1.0)
+    spool_dir, real_glob, failures = services.live.spool_dir, Path.glob, []
+
+    def glob_failing_once(self: Path, pattern: str, *args: object, **kwargs: object) -> object:
+        if self == spool_dir and not failures:
+            failures.append(pattern)
+            raise OSError(errno.EMFILE, "Too many open files")
+        return real_glob(self, pattern, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "glob", glob_failing_once)
+    services.live.start_spool_recovery(interval=0.05)
+    deadline = time.monotonic() + 60
+    while True:
+        with services.store.read() as conn:
+            recordings = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        if recordings or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert failures, "the listing never failed"
+    assert [(r.status, r.duration_seconds) for r in recordings] == [("partial", 1.0)]

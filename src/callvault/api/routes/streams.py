@@ -25,7 +25,7 @@ from callvault.calls.stream_formats import STREAM_FORMATS, stream_parser
 from callvault.calls.stream_formats.events import StreamParser
 from callvault.domain.errors import NotFound, VoiceApiError
 from callvault.services.live_audio import LiveAudioSession
-from callvault.services.recording_sources import account_from_stream_token
+from callvault.services.recording_sources import stream_token_of
 
 router = APIRouter()
 
@@ -42,11 +42,14 @@ async def stream_with_token(websocket: WebSocket, stream_format: str, token: str
     services = services_of(cast(Request, websocket))
     try:
         parser = _parser(stream_format)
-        account_id = await run_in_threadpool(account_from_stream_token, services.store, token)
+        stream_token = await run_in_threadpool(stream_token_of, services.store, token)
+        session = LiveAudioSession.of_stream(
+            services, stream_token.account_id, token_id=stream_token.token_id
+        )
     except VoiceApiError as error:
         await deny(websocket, error)
         return
-    await serve_live_audio(websocket, LiveAudioSession(services, account_id), parser)
+    await serve_live_audio(websocket, session, parser)
 
 
 @router.websocket("/ingest/accounts/{accountId}/streams/{stream_format}")
@@ -55,7 +58,8 @@ async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_fo
     try:
         parser = _parser(stream_format)
         await run_in_threadpool(authorize, cast(Request, websocket), accountId)
+        session = LiveAudioSession.of_stream(services, accountId, token_id=None)
     except VoiceApiError as error:
         await deny(websocket, error)
         return
-    await serve_live_audio(websocket, LiveAudioSession(services, accountId), parser)
+    await serve_live_audio(websocket, session, parser)
