@@ -157,9 +157,9 @@ def _description(exc: Exception) -> str:
 def _log_refusal(session: LiveAudioSession, code: int, exc: Exception) -> None:
     call = session.call_id or "(not started)"
     if isinstance(exc, VoiceApiError):
-        log.warning("media stream of call %s closed with %d: %s", call, code, exc.description)
+        log.warning("media stream of %s refused a message (close %d): %s", call, code, exc.description)
     else:
-        log.error("media stream of call %s failed (close %d): %r", call, code, exc, exc_info=exc)
+        log.error("media stream of %s failed (close %d): %r", call, code, exc, exc_info=exc)
 
 
 async def _send(websocket: WebSocket, text: str) -> None:
