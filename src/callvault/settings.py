@@ -8,7 +8,12 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callvault.domain.limits import MAX_REQUEST_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS
+from callvault.domain.limits import (
+    MAX_REQUEST_BODY_BYTES,
+    MAX_STREAM_SECONDS,
+    MAX_STREAMS_PER_SOURCE,
+    WEBHOOK_TIMEOUT_SECONDS,
+)
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
@@ -62,6 +67,10 @@ class Settings(BaseSettings):
         default="", description="CIDRs and host names webhooks may reach although private (comma-separated)"
     )
     media_owner_timeout: float = 15.0
+    max_streams_per_source: int = Field(default=MAX_STREAMS_PER_SOURCE, ge=1)
+    """Media streams one stream token, or one account's Basic-auth streams, may hold on one process."""
+    max_stream_seconds: float = MAX_STREAM_SECONDS
+    """How long a media stream may stay open; longer is ended (close 1008, recording `partial`)."""
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
     transcription_threads: int = 0
@@ -104,6 +113,7 @@ class Settings(BaseSettings):
         "job_lease_seconds",
         "transcription_timeout",
         "media_owner_timeout",
+        "max_stream_seconds",
         "sip_media_timeout",
         "sip_jitter_buffer",
         "sip_max_hold",

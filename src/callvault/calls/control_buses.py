@@ -1,6 +1,6 @@
 """Call control buses that cross processes: PostgreSQL LISTEN/NOTIFY and Redis pub/sub.
 
-A command published here is applied at once to this process's own subscribers (on the publisher's
+A signal published here is applied at once to this process's own subscribers (on the publisher's
 thread, like :class:`InProcessControlBus`) and broadcast to the other processes, whose listener
 thread applies it to theirs; a process ignores its own broadcasts. The listener starts with the
 first subscription, so a process that only publishes (a CLI command, a worker) never listens.
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from callvault.calls.control import CallControlBus, CommandCallback, ControlCommand, InProcessControlBus
+from callvault.calls.control import CallChanged, CallControlBus, InProcessControlBus
 
 log = logging.getLogger("callvault.calls")
 
@@ -35,24 +35,24 @@ class _BroadcastBus:
         self._listener_lock = threading.Lock()
         self._listener: threading.Thread | None = None
 
-    def subscribe(self, call_id: str, callback: CommandCallback) -> Callable[[], None]:
+    def subscribe(self, call_id: str, callback: CallChanged) -> Callable[[], None]:
         self._start_listener()
         return self._local.subscribe(call_id, callback)
 
-    def publish(self, call_id: str, command: ControlCommand) -> None:
-        self._local.publish(call_id, command)
-        message = json.dumps({"origin": self._origin, "callId": call_id, "command": command.to_json()})
+    def publish(self, call_id: str) -> None:
+        self._local.publish(call_id)
+        message = json.dumps({"origin": self._origin, "callId": call_id})
         try:
             self._broadcast(message)
         except Exception:
-            log.exception("call %s: could not broadcast %s to other processes", call_id, command.action)
+            log.exception("call %s: could not broadcast its change to other processes", call_id)
 
     def _deliver(self, message: str | bytes) -> None:
         try:
             data = json.loads(message)
             if data.get("origin") == self._origin:
                 return
-            self._local.publish(str(data["callId"]), ControlCommand.from_json(data["command"]))
+            self._local.publish(str(data["callId"]))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed call control message: %r", message[:200])
 

@@ -24,6 +24,14 @@ Bandwidth's own samples, e.g. Bandwidth-Samples/openai-realtime-websockets-pytho
 
     {"eventType": "stop", "metadata": {...}}
 
+``mark`` (a callvault extension, from the client; any time)::
+
+    {"eventType": "mark", "name": "after-greeting"}
+
+answered with ``{"eventType": "mark", "name": "after-greeting", "position": 3.0}`` once every
+message before it has been recorded: the media position reached, in seconds, so a client that sends
+faster than real time knows where a following command will act.
+
 Rules callvault applies:
 
 * ``track`` is ``inbound`` (audio the platform receives from the call) or ``outbound`` (audio it
@@ -58,6 +66,7 @@ __all__ = [
     "L16_8K",
     "L16_16K",
     "MAX_PAYLOAD_BYTES",
+    "MarkEvent",
     "PCMU_8K",
     "SUPPORTED_FORMATS",
     "TRACK_NAMES",
@@ -66,6 +75,7 @@ __all__ = [
     "StopEvent",
     "StreamTrack",
     "TrackFormat",
+    "build_mark",
     "build_media",
     "build_start",
     "build_stop",
@@ -79,6 +89,7 @@ __all__ = [
 TRACK_NAMES = ("inbound", "outbound")
 MAX_PAYLOAD_BYTES = 1024 * 1024
 """Largest decoded payload accepted in one media message (Bandwidth sends 20 ms packets)."""
+MAX_MARK_NAME = 256
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,12 @@ class StopEvent:
     pass
 
 
-StreamEvent = StartEvent | MediaEvent | StopEvent
+@dataclass(frozen=True)
+class MarkEvent:
+    name: str
+
+
+StreamEvent = StartEvent | MediaEvent | StopEvent | MarkEvent
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -147,9 +163,13 @@ def parse_message(text: str | bytes) -> StreamEvent:
         return _parse_start(message)
     if event_type == "stop":
         return StopEvent()
+    if event_type == "mark":
+        return _parse_mark(message)
     if event_type is None:
         raise MediaStreamError("media-stream message has no 'eventType'")
-    raise MediaStreamError(f"unknown media-stream eventType {event_type!r}; expected start, media or stop")
+    raise MediaStreamError(
+        f"unknown media-stream eventType {str(event_type)[:40]!r}; expected start, media, mark or stop"
+    )
 
 
 def _load_json_object(text: str | bytes) -> dict[str, Any]:
@@ -218,6 +238,13 @@ def _parse_media(message: Mapping[str, Any]) -> MediaEvent:
         sequence_number=_sequence_number(message.get("sequenceNumber")),
         payload=_payload(message.get("payload")),
     )
+
+
+def _parse_mark(message: Mapping[str, Any]) -> MarkEvent:
+    name = message.get("name", "")
+    if not isinstance(name, str) or len(name) > MAX_MARK_NAME:
+        raise MediaStreamError(f"mark event needs a 'name' string of at most {MAX_MARK_NAME} characters")
+    return MarkEvent(name)
 
 
 def _track_name(name: Any) -> str:
@@ -322,6 +349,11 @@ def build_media(track: str, sequence_number: int, payload: bytes) -> str:
         "payload": base64.b64encode(payload).decode("ascii"),
     }
     return json.dumps(message)
+
+
+def build_mark(name: str) -> str:
+    """A ``mark`` request (the callvault extension)."""
+    return json.dumps({"eventType": "mark", "name": name})
 
 
 def build_stop() -> str:

@@ -165,8 +165,11 @@ class CallRecorder:
         with self._lock:
             return self._leader_position() / self._sample_rate
 
-    def add_audio(self, track: str, samples: np.ndarray) -> None:
-        """Append int16 mono ``samples`` (at ``sample_rate``) at ``track``'s media position."""
+    def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
+        """Append int16 mono ``samples`` (at ``sample_rate``) at ``track``'s media position.
+
+        ``at`` is where the source says they begin on the track's own media clock; the recorder
+        does not place audio by it yet (the live-audio seam passes it through)."""
         if track not in self._tracks:
             raise ValueError(f"unknown track {track!r}; this recorder has {list(self._track_names)}")
         if not isinstance(samples, np.ndarray) or samples.dtype != np.int16 or samples.ndim != 1:

@@ -1,17 +1,18 @@
 """The live-call runtime of one process: media sessions, their recorders, the media owner's heartbeat.
 
-A :class:`MediaSession` is one media WebSocket. On the stream's ``start`` event it subscribes to the
-call's :class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
+A :class:`MediaSession` is one live source of one call (a media WebSocket, a SIPREC session). When
+the source starts (:meth:`MediaSession.start_tracks`) it subscribes to the call's
+:class:`~callvault.calls.control.CallControlBus`, marks itself the call's media owner in the
 database and opens a :class:`~callvault.calls.recorder.CallRecorder` when the call has an active
-recording. Audio packets are decoded, resampled to the recording rate (8000 Hz when every track is
-8 kHz, 16000 Hz when one is audio/L16 at 16 kHz) and fed to the recorder; commands from the bus
-pause, resume, start and stop it.
+recording. Samples are resampled to the recording rate (8000 Hz when every track is 8 kHz, 16000 Hz
+when one is wideband) and fed to the recorder; commands from the bus pause, resume, start and stop
+it. It never sees a wire format: ``calls.stream_formats`` parses those.
 
-A recording ends when it is stopped, when the call hangs up, when the stream sends ``stop``
-(``complete``), or when the WebSocket closes without ``stop`` while the recording is still active
-(``broken``). The runtime then hands the recorder's summary and its spool file to the
-:class:`RecordingFinisher` it was built with: storing a recording is a use case of the services
-layer, which this engine does not import.
+A recording ends when it is stopped, when the call hangs up, when the source stops (``complete``),
+when the source breaks off while the recording is still active (``broken``), or when callvault
+fails while recording it (``failed``); the last two are stored ``partial``. The runtime then hands
+the recorder's summary and its spool file to the :class:`RecordingKeeper` it was built with:
+storing a recording is a use case of the services layer, which this engine does not import.
 
 A process killed mid-call leaves its spool (see ``callvault.calls.sinks``). Whichever process shares
 the spool directory finishes such a recording from it, as ``partial`` with the audio it holds: the
@@ -36,15 +37,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from callvault.calls.control import CallControlBus, ControlCommand
-from callvault.calls.media_stream import (
-    TRACK_NAMES,
-    MediaEvent,
-    MediaStreamError,
-    StartEvent,
-    TrackFormat,
-    decode_payload,
-)
+from callvault.calls.control import CallControlBus
+from callvault.calls.media_stream import TRACK_NAMES
 from callvault.calls.recorder import CallRecorder, RecordingSummary
 from callvault.calls.sinks import (
     CREATING_SUFFIX,
@@ -54,7 +48,7 @@ from callvault.calls.sinks import (
     parse_spool_name,
     spool_name,
 )
-from callvault.domain.errors import CallNotActive
+from callvault.domain.errors import CallNotActive, MediaStreamError
 from callvault.domain.records import ActiveRecording, Call, Recording
 from callvault.domain.timefmt import utcnow
 from callvault.media.audio import StreamedWav, resample_linear
@@ -66,17 +60,21 @@ __all__ = [
     "LiveCallRuntime",
     "MediaSession",
     "Outcome",
-    "RecordingFinisher",
+    "RecordingKeeper",
 ]
 
 log = logging.getLogger("callvault.calls")
 
-Outcome = Literal["complete", "broken", "no-media", "recovered"]
-"""How a recording ended: normally; its stream broke off; no stream ever carried its media; its
-process was killed, and another finished it from the spool it left."""
+Outcome = Literal["complete", "broken", "failed", "no-media", "recovered"]
+"""How a recording ended: normally; its stream broke off; callvault failed while recording it; no
+stream ever carried its media; its process was killed, and another finished it from the spool it
+left."""
 
 
-class RecordingFinisher(Protocol):
+class RecordingKeeper(Protocol):
+    """Keeps a live recording that ended: ``services.live_recordings.keep_recording``, bound to the
+    process's stores (the runtime calls it as ``LiveCallRuntime.keep_recording``)."""
+
     def __call__(
         self,
         call: Call,
@@ -87,7 +85,7 @@ class RecordingFinisher(Protocol):
         outcome: Outcome,
     ) -> Recording | None:
         """Store the ended recording (media, row, follow-up jobs); None when it was stored already.
-        The sink's spool file is the finisher's to discard."""
+        The sink's spool file is the keeper's to discard."""
         ...
 
 
@@ -146,13 +144,13 @@ class LiveCallRuntime:
         *,
         spool_dir: Path,
         media_owner_timeout: float,
-        finish_recording: RecordingFinisher,
+        keep_recording: RecordingKeeper,
     ) -> None:
         self.store = store
         self.bus = bus
         self.spool_dir = spool_dir
         self.media_owner_timeout = media_owner_timeout
-        self.finish_recording = finish_recording
+        self.keep_recording = keep_recording
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
         self.heartbeat = OwnerHeartbeat(store, media_owner_timeout / 3)
         self._stop_recovery = threading.Event()
@@ -198,7 +196,7 @@ class LiveCallRuntime:
         summary = CallRecorder(
             sink, sample_rate=8000, multichannel=active.multi_channel, tracks=tracks
         ).stop()
-        return self.finish_recording(call, active, summary, sink, outcome="no-media")
+        return self.keep_recording(call, active, summary, sink, outcome="no-media")
 
     def recover_abandoned_spools(self) -> int:
         """Finish every recording whose process was killed and left its spool here; how many."""
@@ -223,7 +221,10 @@ class LiveCallRuntime:
 
         def run() -> None:
             while True:
-                self.recover_abandoned_spools()
+                try:
+                    self.recover_abandoned_spools()
+                except Exception:  # e.g. EMFILE listing the directory: try again next round
+                    log.exception("recovering abandoned live recording spools failed")
                 if self._stop_recovery.wait(every):
                     return
 
@@ -274,7 +275,7 @@ class LiveCallRuntime:
             audio.duration_seconds,
         )
         summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
-        return self.finish_recording(call, active, summary, sink, outcome="recovered")
+        return self.keep_recording(call, active, summary, sink, outcome="recovered")
 
 
 @dataclass
@@ -288,8 +289,9 @@ class _LiveRecording:
 class MediaSession:
     """One media stream of one call (see the module docstring). Thread-safe.
 
-    `start`, `stream_stopped` and `end` touch the database: call them off the event loop. `feed` does
-    not, and commands may arrive on any thread.
+    It sees samples and commands only (the wire formats are parsed in ``calls.stream_formats``).
+    `start_tracks`, `stream_stopped` and `end` touch the database: call them off the
+    event loop. `feed_samples` does not, and commands may arrive on any thread.
     """
 
     def __init__(self, live: LiveCallRuntime, account_id: str, call_id: str) -> None:
@@ -299,7 +301,6 @@ class MediaSession:
         self.owner = f"{live.owner_prefix}:{uuid.uuid4().hex[:8]}"
         self.on_call_ended: Callable[[], None] | None = None
         self._lock = threading.RLock()
-        self._formats: dict[str, TrackFormat] = {}
         self._rates: dict[str, int] = {}
         self._sample_rate = 8000
         self._call: Call | None = None
@@ -312,13 +313,6 @@ class MediaSession:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def check_call(self) -> None:
-        """Raise :class:`CallNotActive` unless the call exists and is active (before accepting)."""
-        with self._live.store.read() as conn:
-            call = calls_repo.get_call(conn, self.account_id, self.call_id)
-        if call is None or call.state != "active":
-            raise CallNotActive(f"Call {self.call_id} is not an active call of account {self.account_id}")
-
     @property
     def started(self) -> bool:
         return self._call is not None
@@ -326,17 +320,6 @@ class MediaSession:
     @property
     def sample_rate(self) -> int:
         return self._sample_rate
-
-    def start(self, event: StartEvent) -> None:
-        """A Bandwidth stream's start event: its tracks' formats, then :meth:`start_tracks`."""
-        if event.account_id != self.account_id or event.call_id != self.call_id:
-            raise MediaStreamError(
-                f"the start event names call {event.call_id} of account {event.account_id}, "
-                f"but this stream is for call {self.call_id} of account {self.account_id}"
-            )
-        formats = {track.name: track.media_format for track in event.tracks}
-        self.start_tracks({name: track_format.sample_rate for name, track_format in formats.items()})
-        self._formats = formats
 
     def start_tracks(self, tracks: dict[str, int]) -> None:
         """Take the tracks (name -> sample rate), become the call's media owner, open its active
@@ -347,7 +330,7 @@ class MediaSession:
             raise MediaStreamError(f"tracks must be among {', '.join(TRACK_NAMES)}, got {sorted(tracks)}")
         self._rates = dict(tracks)
         self._sample_rate = recording_sample_rate(tracks.values())
-        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_command)
+        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_call_changed)
         try:
             locked = self._attach()
         except BaseException:
@@ -359,15 +342,9 @@ class MediaSession:
             self._attached = True
             self._reconcile()
 
-    def feed(self, event: MediaEvent) -> None:
-        """Record one Bandwidth media packet (ignored while no recording is active)."""
-        track_format = self._formats.get(event.track)
-        if track_format is None:
-            raise MediaStreamError(f"track {event.track!r} was not named in the start event")
-        self.feed_samples(event.track, decode_payload(track_format, event.payload))
-
-    def feed_samples(self, track: str, samples: np.ndarray) -> None:
-        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active)."""
+    def feed_samples(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
+        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active);
+        `at`: where they begin on the track's own media clock (samples at its rate), when known."""
         rate = self._rates.get(track)
         if rate is None:
             raise MediaStreamError(f"track {track!r} was not named when the stream started")
@@ -376,7 +353,8 @@ class MediaSession:
             return
         if rate != self._sample_rate:
             samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
-        live.recorder.add_audio(track, samples)
+            at = None if at is None else at * self._sample_rate // rate
+        live.recorder.add_audio(track, samples, at=at)
 
     @property
     def position_seconds(self) -> float:
@@ -390,11 +368,12 @@ class MediaSession:
             self._stream_stopped = self._closing = True
             self._finish(outcome="complete")
 
-    def end(self) -> None:
-        """The WebSocket closed: finish the recording (`partial` without a prior stop), let the call go."""
+    def end(self, *, failed: bool = False) -> None:
+        """The source ended: finish the recording (`partial` without a prior stop, or when callvault
+        `failed` it), let the call go."""
         with self._lock:
             self._closing = True
-            self._finish(outcome="complete" if self._stream_stopped else "broken")
+            self._finish(outcome="complete" if self._stream_stopped else "failed" if failed else "broken")
         if self._unsubscribe is not None:
             self._unsubscribe()
             with self._live.store.write() as conn:
@@ -403,15 +382,13 @@ class MediaSession:
 
     # --- commands --------------------------------------------------------------------------------
 
-    def _on_command(self, command: ControlCommand) -> None:
-        """A command is a prompt to follow the call's row, which the commit before it changed.
+    def _on_call_changed(self) -> None:
+        """Follow the call's row, which the commit before the signal changed.
 
-        Following the row rather than the command itself makes commands that arrive out of order
-        (two requests racing) or before the stream attached (the row is read on attaching) harmless.
-        """
+        Signals that arrive out of order (two requests racing) or before the stream attached (the
+        row is read on attaching) are harmless."""
         with self._lock:
             if self._attached:
-                log.debug("call %s: %s %s", self.call_id, command.action, command.recording_id or "")
                 self._reconcile()
 
     # --- under the lock --------------------------------------------------------------------------
@@ -478,4 +455,4 @@ class MediaSession:
             return
         self._finished.add(live.active.recording_id)
         summary = live.recorder.stop()
-        self._live.finish_recording(self._call, live.active, summary, live.sink, outcome=outcome)
+        self._live.keep_recording(self._call, live.active, summary, live.sink, outcome=outcome)

@@ -25,6 +25,11 @@ class MediaStreamError(ValidationFailed):
     (the media WebSocket closes with 1007 and this description)."""
 
 
+class StreamMetadataTooLarge(MediaStreamError):
+    """A stream's metadata (what its recording's ``source`` would keep) is larger than callvault
+    keeps (the media WebSocket closes with 1009 and this description)."""
+
+
 class AuthenticationFailed(VoiceApiError):
     status = 401
     type = "authentication-error"
@@ -72,6 +77,11 @@ class UnsupportedMediaType(VoiceApiError):
 class RateLimited(VoiceApiError):
     status = 429
     type = "error"
+
+
+class StreamLimitReached(RateLimited):
+    """A media stream would pass a limit: too many open for its source (429 at the handshake), or
+    open longer than the maximum session length (the WebSocket closes with 1008)."""
 
 
 class InternalError(VoiceApiError):

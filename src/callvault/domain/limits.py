@@ -10,6 +10,15 @@ MAX_TRANSCRIBABLE_SECONDS = 4 * 3600.0
 WEBHOOK_TIMEOUT_SECONDS = 15.0
 """How long one webhook attempt may take (Bandwidth's timeout); `CALLVAULT_WEBHOOK_TIMEOUT` overrides it."""
 
+MAX_STREAM_SOURCE_BYTES = 8 * 1024
+"""Largest metadata a live stream may leave in its recording's ``source`` (as JSON): Twilio
+``customParameters``, a raw stream's metadata frame. Larger is refused (close 1009)."""
+MAX_STREAMS_PER_SOURCE = 100
+"""Media streams one stream token (or one account's Basic-auth streams) may hold open on one
+serving process (`CALLVAULT_MAX_STREAMS_PER_SOURCE`)."""
+MAX_STREAM_SECONDS = 4 * 3600.0
+"""How long a media stream may stay open (`CALLVAULT_MAX_STREAM_SECONDS`); longer is ended."""
+
 MAX_REQUEST_BODY_BYTES = 1024**2
 """Largest JSON or BXML request body (`CALLVAULT_MAX_REQUEST_BODY`); uploads have `CALLVAULT_MAX_UPLOAD`."""
 MULTIPART_OVERHEAD_BYTES = 64 * 1024

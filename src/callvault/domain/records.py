@@ -7,10 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from callvault.domain.errors import ValidationFailed
 from callvault.domain.timefmt import parse_iso_time
 
 CallbackMethod = Literal["GET", "POST"]
 FileFormat = Literal["wav", "mp3"]
+RecordingState = Literal["recording", "paused"]
+"""The state of a call's active recording (Bandwidth's ``recordingState``)."""
+RECORDING_STATES: tuple[RecordingState, ...] = ("recording", "paused")
+
+
+def recording_state_of(value: object) -> RecordingState:
+    """`value` as a recording state; ValidationFailed for anything else."""
+    for state in RECORDING_STATES:
+        if value == state:
+            return state
+    raise ValidationFailed(f"Invalid recording state {str(value)[:40]!r}: must be 'paused' or 'recording'")
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,7 @@ class Call:
     callback_password: str | None = None
     tag: str | None = None
     recording: ActiveRecording | None = None
-    recording_state: str | None = None
+    recording_state: RecordingState | None = None
     disconnect_cause: str | None = None
 
 

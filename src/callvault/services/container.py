@@ -7,6 +7,7 @@ its control bus and media-owner heartbeat) and the speech engine (its model load
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from callvault.media.blobstore import BlobStore
 from callvault.media.fallback import FallbackBlobStore
 from callvault.media.store_url import open_blob_store
 from callvault.services.auth import Authenticator, add_user
-from callvault.services.live_recordings import RecordingFinishing
+from callvault.services.live_recordings import keep_recording
 from callvault.services.login_throttle import LoginThrottle
+from callvault.services.stream_slots import StreamSlots
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
 from callvault.settings import Settings
@@ -45,6 +47,7 @@ class Services:
     callback_policy: DestinationPolicy
     telemetry: Telemetry
     tokens: TokenService
+    stream_slots: StreamSlots
 
     def close(self) -> None:
         self.live.close()
@@ -74,6 +77,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
         telemetry=Telemetry(store, lambda: authenticator.failed_logins),
+        stream_slots=StreamSlots(settings.max_streams_per_source),
     )
 
 
@@ -94,7 +98,7 @@ def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStor
         make_control_bus(settings.resolved_database_url, settings.redis_url),
         spool_dir=settings.data_dir / "live",
         media_owner_timeout=settings.media_owner_timeout,
-        finish_recording=RecordingFinishing(settings, store, blobs),
+        keep_recording=functools.partial(keep_recording, settings, store, blobs),
     )
 
 

@@ -1,9 +1,11 @@
 """Live calls' use cases: create, read and hang up calls; control their recording (BXML verbs,
 pause/resume).
 
-Every change is written to the call's row in one transaction; the commands that the live recorder
-must apply are published on the call control bus after the commit (see ``callvault.calls.control``).
+Every change is written to the call's row in one transaction; after the commit, that the call
+changed is published once on the call control bus, and its media owner follows the row (see
+``callvault.calls.control``).
 When no process holds the call's media stream, a recording that ends is finished here, empty.
+Like every use case in ``services``, each takes ``services: Services`` first.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from callvault.calls.bxml import (
     parse_answer_bxml,
     parse_bxml,
 )
-from callvault.calls.control import ControlCommand
 from callvault.domain.errors import CallNotActive, NotFound, ValidationFailed
 from callvault.domain.ids import new_call_id, new_recording_id
 from callvault.domain.jobs import ANSWER_JOB
-from callvault.domain.records import ActiveRecording, Call
+from callvault.domain.records import ActiveRecording, Call, RecordingState, recording_state_of
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import callback_url_problem
 from callvault.services.container import Services
@@ -45,7 +46,9 @@ from callvault.webhooks.delivery import WebhookRequest
 __all__ = [
     "AnswerJob",
     "CreateCallRequest",
+    "call_is_active",
     "create_call",
+    "execute_answer_bxml",
     "execute_bxml",
     "execute_verbs",
     "get_call",
@@ -53,6 +56,7 @@ __all__ = [
     "list_active_calls",
     "parse_create_call",
     "parse_update_call",
+    "require_active_call",
     "set_recording_state",
     "update_call",
 ]
@@ -189,6 +193,15 @@ def list_active_calls(services: Services, account_id: str) -> list[Call]:
         return calls_repo.list_active_calls(conn, account_id)
 
 
+def require_active_call(services: Services, account_id: str, call_id: str) -> Call:
+    """The call; :class:`CallNotActive` unless it exists and is active."""
+    with services.store.read() as conn:
+        call = calls_repo.get_call(conn, account_id, call_id)
+    if call is None or call.state != "active":
+        raise CallNotActive(f"Call {call_id} is not an active call of account {account_id}")
+    return call
+
+
 def get_call(services: Services, account_id: str, call_id: str) -> Call:
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, account_id, call_id)
@@ -230,7 +243,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
             recording_state=None,
         )
     active = call.recording
-    services.live.bus.publish(call_id, ControlCommand("hangup", active.recording_id if active else None))
+    services.live.bus.publish(call_id)
     if active is not None and not _owner_alive(services, locked):
         services.live.finish_abandoned(call, active)
 
@@ -250,20 +263,19 @@ def _require_active(conn: Any, account_id: str, call_id: str) -> calls_repo.Lock
     return locked
 
 
-def set_recording_state(services: Services, account_id: str, call_id: str, state: str) -> None:
+def set_recording_state(services: Services, account_id: str, call_id: str, state: RecordingState) -> None:
     """Pause (`paused`) or resume (`recording`) the active recording of an active call."""
+    state = recording_state_of(state)
     with services.store.write() as conn:
         call = _require_active(conn, account_id, call_id).call
         if call.recording_state not in ("recording", "paused") or call.recording is None:
             raise ValidationFailed(
                 f"Call {call_id} has no active recording to set to {state!r}: start one with StartRecording"
             )
-        recording_id = call.recording.recording_id
         if call.recording_state == state:
             return
         calls_repo.update_call(conn, call_id, recording_state=state)
-    action: Literal["pause", "resume"] = "pause" if state == "paused" else "resume"
-    services.live.bus.publish(call_id, ControlCommand(action, recording_id))
+    services.live.bus.publish(call_id)
 
 
 def execute_bxml(
@@ -293,8 +305,8 @@ class _Plan:
     """What a run of verbs does to the call's recording."""
 
     recording: ActiveRecording | None
-    state: str | None
-    commands: list[ControlCommand] = field(default_factory=list)
+    state: RecordingState | None
+    changed: bool = False
     ended: list[ActiveRecording] = field(default_factory=list)
 
     def apply(self, verb: Verb, base_url: str) -> None:
@@ -303,37 +315,34 @@ class _Plan:
                 active = _active_recording(
                     verb, recording_id=new_recording_id(), start_time=utcnow(), base_url=base_url
                 )
-                self.recording, self.state = active, "recording"
-                self.commands.append(ControlCommand("start", active.recording_id))
+                self.recording, self.state, self.changed = active, "recording", True
         elif isinstance(verb, PauseRecording):
-            self._switch("recording", "paused", "pause")
+            self._switch("recording", "paused")
         elif isinstance(verb, ResumeRecording):
-            self._switch("paused", "recording", "resume")
+            self._switch("paused", "recording")
         elif isinstance(verb, StopRecording) and self.recording is not None:
-            self.commands.append(ControlCommand("stop", self.recording.recording_id))
             self.ended.append(self.recording)
-            self.recording, self.state = None, None
+            self.recording, self.state, self.changed = None, None, True
 
-    def _switch(self, before: str, after: str, action: Literal["pause", "resume"]) -> None:
+    def _switch(self, before: RecordingState, after: RecordingState) -> None:
         if self.recording is not None and self.state == before:
-            self.state = after
-            self.commands.append(ControlCommand(action, self.recording.recording_id))
+            self.state, self.changed = after, True
 
 
 def execute_verbs(
     services: Services, account_id: str, call_id: str, verbs: list[Verb], *, base_url: str
 ) -> None:
-    """Apply recording verbs in order, in one transaction; then tell the media owner."""
+    """Apply recording verbs in order, in one transaction; then tell the media owner, once."""
     with services.store.write() as conn:
         locked = _require_active(conn, account_id, call_id)
         call = locked.call
         plan = _Plan(call.recording, call.recording_state)
         for verb in verbs:
             plan.apply(verb, base_url)
-        if plan.commands:
+        if plan.changed:
             calls_repo.update_call(conn, call_id, recording=plan.recording, recording_state=plan.state)
-    for command in plan.commands:
-        services.live.bus.publish(call_id, command)
+    if plan.changed:
+        services.live.bus.publish(call_id)
     if not _owner_alive(services, locked):
         for active in plan.ended:
             services.live.finish_abandoned(call, active)

@@ -1,6 +1,8 @@
 """Finishing a live recording: its spool file into the blob store, then one transaction with the
 recording row, its recordingAvailable webhook job and, with `transcribe`, the transcription request.
-The live-call runtime (`calls.runtime`) calls it through its `RecordingFinisher` hook.
+The live-call runtime (`calls.runtime`) calls :func:`keep_recording` as its `RecordingKeeper` hook,
+bound to the process's settings and stores when `Services` is built (so it takes those parts, not
+`Services`, which does not exist yet when the runtime is made).
 
 A recording recovered from a killed process's spool may find its row already there, empty: the call
 was hung up by a process that could not reach the spool. The recovered media then fills that row
@@ -32,29 +34,7 @@ from callvault.webhooks.delivery import WebhookRequest
 log = logging.getLogger("callvault.calls")
 
 
-class RecordingFinishing:
-    """Stores ended live recordings (the runtime's `RecordingFinisher`)."""
-
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore) -> None:
-        self._settings = settings
-        self._store = store
-        self._blobs = blobs
-
-    def __call__(
-        self,
-        call: Call,
-        active: ActiveRecording,
-        summary: RecordingSummary,
-        sink: SpoolSink,
-        *,
-        outcome: Outcome,
-    ) -> Recording | None:
-        return finish_recording(
-            self._settings, self._store, self._blobs, call, active, summary, sink, outcome=outcome
-        )
-
-
-def finish_recording(
+def keep_recording(
     settings: Settings,
     store: MetadataStore,
     blobs: BlobStore,
@@ -113,7 +93,7 @@ def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:
 def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
     if recording.status == "error":
         return "error"
-    if outcome in ("no-media", "recovered") or (outcome == "broken" and still_active):
+    if outcome in ("failed", "no-media", "recovered") or (outcome == "broken" and still_active):
         return "partial"
     return "complete"
 

@@ -1,6 +1,7 @@
 """Calls that run elsewhere and are recorded here: a SIPREC session, or a CPaaS platform's media
-stream. Each becomes an ordinary callvault call with an active recording, so the Recordings API,
-``PUT .../recording`` (pause/resume), hang-up, webhooks and transcription treat it like any other.
+stream (their audio arrives through ``services.live_audio``). Each becomes an ordinary callvault
+call with an active recording, so the Recordings API, ``PUT .../recording`` (pause/resume),
+hang-up, webhooks and transcription treat it like any other.
 
 The recording takes the account's recording settings (``callvault accounts recording``); its
 ``source`` keeps where the audio came from (see :mod:`callvault.domain.sources`).
@@ -8,24 +9,17 @@ The recording takes the account's recording settings (``callvault accounts recor
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
-from callvault.calls.runtime import MediaSession
-from callvault.calls.stream_formats import StreamOpened
-from callvault.domain.errors import AccessDenied, Conflict, MediaStreamError, NotFound, ValidationFailed
+from callvault.domain.errors import Conflict, ValidationFailed
 from callvault.domain.ids import is_valid_id, new_call_id, new_recording_id
 from callvault.domain.records import ActiveRecording, Call
 from callvault.domain.timefmt import utcnow
 from callvault.services.container import Services
-from callvault.services.live_calls import hang_up
 from callvault.store import calls_repo, sources_repo
 
-__all__ = ["StreamedCall", "open_recorded_call", "public_base_url"]
+__all__ = ["open_recorded_call", "public_base_url"]
 
 
 def public_base_url(services: Services) -> str:
@@ -90,59 +84,3 @@ def open_recorded_call(
             raise Conflict(f"call {call.call_id} has ended or belongs to another account")
         calls_repo.insert_call(conn, call)
     return call, True
-
-
-class StreamedCall:
-    """One CPaaS media stream: the call and recording its first message creates, fed its audio.
-
-    `open` and `close` touch the database (call them off the event loop); `audio` does not.
-    """
-
-    def __init__(self, services: Services, account_id: str) -> None:
-        self._services = services
-        self.account_id = account_id
-        self.on_call_ended: Callable[[], None] | None = None
-        self._session: MediaSession | None = None
-        self._created_call = False
-
-    @property
-    def started(self) -> bool:
-        return self._session is not None
-
-    def open(self, opened: StreamOpened) -> None:
-        if self._session is not None:
-            raise MediaStreamError("the stream sent a second start message")
-        if opened.account_id is not None and opened.account_id != self.account_id:
-            raise AccessDenied(f"the stream names account {opened.account_id}, not {self.account_id}")
-        call, self._created_call = open_recorded_call(
-            self._services,
-            self.account_id,
-            call_id=opened.call_id,
-            from_number=opened.from_number,
-            to_number=opened.to_number,
-            direction=opened.direction,
-            start_time=None,
-            source=opened.source,
-        )
-        session = self._services.live.session(self.account_id, call.call_id)
-        session.on_call_ended = self.on_call_ended
-        session.start_tracks(opened.tracks)
-        self._session = session
-
-    def audio(self, track: str, samples: np.ndarray) -> None:
-        if self._session is None:
-            raise MediaStreamError("the stream must begin with its start message")
-        self._session.feed_samples(track, samples)
-
-    def close(self, *, complete: bool) -> None:
-        """The stream ended: normally (`complete`), or cut off (the recording is then `partial`).
-        A call the stream created ends with it."""
-        session = self._session
-        if session is None:
-            return
-        if complete:
-            session.stream_stopped()
-        session.end()
-        if self._created_call:
-            with contextlib.suppress(NotFound):
-                hang_up(self._services, self.account_id, session.call_id)

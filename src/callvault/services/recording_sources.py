@@ -24,7 +24,6 @@ from callvault.store import sources_repo
 from callvault.store.database import MetadataStore
 
 __all__ = [
-    "account_from_stream_token",
     "add_sip_source",
     "create_stream_token",
     "get_recording_settings",
@@ -32,6 +31,7 @@ __all__ = [
     "list_stream_tokens",
     "remove_sip_source",
     "revoke_stream_token",
+    "stream_token_of",
     "update_recording_settings",
 ]
 
@@ -131,13 +131,13 @@ def list_stream_tokens(store: MetadataStore, account_id: str | None = None) -> l
         return sources_repo.list_stream_tokens(conn, account_id)
 
 
-def account_from_stream_token(store: MetadataStore, secret: str) -> str:
-    """The account a media-stream token belongs to; 401 for an unknown or revoked token."""
+def stream_token_of(store: MetadataStore, secret: str) -> StreamToken:
+    """The media-stream token `secret` is (its account, its id); 401 for an unknown or revoked one."""
     with store.read() as conn:
         token = sources_repo.find_stream_token(conn, hash_stream_token(secret))
     if token is None or token.revoked_at is not None:
         raise AuthenticationFailed("unknown or revoked stream token")
-    return token.account_id
+    return token
 
 
 def get_recording_settings(store: MetadataStore, account_id: str) -> AccountRecordingSettings:

@@ -1,5 +1,6 @@
 """SIPREC sessions as recorded calls: which source an address belongs to, and the use cases the
-SIP listener (``api/sip``) calls: open a session's call, pause, resume and end it.
+SIP listener (``api/sip``) calls: open a session's call, pause, resume and end it, each a seam event
+into the call's :class:`~callvault.services.live_audio.LiveAudioSession` like any other live source.
 
 A session's call id is callvault's own (the SIPREC dialog's Call-ID is not the recorded call's);
 the recording's ``source`` keeps the SIPREC session id, the recorded call's Call-ID and Session-ID
@@ -8,27 +9,30 @@ as the client's metadata reports them, and the source's name.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from callvault.calls.runtime import MediaSession
 from callvault.calls.siprec.metadata import RecordingMetadata, e164_or_aor
-from callvault.domain.errors import VoiceApiError
+from callvault.calls.stream_formats.events import (
+    StreamAudio,
+    StreamPaused,
+    StreamResumed,
+    StreamStarted,
+    StreamStopped,
+)
 from callvault.domain.sources import SipSource
 from callvault.services.container import Services
-from callvault.services.live_calls import hang_up, set_recording_state
-from callvault.services.recorded_calls import open_recorded_call
+from callvault.services.live_audio import LiveAudioSession
 from callvault.store import sources_repo
 
-__all__ = ["SipSourceDirectory", "SiprecCall", "SiprecCalls"]
-
-log = logging.getLogger("callvault.sip")
+__all__ = ["SipSourceDirectory", "SiprecCall", "SiprecCalls", "siprec_started"]
 
 SOURCE_CACHE_SECONDS = 5.0
+SIPREC_SAMPLE_RATE = 8000
+"""G.711, the only codec the SRS answers with."""
 
 
 class SipSourceDirectory:
@@ -54,34 +58,28 @@ class SipSourceDirectory:
 
 
 class SiprecCall:
-    """One SIPREC session's call: its audio goes to the process's live media session."""
+    """One SIPREC session's call, as the SIP listener reports it (``SessionRecording``): its audio,
+    hold, resume and end become the seam's events in the call's :class:`LiveAudioSession`."""
 
-    def __init__(self, services: Services, account_id: str, call_id: str, session: MediaSession) -> None:
-        self._services = services
-        self.account_id = account_id
-        self.call_id = call_id
+    def __init__(self, session: LiveAudioSession) -> None:
+        assert session.call_id is not None, "the session has started"
         self._session = session
+        self.call_id: str = session.call_id
 
     def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
-        self._session.feed_samples(track, samples)  # `at` is passed on once MediaSession takes it
+        """`samples` of `track`; `at`: where they begin on the track's RTP clock, when known."""
+        self._session.handle(StreamAudio(track, samples, at))
 
     def hold(self) -> None:
-        self._set_state("paused")
+        self._session.handle(StreamPaused())
 
     def resume(self) -> None:
-        self._set_state("recording")
-
-    def _set_state(self, state: str) -> None:
-        try:
-            set_recording_state(self._services, self.account_id, self.call_id, state)
-        except VoiceApiError as exc:  # the call's recording was stopped or the call ended meanwhile
-            log.info("SIPREC call %s: cannot set its recording %s: %s", self.call_id, state, exc.description)
+        self._session.handle(StreamResumed())
 
     def end(self) -> None:
         """The session ended normally: the recording is complete, then the call ends."""
-        self._session.stream_stopped()
-        hang_up(self._services, self.account_id, self.call_id)
-        self._session.end()
+        self._session.handle(StreamStopped())
+        self._session.close("stopped")
 
 
 class SiprecCalls:
@@ -102,25 +100,30 @@ class SiprecCalls:
         sip_call_id: str,
         on_ended: Callable[[], None],
     ) -> SiprecCall:
-        participants = metadata.participants
-        call, _ = open_recorded_call(
-            self._services,
-            source.account_id,
-            call_id=None,
-            from_number=e164_or_aor(participants[0].aor) if participants else None,
-            to_number=e164_or_aor(participants[1].aor) if len(participants) > 1 else None,
-            direction="inbound",
-            start_time=metadata.start_time,
-            source={
-                "type": "siprec",
-                "sourceName": source.name,
-                "sessionId": metadata.session_id,
-                "callId": metadata.original_call_id,
-                "sipSessionId": metadata.sip_session_id,
-                "siprecCallId": sip_call_id,
-            },
-        )
-        session = self._services.live.session(source.account_id, call.call_id)
+        session = LiveAudioSession(self._services, source.account_id)
         session.on_call_ended = on_ended
-        session.start_tracks({track: 8000 for track in tracks})
-        return SiprecCall(self._services, source.account_id, call.call_id, session)
+        session.handle(siprec_started(source, metadata, tracks, sip_call_id))
+        return SiprecCall(session)
+
+
+def siprec_started(
+    source: SipSource, metadata: RecordingMetadata, tracks: tuple[str, ...], sip_call_id: str
+) -> StreamStarted:
+    """A SIPREC session's start, as the seam's start event (callvault chooses the call id)."""
+    participants = metadata.participants
+    return StreamStarted(
+        call_id=None,
+        tracks=dict.fromkeys(tracks, SIPREC_SAMPLE_RATE),
+        from_number=e164_or_aor(participants[0].aor) if participants else None,
+        to_number=e164_or_aor(participants[1].aor) if len(participants) > 1 else None,
+        direction="inbound",
+        start_time=metadata.start_time,
+        source={
+            "type": "siprec",
+            "sourceName": source.name,
+            "sessionId": metadata.session_id,
+            "callId": metadata.original_call_id,
+            "sipSessionId": metadata.sip_session_id,
+            "siprecCallId": sip_call_id,
+        },
+    )

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from callvault.calls.bxml import StartRecording
-from callvault.calls.media_stream import PCMU_8K, MediaEvent, StartEvent, StreamTrack, encode_samples
 from callvault.services import live_calls as call_service
 from callvault.services.container import build_services
 from callvault.settings import Settings
@@ -34,10 +33,10 @@ def main(data_dir: Path, limit_bytes: int, seconds: float) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
     session = services.live.session(ACCOUNT, call_id)
-    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
+    session.start_tracks({"inbound": 8000})
     tone = (4000 * np.sin(np.arange(round(seconds * 8000)) / 5)).astype(np.int16)
-    for index, start in enumerate(range(0, len(tone), 160)):
-        session.feed(MediaEvent("inbound", index, encode_samples(PCMU_8K, tone[start : start + 160])))
+    for start in range(0, len(tone), 160):
+        session.feed_samples("inbound", tone[start : start + 160])
     session.stream_stopped()
     session.end()
     services.close()

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from callvault.calls.bxml import StartRecording
-from callvault.calls.control import ControlCommand, InProcessControlBus
-from callvault.calls.media_stream import (
-    L16_8K,
-    L16_16K,
-    PCMU_8K,
-    MediaEvent,
-    StartEvent,
-    StreamTrack,
-    encode_samples,
-)
+from callvault.calls.bxml import PauseRecording, ResumeRecording, StartRecording, StopRecording
+from callvault.calls.control import InProcessControlBus
+from callvault.calls.media_stream import L16_8K, L16_16K, PCMU_8K
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
@@ -52,10 +46,10 @@ def _call(services: Services) -> str:
 
 def _stream(live: LiveCallRuntime, call_id: str, seconds: float) -> None:
     session = live.session(ACCOUNT, call_id)
-    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
+    session.start_tracks({"inbound": 8000})
     tone = (4000 * np.sin(np.arange(round(seconds * 8000)) / 5)).astype(np.int16)
-    for index, start in enumerate(range(0, len(tone), 160)):
-        session.feed(MediaEvent("inbound", index, encode_samples(PCMU_8K, tone[start : start + 160])))
+    for start in range(0, len(tone), 160):
+        session.feed_samples("inbound", tone[start : start + 160])
     session.stream_stopped()
     session.end()
 
@@ -130,27 +124,29 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
     assert sum(1 for _ in services.blobs.keys()) == 1
 
 
-def test_the_in_process_bus_delivers_in_order_to_subscribers_until_they_leave(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_the_in_process_bus_signals_subscribers_until_they_leave(caplog: pytest.LogCaptureFixture) -> None:
     bus = InProcessControlBus()
-    got: list[ControlCommand] = []
-    unsubscribe = bus.subscribe("c-1", got.append)
-    bus.subscribe("c-1", lambda _command: (_ for _ in ()).throw(RuntimeError("boom")))
-    bus.publish("c-1", ControlCommand("pause", "r-1"))
-    bus.publish("c-2", ControlCommand("stop", "r-9"))
-    bus.publish("c-1", ControlCommand("resume", "r-1"))
+    got: list[str] = []
+    unsubscribe = bus.subscribe("c-1", lambda: got.append("c-1"))
+    bus.subscribe("c-1", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    bus.publish("c-1")
+    bus.publish("c-2")
+    bus.publish("c-1")
     unsubscribe()
-    bus.publish("c-1", ControlCommand("stop", "r-1"))
-    assert [c.action for c in got] == ["pause", "resume"]
+    bus.publish("c-1")
+    assert got == ["c-1", "c-1"]
     assert any("boom" in (r.exc_text or "") for r in caplog.records if r.levelno == logging.ERROR)
 
 
-def test_control_commands_travel_as_json() -> None:
-    command = ControlCommand("start", "r-1")
-    assert ControlCommand.from_json(command.to_json()) == command
-    with pytest.raises(ValueError, match="unknown call control action"):
-        ControlCommand.from_json('{"action": "explode"}')
+def test_a_run_of_verbs_signals_the_call_once(services: Services) -> None:
+    call_id = _call(services)
+    signals: list[str] = []
+    services.live.bus.subscribe(call_id, lambda: signals.append(call_id))
+    verbs = [StartRecording(), PauseRecording(), ResumeRecording(), StopRecording(), StartRecording()]
+    call_service.execute_verbs(services, ACCOUNT, call_id, verbs, base_url=BASE)
+    assert signals == [call_id]
+    call_service.execute_verbs(services, ACCOUNT, call_id, [ResumeRecording()], base_url=BASE)  # no change
+    assert signals == [call_id]
 
 
 def test_recording_rate_follows_the_widest_track() -> None:
@@ -158,21 +154,21 @@ def test_recording_rate_follows_the_widest_track() -> None:
     assert recording_sample_rate([PCMU_8K.sample_rate, L16_16K.sample_rate]) == 16000
 
 
-def test_the_owner_follows_the_call_row_not_a_stale_command(services: Services) -> None:
+def test_the_owner_follows_the_call_row_not_a_stale_signal(services: Services) -> None:
     live = services.live
     call_id = _call(services)
     call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)
     session = live.session(ACCOUNT, call_id)
-    session.start(StartEvent(ACCOUNT, call_id, "s-1", "s-1", (StreamTrack("inbound", PCMU_8K),)))
-    packet = encode_samples(PCMU_8K, np.full(160, 1000, dtype=np.int16))
-    for index in range(50):
-        session.feed(MediaEvent("inbound", index, packet))
+    session.start_tracks({"inbound": 8000})
+    packet = np.full(160, 1000, dtype=np.int16)
+    for _ in range(50):
+        session.feed_samples("inbound", packet)
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
-    live.bus.publish(call_id, ControlCommand("pause", call.recording.recording_id))  # row: recording
-    for index in range(50, 100):
-        session.feed(MediaEvent("inbound", index, packet))
+    live.bus.publish(call_id)  # a stale signal: the row still says recording
+    for _ in range(50):
+        session.feed_samples("inbound", packet)
     session.stream_stopped()
     session.end()
     with services.store.read() as conn:
@@ -260,3 +256,30 @@ def test_what_a_process_killed_while_creating_a_spool_left_is_removed(services: 
     stray.write_bytes(b"")
     assert live.recover_abandoned_spools() == 0
     assert list(live.spool_dir.iterdir()) == []
+
+
+def test_the_spool_recovery_thread_survives_a_failing_directory_listing(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EMFILE from the spool directory's glob once (as under a file-descriptor flood): the thread
+    logs it, lives on, and finishes the killed process's recording on its next round."""
+    call_id, _ = _recording_with_killed_owner(services, file_format="wav", seconds=1.0)
+    spool_dir, real_glob, failures = services.live.spool_dir, Path.glob, []
+
+    def glob_failing_once(self: Path, pattern: str, *args: object, **kwargs: object) -> object:
+        if self == spool_dir and not failures:
+            failures.append(pattern)
+            raise OSError(errno.EMFILE, "Too many open files")
+        return real_glob(self, pattern, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "glob", glob_failing_once)
+    services.live.start_spool_recovery(interval=0.05)
+    deadline = time.monotonic() + 60
+    while True:
+        with services.store.read() as conn:
+            recordings = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+        if recordings or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert failures, "the listing never failed"
+    assert [(r.status, r.duration_seconds) for r in recordings] == [("partial", 1.0)]

@@ -7,10 +7,12 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from callvault.calls.media_stream import PCMU_8K, build_media, build_start, build_stop
-from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamOpened
 from callvault.calls.stream_formats.bandwidth import BandwidthStream
+from callvault.calls.stream_formats.events import StreamAudio, StreamParser, StreamStarted, StreamStopped
 from callvault.calls.stream_formats.raw_audio import RawAudioStream
 from callvault.calls.stream_formats.twilio import TwilioStream
 from callvault.domain.errors import MediaStreamError
@@ -45,7 +47,7 @@ def test_twilio_stream_events_and_timestamp_gaps() -> None:
     parser = TwilioStream()
     assert parser.text(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})) == []
     (opened,) = parser.text(twilio_start(["inbound", "outbound"]))
-    assert isinstance(opened, StreamOpened)
+    assert isinstance(opened, StreamStarted)
     assert opened.call_id == "CA123" and opened.tracks == {"inbound": 8000, "outbound": 8000}
     assert (opened.from_number, opened.to_number) == ("+15551230001", "+15551230002")
     assert opened.source["streamSid"] == "MZ123"
@@ -55,7 +57,7 @@ def test_twilio_stream_events_and_timestamp_gaps() -> None:
     gap, audio = parser.text(twilio_media("inbound", 100, frame))  # 80 ms of nothing
     assert isinstance(gap, StreamAudio) and not gap.samples.any() and len(gap.samples) == 640
     assert parser.text(json.dumps({"event": "mark", "mark": {"name": "x"}})) == []
-    assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamClosed)
+    assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamStopped)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_raw_stereo_l16_deinterleaves_across_frame_boundaries() -> None:
     (opened,) = parser.text(
         json.dumps({"callSid": "abc-1", "sampleRate": 16000, "mixType": "stereo", "from": "+1555"})
     )
-    assert isinstance(opened, StreamOpened) and opened.tracks == {"inbound": 16000, "outbound": 16000}
+    assert isinstance(opened, StreamStarted) and opened.tracks == {"inbound": 16000, "outbound": 16000}
     left = np.arange(100, dtype=np.int16)
     right = -np.arange(100, dtype=np.int16)
     data = np.stack([left, right], axis=1).astype("<i2").tobytes()
@@ -130,10 +132,117 @@ def test_bandwidth_start_names_account_and_call() -> None:
     (opened,) = parser.text(
         build_start(account_id="9900000", call_id="c-1", stream_id="s-1", tracks={"inbound": PCMU_8K})
     )
-    assert isinstance(opened, StreamOpened) and opened.account_id == "9900000" and opened.call_id == "c-1"
+    assert isinstance(opened, StreamStarted) and opened.account_id == "9900000" and opened.call_id == "c-1"
     samples = np.full(160, 500, dtype=np.int16)
     (audio,) = parser.text(build_media("inbound", 0, mulaw_encode(samples)))
     assert isinstance(audio, StreamAudio) and len(audio.samples) == 160
-    assert isinstance(parser.text(build_stop())[0], StreamClosed)
+    assert isinstance(parser.text(build_stop())[0], StreamStopped)
     with pytest.raises(MediaStreamError):
         parser.text(build_media("outbound", 1, b"\xff"))
+
+
+# --- malformed messages, property style: any value anywhere is taken or refused with a reason ------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["²", "٣", "inbound", "outbound", "8000", "1.0", "", "AAAA"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    paths: list[tuple[object, ...]] = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths += _paths(item, (*prefix, index))
+    return paths
+
+
+def _replaced(message: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(message))
+    container = copy
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = value
+    return copy
+
+
+TWILIO_START = json.loads(twilio_start(["inbound", "outbound"]))
+TWILIO_MEDIA = json.loads(twilio_media("inbound", 20, np.zeros(160, dtype=np.int16)))
+BANDWIDTH_START = json.loads(
+    build_start(account_id="9", call_id="c-1", stream_id="s", tracks={"inbound": PCMU_8K})
+)
+BANDWIDTH_MEDIA = json.loads(build_media("inbound", 1, b"\xff" * 160))
+RAW_METADATA = {"callSid": "c-1", "sampleRate": 8000, "mixType": "stereo", "channels": 2, "from": "+1555"}
+# (parser, message that gets a malformed value somewhere, the valid messages sent before it)
+MALFORMABLE: list[tuple[type[StreamParser], object, list[object]]] = [
+    (TwilioStream, TWILIO_START, []),
+    (TwilioStream, TWILIO_MEDIA, [TWILIO_START]),
+    (BandwidthStream, BANDWIDTH_START, []),
+    (BandwidthStream, BANDWIDTH_MEDIA, [BANDWIDTH_START]),
+    (RawAudioStream, RAW_METADATA, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("parser_type", "message", "before"), MALFORMABLE, ids=lambda v: getattr(v, "__name__", None)
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_malformed_value_anywhere_is_refused_with_a_reason_or_taken(
+    parser_type: type[StreamParser], message: object, before: list[object], data: st.DataObject
+) -> None:
+    """Never an unhandled exception (which would close the stream with 1011): a MediaStreamError
+    (1007 and its reason), or events whose start can be stored as JSON."""
+    path = data.draw(st.sampled_from(_paths(message)))
+    value = data.draw(JSON_VALUES)
+    parser = parser_type()
+    for earlier in before:
+        parser.text(json.dumps(earlier))
+    try:
+        events = parser.text(json.dumps(_replaced(message, path, value)))
+    except MediaStreamError as refused:
+        assert refused.description
+        return
+    for event in events:
+        if isinstance(event, StreamStarted):
+            json.dumps(event.source, allow_nan=False)
+            assert all(isinstance(rate, int) for rate in event.tracks.values())
+        if isinstance(event, StreamAudio):
+            assert event.samples.dtype == np.int16
+
+
+@pytest.mark.parametrize(
+    ("parser_type", "text"),
+    [
+        (TwilioStream, json.dumps({**TWILIO_MEDIA, "media": {**TWILIO_MEDIA["media"], "timestamp": "²"}})),
+        (TwilioStream, json.dumps({**TWILIO_MEDIA, "media": {**TWILIO_MEDIA["media"], "track": []}})),
+        (RawAudioStream, json.dumps({"callSid": "c-1", "channels": 1.0})),
+        (RawAudioStream, json.dumps({"callSid": {"id": 1}})),
+        (TwilioStream, "[" * 100_000),
+    ],
+)
+def test_the_malformed_messages_found_in_the_wild_are_refused(
+    parser_type: type[StreamParser], text: str
+) -> None:
+    parser = parser_type()
+    if parser_type is TwilioStream:
+        parser.text(json.dumps(TWILIO_START))
+    with pytest.raises(MediaStreamError):
+        parser.text(text)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_numbers_are_refused_before_they_reach_a_stored_source(constant: str) -> None:
+    with pytest.raises(MediaStreamError, match="not valid JSON"):
+        RawAudioStream().text(f'{{"callSid": "c-1", "extra": {constant}}}')

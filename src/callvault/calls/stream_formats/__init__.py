@@ -1,59 +1,34 @@
-"""Media-stream protocols of CPaaS platforms, turned into one shape: the stream opened (the
-platform's call, its tracks and their sample rates), audio for a track, the stream closed. Pure.
+"""The wire formats live audio arrives in, each a parser into the events of :mod:`.events`.
 
-* :mod:`.bandwidth`: Bandwidth ``<StartStream>`` (the messages of :mod:`callvault.calls.media_stream`);
+* :mod:`.bandwidth`: Bandwidth ``<StartStream>`` (the messages of :mod:`callvault.calls.media_stream`,
+  with callvault's ``mark`` extension);
 * :mod:`.twilio`: Twilio Media Streams (``<Stream>``);
 * :mod:`.raw_audio`: a JSON metadata text frame, then binary L16 frames (jambonz ``listen``,
   FreeSWITCH ``mod_audio_fork``).
 
-Every parser raises :class:`~callvault.calls.media_stream.MediaStreamError` with the reason for a
-frame it cannot take; the WebSocket closes with 1007 and that reason.
+A new format is one parser module (a :class:`~.events.StreamParser`) and one line in
+:data:`STREAM_FORMATS`; the stream routes serve it at ``/ingest/.../streams/{name}``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
 
-import numpy as np
+from callvault.calls.stream_formats.bandwidth import BandwidthStream
+from callvault.calls.stream_formats.events import StreamParser
+from callvault.calls.stream_formats.raw_audio import RawAudioStream
+from callvault.calls.stream_formats.twilio import TwilioStream
 
-__all__ = ["StreamAudio", "StreamClosed", "StreamEvent", "StreamOpened", "StreamParser"]
+__all__ = ["STREAM_FORMATS", "stream_parser"]
 
-
-@dataclass(frozen=True)
-class StreamOpened:
-    call_id: str
-    """The platform's id of the call; callvault's call takes it as its own callId."""
-    tracks: dict[str, int]
-    """Track name (``inbound``: the caller's side, channel 1; ``outbound``: channel 2) -> sample rate."""
-    account_id: str | None = None
-    """The account the stream names (Bandwidth's start message), checked against the authorised one."""
-    from_number: str | None = None
-    to_number: str | None = None
-    direction: str | None = None
-    source: dict[str, Any] = field(default_factory=dict)
-    """What to keep in the recording's ``source`` field."""
+STREAM_FORMATS: dict[str, Callable[[], StreamParser]] = {
+    "bandwidth": BandwidthStream,
+    "twilio": TwilioStream,
+    "raw": RawAudioStream,
+}
 
 
-@dataclass(frozen=True)
-class StreamAudio:
-    track: str
-    samples: np.ndarray
-    """int16 mono samples at the track's sample rate."""
-
-
-@dataclass(frozen=True)
-class StreamClosed:
-    pass
-
-
-StreamEvent = StreamOpened | StreamAudio | StreamClosed
-
-
-class StreamParser(Protocol):
-    ends_on_close: bool
-    """Whether the platform ends a stream by closing the socket (no stop message)."""
-
-    def text(self, message: str) -> list[StreamEvent]: ...
-
-    def binary(self, message: bytes) -> list[StreamEvent]: ...
+def stream_parser(name: str) -> StreamParser | None:
+    """A new parser for the format called `name`; None when callvault does not speak it."""
+    make = STREAM_FORMATS.get(name)
+    return make() if make is not None else None

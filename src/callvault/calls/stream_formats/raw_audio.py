@@ -12,13 +12,13 @@ socket.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
-from callvault.calls.stream_formats import StreamAudio, StreamEvent, StreamOpened
-from callvault.domain.errors import MediaStreamError
+from callvault.calls.stream_formats.events import StreamAudio, StreamEvent, StreamParser, StreamStarted
+from callvault.domain.errors import MediaStreamError, ValidationFailed
+from callvault.domain.json_text import load_json
 
 _RATES = (8000, 16000)
 _CALL_KEYS = ("callSid", "callId", "call_sid", "uuid")
@@ -26,7 +26,7 @@ _MAX_FRAME_BYTES = 1024 * 1024
 _MAX_METADATA_BYTES = 16 * 1024
 
 
-class RawAudioStream:
+class RawAudioStream(StreamParser):
     ends_on_close = True
 
     def __init__(self) -> None:
@@ -39,9 +39,9 @@ class RawAudioStream:
         if len(message) > _MAX_METADATA_BYTES:
             raise MediaStreamError(f"the metadata frame is larger than {_MAX_METADATA_BYTES} bytes")
         try:
-            metadata = json.loads(message)
-        except ValueError as exc:
-            raise MediaStreamError(f"the metadata frame is not valid JSON: {exc}") from None
+            metadata = load_json(message, "the metadata frame")
+        except ValidationFailed as exc:
+            raise MediaStreamError(exc.description) from None
         if not isinstance(metadata, dict):
             raise MediaStreamError("the metadata frame must be a JSON object")
         return [self._open(metadata)]
@@ -64,21 +64,23 @@ class RawAudioStream:
             for index, track in enumerate(self._tracks)
         ]
 
-    def _open(self, metadata: dict[str, Any]) -> StreamOpened:
-        call_id = next((str(metadata[key]) for key in _CALL_KEYS if metadata.get(key)), None)
-        if call_id is None:
-            raise MediaStreamError(f"the metadata frame must name the call ({', '.join(_CALL_KEYS)})")
+    def _open(self, metadata: dict[str, Any]) -> StreamStarted:
+        call_id = next((metadata[key] for key in _CALL_KEYS if metadata.get(key)), None)
+        if not isinstance(call_id, str):
+            raise MediaStreamError(
+                f"the metadata frame must name the call ({', '.join(_CALL_KEYS)}: a string)"
+            )
         rate = metadata.get("sampleRate", 8000)
-        if rate not in _RATES:
-            raise MediaStreamError(f"sampleRate must be 8000 or 16000, got {rate!r}")
+        if not _is_int(rate) or rate not in _RATES:
+            raise MediaStreamError(f"sampleRate must be 8000 or 16000, got {str(rate)[:40]!r}")
         channels = {"mono": 1, "mixed": 1, "stereo": 2}.get(str(metadata.get("mixType", "")), 0)
         channels = channels or metadata.get("channels", 1)
-        if channels not in (1, 2):
+        if not _is_int(channels) or channels not in (1, 2):
             raise MediaStreamError(
-                f"channels must be 1 or 2 (mixType mono, mixed or stereo), got {channels!r}"
+                f"channels must be 1 or 2 (mixType mono, mixed or stereo), got {str(channels)[:40]!r}"
             )
         self._tracks = ("inbound", "outbound")[:channels]
-        return StreamOpened(
+        return StreamStarted(
             call_id=call_id,
             tracks={track: int(rate) for track in self._tracks},
             from_number=_optional(metadata, "from"),
@@ -86,6 +88,10 @@ class RawAudioStream:
             direction=_optional(metadata, "direction"),
             source={"type": "raw-audio", "callId": call_id, "metadata": metadata},
         )
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _optional(container: dict[str, Any], key: str) -> str | None:

@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 import numpy as np
 
 from callvault.calls.media_stream import MAX_PAYLOAD_BYTES
-from callvault.calls.stream_formats import StreamAudio, StreamClosed, StreamEvent, StreamOpened
-from callvault.domain.errors import MediaStreamError
+from callvault.calls.stream_formats.events import (
+    StreamAudio,
+    StreamEvent,
+    StreamParser,
+    StreamStarted,
+    StreamStopped,
+)
+from callvault.domain.errors import MediaStreamError, ValidationFailed
+from callvault.domain.json_text import load_json
 from callvault.media.audio import mulaw_decode
 
 RATE = 8000
@@ -32,9 +38,7 @@ _TRACKS = ("inbound", "outbound")
 _MIN_GAP = RATE // 50  # a gap shorter than one 20 ms packet is timestamp rounding, not silence
 
 
-class TwilioStream:
-    ends_on_close = False
-
+class TwilioStream(StreamParser):
     def __init__(self) -> None:
         self._started = False
         self._delivered: dict[str, int] = {}
@@ -47,15 +51,12 @@ class TwilioStream:
         if event == "start":
             return [self._start(data)]
         if event == "stop":
-            return [StreamClosed()]
+            return [StreamStopped()]
         if event in ("connected", "mark", "dtmf"):
             return []
-        raise MediaStreamError(f"unknown Twilio stream event {event!r}")
+        raise MediaStreamError(f"unknown Twilio stream event {str(event)[:40]!r}")
 
-    def binary(self, message: bytes) -> list[StreamEvent]:
-        raise MediaStreamError("Twilio media streams send JSON text frames, not binary ones")
-
-    def _start(self, data: dict[str, Any]) -> StreamOpened:
+    def _start(self, data: dict[str, Any]) -> StreamStarted:
         if self._started:
             raise MediaStreamError("the stream sent a second start event")
         start = data.get("start")
@@ -80,7 +81,7 @@ class TwilioStream:
             raise MediaStreamError("start.customParameters must be an object")
         self._started = True
         self._delivered = {track: 0 for track in tracks}
-        return StreamOpened(
+        return StreamStarted(
             call_id=call_sid,
             tracks={track: RATE for track in tracks},
             from_number=_optional(parameters, "from"),
@@ -101,14 +102,14 @@ class TwilioStream:
         if not isinstance(media, dict):
             raise MediaStreamError("media event needs a 'media' object")
         track = media.get("track", "inbound")
-        if track not in self._delivered:
-            raise MediaStreamError(f"track {track!r} was not named in the start event")
+        if not isinstance(track, str) or track not in self._delivered:
+            raise MediaStreamError(f"track {str(track)[:40]!r} was not named in the start event")
         samples = mulaw_decode(_payload(media.get("payload")))
         events: list[StreamEvent] = []
         timestamp = media.get("timestamp")
         if timestamp is not None:
-            if not str(timestamp).isdigit():
-                raise MediaStreamError(f"media.timestamp must be milliseconds, got {timestamp!r}")
+            if not _is_decimal(timestamp):
+                raise MediaStreamError(f"media.timestamp must be milliseconds, got {str(timestamp)[:40]!r}")
             gap = int(timestamp) * RATE // 1000 - self._delivered[track]
             if gap >= _MIN_GAP:
                 events.append(StreamAudio(track, np.zeros(gap, dtype=np.int16)))
@@ -118,11 +119,18 @@ class TwilioStream:
         return events
 
 
+def _is_decimal(value: Any) -> bool:
+    """A non-negative integer, or its ASCII decimal text (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value >= 0
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise MediaStreamError(f"stream message is not valid JSON: {exc}") from None
+        data = load_json(text, "stream message")
+    except ValidationFailed as exc:
+        raise MediaStreamError(exc.description) from None
     if not isinstance(data, dict):
         raise MediaStreamError("stream message must be a JSON object")
     return data

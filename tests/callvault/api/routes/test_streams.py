@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 import uuid
 import wave
 from pathlib import Path
@@ -14,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.receiver import WebhookReceiver
-from support.server import LiveServer
+from support.server import LiveServer, ServerFactory
 from support.siprec import run_cli
 
 FRAME = 160
@@ -171,3 +172,85 @@ def test_basic_auth_stream_and_bad_frames_close_1007(
     with pytest.raises(InvalidStatus) as anonymous:
         connect(url)
     assert anonymous.value.response.status_code == 401
+
+
+def closed_with(ws: ClientConnection) -> tuple[int, str]:
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            ws.recv(timeout=30)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def twilio_start(call_sid: str, parameters: dict[str, str] | None = None) -> str:
+    start = {
+        "callSid": call_sid,
+        "streamSid": "MZ9",
+        "tracks": ["inbound"],
+        "customParameters": parameters or {},
+    }
+    return json.dumps({"event": "start", "start": start})
+
+
+def test_malformed_values_and_oversized_metadata_close_the_stream_with_a_reason(
+    streaming: tuple[LiveServer, str],
+) -> None:
+    server, token = streaming
+    url = ws_url(server, f"/ingest/streams/twilio/{token}")
+    with connect(url) as ws:
+        ws.send(twilio_start(f"CA{uuid.uuid4().hex}"))
+        ws.send(json.dumps({"event": "media", "media": {"timestamp": "²", "payload": ""}}))
+        code, reason = closed_with(ws)
+    assert code == 1007 and "timestamp" in reason, reason
+    with connect(ws_url(server, f"/ingest/streams/raw/{token}")) as ws:
+        ws.send(json.dumps({"callSid": f"raw-{uuid.uuid4().hex}", "channels": 1.0}))
+        code, reason = closed_with(ws)
+    assert code == 1007 and "channels" in reason, reason
+    call_sid = f"CA{uuid.uuid4().hex}"
+    with connect(url) as ws:
+        ws.send(twilio_start(call_sid, {f"p{index}": "x" * 100 for index in range(100)}))
+        code, reason = closed_with(ws)
+    assert code == 1009 and "metadata" in reason, reason
+    with server.client() as client:  # refused before any call or recording was made
+        assert client.get(f"/api/v2/accounts/{server.account_id}/calls/{call_sid}").status_code == 404
+
+
+@pytest.fixture
+def limited_server(server_factory: ServerFactory, tmp_path: Path) -> tuple[LiveServer, str]:
+    server = server_factory(
+        tmp_path / "limited",
+        env_overrides={"CALLVAULT_MAX_STREAMS_PER_SOURCE": "1", "CALLVAULT_MAX_STREAM_SECONDS": "3s"},
+    )
+    token = run_cli(
+        server.env,
+        server.data_dir,
+        "stream-tokens",
+        "create",
+        "one-at-a-time",
+        "--account",
+        server.account_id,
+    ).strip()
+    return server, token.strip()
+
+
+def test_streams_per_token_and_session_length_are_limited(limited_server: tuple[LiveServer, str]) -> None:
+    server, token = limited_server
+    call_id = f"long-{uuid.uuid4().hex[:8]}"
+    with connect(ws_url(server, f"/ingest/streams/raw/{token}")) as first:
+        first.send(json.dumps({"callSid": call_id, "sampleRate": 8000}))
+        first.send(np.zeros(8000, dtype="<i2").tobytes())
+        with pytest.raises(InvalidStatus) as second:
+            connect(ws_url(server, f"/ingest/streams/raw/{token}"))
+        assert second.value.response.status_code == 429
+        code, reason = closed_with(first)  # about 3 s after it opened
+    assert code == 1008 and "maximum length" in reason, reason
+    with server.client() as client:
+        for _ in range(600):
+            recordings = client.get(f"/api/v2/accounts/{server.account_id}/calls/{call_id}/recordings").json()
+            if recordings:
+                break
+            time.sleep(0.1)
+    assert [(r["status"], r["duration"]) for r in recordings] == [("partial", "PT1S")]
+    with connect(ws_url(server, f"/ingest/streams/raw/{token}")):  # the slot was given back
+        pass
+    assert "passed its maximum length" in server.log()
