@@ -8,7 +8,11 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callvault.domain.limits import MAX_REQUEST_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS
+from callvault.domain.limits import (
+    MAX_LIVE_SESSION_SECONDS,
+    MAX_REQUEST_BODY_BYTES,
+    WEBHOOK_TIMEOUT_SECONDS,
+)
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
@@ -62,6 +66,8 @@ class Settings(BaseSettings):
         default="", description="CIDRs and host names webhooks may reach although private (comma-separated)"
     )
     media_owner_timeout: float = 15.0
+    max_live_session_seconds: float = Field(default=MAX_LIVE_SESSION_SECONDS, gt=0)
+    """Longest live recording session (e.g. 4h): no live recording writes media past it."""
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
     transcription_threads: int = 0
@@ -93,6 +99,7 @@ class Settings(BaseSettings):
         "job_lease_seconds",
         "transcription_timeout",
         "media_owner_timeout",
+        "max_live_session_seconds",
         "sip_media_timeout",
         "sip_jitter_buffer",
         mode="before",

@@ -129,10 +129,10 @@ class StreamedCall:
         session.start_tracks(opened.tracks)
         self._session = session
 
-    def audio(self, track: str, samples: np.ndarray) -> None:
+    def audio(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
         if self._session is None:
             raise MediaStreamError("the stream must begin with its start message")
-        self._session.feed_samples(track, samples)
+        self._session.feed_samples(track, samples, at)
 
     def close(self, *, complete: bool) -> None:
         """The stream ended: normally (`complete`), or cut off (the recording is then `partial`).

@@ -121,7 +121,7 @@ async def _pump(websocket: WebSocket, call: StreamedCall, parser: StreamParser) 
                 if isinstance(event, StreamOpened):
                     await run_in_threadpool(call.open, event)
                 elif isinstance(event, StreamAudio):
-                    call.audio(event.track, event.samples)
+                    call.audio(event.track, event.samples, event.at)
                 elif isinstance(event, StreamClosed):
                     await _close(websocket, CLOSE_NORMAL, "stream stopped")
                     return call.started

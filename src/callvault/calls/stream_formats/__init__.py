@@ -40,6 +40,10 @@ class StreamAudio:
     track: str
     samples: np.ndarray
     """int16 mono samples at the track's sample rate."""
+    at: int | None = None
+    """Where ``samples[0]`` lies on the stream's media clock: samples at the track's rate since the
+    stream's first audio, the same zero for every track (None: right after the track's previous
+    audio). The recorder follows it exactly once and bounds the silence of a gap."""
 
 
 @dataclass(frozen=True)
