@@ -73,7 +73,7 @@ __all__ = [
 log = logging.getLogger("callvault.calls")
 
 Outcome = Literal["complete", "broken", "no-media", "recovered"]
-"""How a recording ended: normally; its stream broke off; no stream ever carried its media; its
+"""How a recording ended: normally; its stream broke off; no stream ever carried audio for it; its
 process was killed, and another finished it from the spool it left."""
 
 

@@ -9,9 +9,9 @@ Messages (JSON text frames, told apart by ``event``): ``connected``; ``start`` w
 A track's audio is placed by its timestamp (``StreamAudio.at``): Twilio sends no packets for a track
 while it has nothing to send, and the recorder fills such a gap with silence, once, within its limits
 (``calls.media_clock``). A timestamp within one 20 ms packet of where the track's audio ends is
-millisecond rounding: the audio follows on. Twilio's start message does not carry the call's numbers, so callvault takes
-``from``, ``to`` and ``direction`` from the custom parameters when the TwiML passes them
-(``<Parameter name="from" value="{{From}}"/>``).
+millisecond rounding: the audio follows on. Twilio's start message does not carry the call's
+numbers, so callvault takes ``from``, ``to`` and ``direction`` from the custom parameters when the
+TwiML passes them (``<Parameter name="from" value="{{From}}"/>``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from callvault.media.audio import mulaw_decode, mulaw_encode
 from support.receiver import WebhookReceiver
@@ -191,10 +191,10 @@ def twilio_media(track: str, timestamp_ms: int, samples: np.ndarray) -> str:
     return json.dumps({"event": "media", "streamSid": "MZ0002", "media": media})
 
 
-def stop_and_wait_for_close(ws: object, call_sid: str) -> None:
-    ws.send(json.dumps({"event": "stop", "streamSid": "MZ0002", "stop": {"callSid": call_sid}}))  # type: ignore[attr-defined]
+def stop_and_wait_for_close(ws: ClientConnection, call_sid: str) -> None:
+    ws.send(json.dumps({"event": "stop", "streamSid": "MZ0002", "stop": {"callSid": call_sid}}))
     with pytest.raises(ConnectionClosed):
-        ws.recv(timeout=60)  # type: ignore[attr-defined]
+        ws.recv(timeout=60)
 
 
 def test_twilio_silence_suppression_on_one_track_keeps_the_call_exactly_as_long(
