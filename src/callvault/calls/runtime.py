@@ -372,25 +372,21 @@ class MediaSession:
         self.feed_samples(event.track, decode_payload(track_format, event.payload))
 
     def feed_samples(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
-        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active).
-
-        `at`: where samples[0] lies on the stream's media clock, in samples at the track's rate from
-        the stream's first audio (the same zero for every track); None: right after the track's
-        previous audio. The recorder places it from the moment its recording opened."""
+        """Record int16 `samples` of `track` at its own rate (ignored while no recording is active);
+        `at`: samples[0]'s place on the stream's clock, in samples at that rate from the stream's
+        first audio, the same zero for every track (None: after the track's previous audio)."""
         rate = self._rates.get(track)
         if rate is None:
             raise MediaStreamError(f"track {track!r} was not named when the stream started")
-        if rate != self._sample_rate:
-            samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
-        position = None if at is None else at * self._sample_rate // rate
-        if position is not None:
-            self._stream_reached = max(self._stream_reached, position + len(samples))
+        if at is not None:
+            at = at * self._sample_rate // rate
+            self._stream_reached = max(self._stream_reached, at + len(samples) * self._sample_rate // rate)
         live = self._recording
         if live is None or track not in live.tracks:
             return
-        live.recorder.add_audio(
-            track, samples, None if position is None else position - self._recording_origin
-        )
+        if rate != self._sample_rate:
+            samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
+        live.recorder.add_audio(track, samples, None if at is None else at - self._recording_origin)
 
     @property
     def position_seconds(self) -> float:
