@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callvault.domain.limits import (
+    MAX_LIVE_SESSION_SECONDS,
     MAX_REQUEST_BODY_BYTES,
-    MAX_STREAM_SECONDS,
     MAX_STREAMS_PER_SOURCE,
     WEBHOOK_TIMEOUT_SECONDS,
 )
@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     media_owner_timeout: float = 15.0
     max_streams_per_source: int = Field(default=MAX_STREAMS_PER_SOURCE, ge=1)
     """Media streams one stream token, or one account's Basic-auth streams, may hold on one process."""
-    max_stream_seconds: float = MAX_STREAM_SECONDS
-    """How long a media stream may stay open; longer is ended (close 1008, recording `partial`)."""
+    max_live_session_seconds: float = Field(default=MAX_LIVE_SESSION_SECONDS, gt=0)
+    """Longest live session (e.g. 4h), for every source: a media stream or SIPREC session open longer
+    is ended (its recording `partial`), and no live recording writes media past it."""
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
     transcription_threads: int = 0
@@ -89,8 +90,6 @@ class Settings(BaseSettings):
     sip_jitter_buffer: float = 0.06
     sip_max_hold: float = 3600.0
     """A SIPREC session held (paused by its client) longer than this is ended, with a BYE."""
-    sip_max_session: float = 4 * 3600.0
-    """A SIPREC session longer than this is ended, with a BYE."""
     sip_max_connections: int = Field(default=1024, ge=1)
     """Open SIP TCP/TLS connections at most (more are closed at accept)."""
     sip_max_connections_per_address: int = Field(default=64, ge=1)
@@ -113,11 +112,10 @@ class Settings(BaseSettings):
         "job_lease_seconds",
         "transcription_timeout",
         "media_owner_timeout",
-        "max_stream_seconds",
+        "max_live_session_seconds",
         "sip_media_timeout",
         "sip_jitter_buffer",
         "sip_max_hold",
-        "sip_max_session",
         "sip_message_timeout",
         "sip_idle_timeout",
         mode="before",

@@ -13,7 +13,7 @@ code  when                                              the recording
 1000  the source stopped, or the call ended             ``complete``
 1007  a frame the format does not allow (the reason)    ``partial``
 1008  the call or account refuses it, or the stream     ``partial``
-      passed ``CALLVAULT_MAX_STREAM_SECONDS``
+      passed ``CALLVAULT_MAX_LIVE_SESSION_SECONDS``
 1009  metadata larger than callvault keeps              ``partial``
 1011  callvault failed (logged with its cause)          ``partial``
 ====  ================================================  =============================================
@@ -86,7 +86,9 @@ async def serve_live_audio(websocket: WebSocket, session: LiveAudioSession, pars
     streams_open.inc()
     ending: Ending = "dropped"
     try:
-        ending = await _pump(websocket, session, parser, loop.time() + services.settings.max_stream_seconds)
+        ending = await _pump(
+            websocket, session, parser, loop.time() + services.settings.max_live_session_seconds
+        )
     finally:
         streams_open.dec()
         await run_in_threadpool(session.close, ending)
@@ -140,7 +142,7 @@ async def _receive(websocket: WebSocket, deadline: float) -> Message:
             return await websocket.receive()
     except TimeoutError:
         raise StreamLimitReached(
-            "the stream passed its maximum length (CALLVAULT_MAX_STREAM_SECONDS)"
+            "the stream passed its maximum length (CALLVAULT_MAX_LIVE_SESSION_SECONDS)"
         ) from None
 
 

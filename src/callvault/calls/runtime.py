@@ -38,6 +38,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from callvault.calls.control import CallControlBus
+from callvault.calls.media_clock import MediaClockLimits
 from callvault.calls.media_stream import TRACK_NAMES
 from callvault.calls.recorder import CallRecorder, RecordingSummary
 from callvault.calls.sinks import (
@@ -145,8 +146,10 @@ class LiveCallRuntime:
         spool_dir: Path,
         media_owner_timeout: float,
         keep_recording: RecordingKeeper,
+        media_clock_limits: MediaClockLimits | None = None,
     ) -> None:
         self.store = store
+        self.media_clock_limits = media_clock_limits or MediaClockLimits()
         self.bus = bus
         self.spool_dir = spool_dir
         self.media_owner_timeout = media_owner_timeout
@@ -310,6 +313,8 @@ class MediaSession:
         self._stream_stopped = False
         self._finished: set[str] = set()
         self._unsubscribe: Callable[[], None] | None = None
+        self._stream_reached = 0  # the furthest the stream's clock has gone, at the recording rate
+        self._recording_origin = 0  # where the stream's clock stood when the recording opened
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -344,17 +349,20 @@ class MediaSession:
 
     def feed_samples(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
         """Record int16 `samples` of `track` at its own rate (ignored while no recording is active);
-        `at`: where they begin on the track's own media clock (samples at its rate), when known."""
+        `at`: samples[0]'s place on the stream's clock, in samples at that rate from the stream's
+        first audio, the same zero for every track (None: after the track's previous audio)."""
         rate = self._rates.get(track)
         if rate is None:
             raise MediaStreamError(f"track {track!r} was not named when the stream started")
+        if at is not None:
+            at = at * self._sample_rate // rate
+            self._stream_reached = max(self._stream_reached, at + len(samples) * self._sample_rate // rate)
         live = self._recording
         if live is None or track not in live.tracks:
             return
         if rate != self._sample_rate:
             samples = np.asarray(resample_linear(samples, rate, self._sample_rate))
-            at = None if at is None else at * self._sample_rate // rate
-        live.recorder.add_audio(track, samples, at=at)
+        live.recorder.add_audio(track, samples, at=None if at is None else at - self._recording_origin)
 
     @property
     def position_seconds(self) -> float:
@@ -442,8 +450,14 @@ class MediaSession:
                 self._live.finish_abandoned(self._call, active)
             return
         recorder = CallRecorder(
-            sink, sample_rate=self._sample_rate, multichannel=active.multi_channel, tracks=tracks
+            sink,
+            sample_rate=self._sample_rate,
+            multichannel=active.multi_channel,
+            tracks=tracks,
+            limits=self._live.media_clock_limits,
+            name=f"call {self.call_id}: recording {active.recording_id}",
         )
+        self._recording_origin = self._stream_reached
         if paused:
             recorder.pause()
         self._recording = _LiveRecording(active, recorder, sink, tracks)
@@ -455,4 +469,7 @@ class MediaSession:
             return
         self._finished.add(live.active.recording_id)
         summary = live.recorder.stop()
+        if not summary.received_audio:
+            log.warning("call %s: recording %s received no audio", self.call_id, live.active.recording_id)
+            outcome = "no-media"
         self._live.keep_recording(self._call, live.active, summary, live.sink, outcome=outcome)

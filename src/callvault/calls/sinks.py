@@ -11,8 +11,12 @@ spool directory finds it from the call's row. The process recording into it hold
 on it until the spool is discarded; the lock dies with the process, so a spool whose lock can be
 taken (:meth:`SpoolSink.reclaim`) belongs to a process that is gone.
 
-An encoder or disk failure does not reach the recorder (the call goes on): the sink stops writing and
-remembers the error, and the recording ends as ``error``.
+A write that fails (a full disk, the file-size limit, a WAV reaching ``max_data_bytes``) does not
+reach the recorder (the call goes on): the sink stops writing and remembers the first error as the
+cause; at :meth:`SpoolSink.close` the spool is cut to its last whole frame, so it keeps every frame
+written before the failure (``frames_kept``) and the recording ends ``partial`` with them. Only a
+spool that never got its header, or cannot be repaired, holds no audio (``holds_audio``). The file is
+written unbuffered: nothing is left pending in the process after a failed write.
 """
 
 from __future__ import annotations
@@ -79,13 +83,27 @@ class SpoolSink:
         self.path = path
         self.file_format: FileFormat = file_format
         self.error: str | None = None
+        """The first failure, the cause of a recording cut short (None: none)."""
+        self.frames_kept: int | None = None
+        """After a failed write, the whole frames the spool kept (None: no write failed)."""
+        self.holds_audio = True
+        """Whether the spool is a WAV file to store (False: it never got its header, or is torn)."""
         self._file = file
         self._writer: PcmWriter | None = None
         self._closed = False
 
     @classmethod
-    def create(cls, path: Path, file_format: FileFormat, sample_rate: int, channels: int) -> SpoolSink:
-        """A new spool at ``path``; FileExistsError when one is there already."""
+    def create(
+        cls,
+        path: Path,
+        file_format: FileFormat,
+        sample_rate: int,
+        channels: int,
+        *,
+        max_data_bytes: int = WavWriter.MAX_DATA_BYTES,
+    ) -> SpoolSink:
+        """A new spool at ``path``; FileExistsError when one is there already. ``max_data_bytes``
+        is where the WAV stops (the 4 GiB its header can state; smaller in tests)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         # locked under a name of its own first, so the spool's name never shows an unlocked file
         creating = path.with_name(f".{path.name}.{os.getpid()}{CREATING_SUFFIX}")
@@ -98,11 +116,11 @@ class SpoolSink:
             raise
         finally:
             creating.unlink()
-        sink = cls(path, os.fdopen(fd, "w+b"), file_format)
+        sink = cls(path, os.fdopen(fd, "w+b", buffering=0), file_format)
         try:
-            sink._writer = sink._open_writer(sink._file, sample_rate, channels)
-            sink._file.flush()
+            sink._writer = WavWriter(sink._file, sample_rate, channels, max_data_bytes=max_data_bytes)
         except Exception as exc:
+            sink.holds_audio = False
             sink._fail("open", exc)
         return sink
 
@@ -148,6 +166,7 @@ class SpoolSink:
         try:
             audio = repair_streamed_wav(path)
         except Exception as exc:
+            sink.holds_audio = False
             sink._fail("recover", exc)
             audio = StreamedWav(8000, 1, 0)
         return sink, audio
@@ -156,30 +175,49 @@ class SpoolSink:
         """When the spool was last written."""
         return datetime.fromtimestamp(os.fstat(self._file.fileno()).st_mtime, UTC)
 
-    def _open_writer(self, f: BinaryIO, sample_rate: int, channels: int) -> PcmWriter:
-        return WavWriter(f, sample_rate, channels)
-
     def write(self, frames: np.ndarray) -> None:
+        """Write frames straight into the file (unbuffered: a killed process loses none of them)."""
         if self._writer is None:
             return
         try:
             self._writer.write(frames)
-            self._file.flush()  # into the OS at once: a killed process loses none of it
         except Exception as exc:
             self._fail("write", exc)
 
     def close(self) -> None:
-        """Finish the WAV and sync it to disk; the file (and its lock) stay until :meth:`discard`."""
+        """Finish the WAV and sync it to disk (after a failure: cut to its last whole frame); the file
+        (and its lock) stay until :meth:`discard` or :meth:`release`."""
         if self._closed:
             return
         self._closed = True
         try:
             if self._writer is not None:
                 self._writer.close()
-            self._file.flush()
             os.fsync(self._file.fileno())
         except Exception as exc:
             self._fail("close", exc)
+        if self.error is not None and self.holds_audio:
+            self._keep_whole_frames()
+
+    def _keep_whole_frames(self) -> None:
+        try:
+            kept = repair_streamed_wav(self.path)
+        except Exception as exc:
+            self.holds_audio = False
+            log.error(
+                "live recording %s: the spool cannot be repaired: %s: %s",
+                self.path.name,
+                type(exc).__name__,
+                exc,
+            )
+            return
+        self.frames_kept = kept.frames
+        log.warning(
+            "live recording %s: the spool keeps %.2f s of audio written before: %s",
+            self.path.name,
+            kept.duration_seconds,
+            self.error,
+        )
 
     def chunks(self, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
         """The recording's bytes in its format: the spool itself, or MP3 encoded from it."""
@@ -193,6 +231,11 @@ class SpoolSink:
     def discard(self) -> None:
         """Remove the spool, then let go of its lock."""
         self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self._file.close()
+
+    def release(self) -> None:
+        """Let go of the spool's lock and leave the file, for spool recovery to store later."""
         with contextlib.suppress(OSError):
             self._file.close()
 

@@ -16,10 +16,14 @@ MAX_STREAM_SOURCE_BYTES = 8 * 1024
 MAX_STREAMS_PER_SOURCE = 100
 """Media streams one stream token (or one account's Basic-auth streams) may hold open on one
 serving process (`CALLVAULT_MAX_STREAMS_PER_SOURCE`)."""
-MAX_STREAM_SECONDS = 4 * 3600.0
-"""How long a media stream may stay open (`CALLVAULT_MAX_STREAM_SECONDS`); longer is ended."""
-
 MAX_REQUEST_BODY_BYTES = 1024**2
 """Largest JSON or BXML request body (`CALLVAULT_MAX_REQUEST_BODY`); uploads have `CALLVAULT_MAX_UPLOAD`."""
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 """What an upload's multipart framing and metadata part may add to its `CALLVAULT_MAX_UPLOAD` media."""
+
+MAX_LIVE_SESSION_SECONDS = 4 * 3600.0
+"""Longest live recording session: no live recorder writes media past it
+(`CALLVAULT_MAX_LIVE_SESSION_SECONDS`)."""
+SILENCE_AHEAD_OF_WALL_CLOCK_SECONDS = 5.0
+"""How far the silence of a gap in a track's media clock may run a live recording ahead of the wall
+clock since it started (real audio may run ahead as far as it is sent)."""

@@ -25,6 +25,7 @@ from callvault.media.probe import (
 __all__ = [
     "Mp3Writer",
     "StreamedWav",
+    "WavTooLong",
     "WavWriter",
     "alaw_decode",
     "default_mp3_bitrate",
@@ -59,26 +60,49 @@ def _check_stream_params(sample_rate: int, channels: int) -> None:
         raise ValueError(f"invalid sample rate {sample_rate}")
 
 
+class WavTooLong(ValueError):
+    """A write would take a WAV file past the size its header can state (4 GiB)."""
+
+
+def _write_all(f: BinaryIO, data: bytes) -> None:
+    """Write all of ``data``: an unbuffered file may take part of it per call."""
+    view = memoryview(data)
+    while view:
+        written = f.write(view)
+        if not written:
+            raise OSError(f"the file took no bytes of {len(view)}")
+        view = view[written:]
+
+
 class WavWriter:
     """Stream PCM16 frames into a WAV file.
 
     The header is written first with "unknown" (0xFFFFFFFF) sizes, so an unfinished file still probes
     and plays to its last whole frame; :meth:`close` patches the real sizes when ``f`` is seekable.
-    ``close`` does not close ``f``.
+    ``close`` does not close ``f``. ``f`` may be unbuffered: every write is written whole or raises.
+
+    A write that would pass ``max_data_bytes`` (the 4 GiB a RIFF header can state; smaller in tests)
+    writes the whole frames that fit, then raises :class:`WavTooLong`: the file stays valid, cut at
+    the limit.
     """
 
     MAX_DATA_BYTES = 0xFFFFFFFF - 36
     HEADER_BYTES = 44
 
-    def __init__(self, f: BinaryIO, sample_rate: int, channels: int) -> None:
+    def __init__(
+        self, f: BinaryIO, sample_rate: int, channels: int, *, max_data_bytes: int = MAX_DATA_BYTES
+    ) -> None:
         _check_stream_params(sample_rate, channels)
+        if not 0 < max_data_bytes <= self.MAX_DATA_BYTES:
+            raise ValueError(f"max_data_bytes must be 1..{self.MAX_DATA_BYTES}, got {max_data_bytes}")
         self.f = f
         self.sample_rate = sample_rate
         self.channels = channels
+        self.max_data_bytes = max_data_bytes
         self.frames_written = 0
         self.closed = False
         self._start = f.tell() if f.seekable() else None
-        f.write(self._header(0xFFFFFFFF, 0xFFFFFFFF))
+        _write_all(f, self._header(0xFFFFFFFF, 0xFFFFFFFF))
 
     def _header(self, riff_size: int, data_size: int) -> bytes:
         block_align = self.channels * 2
@@ -107,9 +131,16 @@ class WavWriter:
         if self.closed:
             raise ValueError("write to a closed WavWriter")
         data, count = _as_interleaved_pcm16(frames, self.channels)
-        if self.data_bytes + len(data) > self.MAX_DATA_BYTES:
-            raise ValueError("WAV data would exceed 4 GiB")
-        self.f.write(data)
+        block = self.channels * 2
+        room = (self.max_data_bytes - self.data_bytes) // block
+        if count > room:
+            _write_all(self.f, data[: room * block])
+            self.frames_written += room
+            raise WavTooLong(
+                f"the WAV file reached its size limit ({self.max_data_bytes} bytes of audio, "
+                f"{self.frames_written / self.sample_rate:.1f} s)"
+            )
+        _write_all(self.f, data)
         self.frames_written += count
 
     def close(self) -> None:
@@ -120,7 +151,7 @@ class WavWriter:
             return
         end = self.f.tell()
         self.f.seek(self._start)
-        self.f.write(self._header(36 + self.data_bytes, self.data_bytes))
+        _write_all(self.f, self._header(36 + self.data_bytes, self.data_bytes))
         self.f.seek(end)
         self.f.flush()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callvault.calls.control_buses import make_control_bus
+from callvault.calls.media_clock import MediaClockLimits
 from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore
 from callvault.media.fallback import FallbackBlobStore
@@ -99,6 +100,7 @@ def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStor
         spool_dir=settings.data_dir / "live",
         media_owner_timeout=settings.media_owner_timeout,
         keep_recording=functools.partial(keep_recording, settings, store, blobs),
+        media_clock_limits=MediaClockLimits(max_session_seconds=settings.max_live_session_seconds),
     )
 
 

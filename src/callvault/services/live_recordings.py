@@ -6,7 +6,12 @@ bound to the process's settings and stores when `Services` is built (so it takes
 
 A recording recovered from a killed process's spool may find its row already there, empty: the call
 was hung up by a process that could not reach the spool. The recovered media then fills that row
-(still `partial`); its webhook went out already and is not sent again."""
+(still `partial`); its webhook went out already and is not sent again.
+
+A spool whose write failed mid-call (a full disk, the WAV size limit) keeps its audio up to the last
+good frame: that audio is stored, `partial`. When the media store cannot take the media, the spool is
+left for spool recovery (`partial` and empty until then, filled when it succeeds): a recording is
+never lost to a write error."""
 
 from __future__ import annotations
 
@@ -47,9 +52,15 @@ def keep_recording(
 ) -> Recording | None:
     """Store the recording's media and row, with its webhook and transcription jobs; None when
     another process had already finished it."""
+    keep_spool = False
     try:
+        if sink.frames_kept is not None:
+            summary = summary.truncated(sink.frames_kept)
         blob = _store_media(blobs, sink)
-        recording = _recording_row(call, active, summary, sink, blob)
+        keep_spool = blob is None and sink.holds_audio
+        if keep_spool:
+            summary = summary.truncated(0)  # an empty `partial` row, for spool recovery to fill
+        recording = _recording_row(call, active, summary, sink, blob, keep_spool=keep_spool)
         with store.write() as conn:
             still_active = calls_repo.clear_recording(conn, call.call_id, active.recording_id)
             recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
@@ -65,7 +76,10 @@ def keep_recording(
         log.info("call %s: recording %s ended %s", call.call_id, active.recording_id, recording.status)
         return stored
     finally:
-        sink.discard()
+        if keep_spool:
+            sink.release()
+        else:
+            sink.discard()
 
 
 def _fill_empty(settings: Settings, conn: Any, recording: Recording) -> Recording | None:
@@ -79,27 +93,34 @@ def _fill_empty(settings: Settings, conn: Any, recording: Recording) -> Recordin
 
 
 def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:
-    if sink.error is not None:
+    if not sink.holds_audio:
         return None
     key = blobs.new_key(f".{sink.file_format}")
     try:
         return blobs.write(key, sink.chunks())
-    except Exception as exc:
-        log.exception("storing live recording media failed")
-        sink.error = f"storing the media failed: {type(exc).__name__}: {exc}"
+    except Exception:
+        log.exception(
+            "storing live recording media failed; its spool %s is kept for recovery", sink.path.name
+        )
         return None
 
 
 def _status(recording: Recording, outcome: Outcome, still_active: bool) -> str:
-    if recording.status == "error":
-        return "error"
+    if recording.status in ("error", "partial"):
+        return recording.status
     if outcome in ("failed", "no-media", "recovered") or (outcome == "broken" and still_active):
         return "partial"
     return "complete"
 
 
 def _recording_row(
-    call: Call, active: ActiveRecording, summary: RecordingSummary, sink: SpoolSink, blob: BlobInfo | None
+    call: Call,
+    active: ActiveRecording,
+    summary: RecordingSummary,
+    sink: SpoolSink,
+    blob: BlobInfo | None,
+    *,
+    keep_spool: bool,
 ) -> Recording:
     paused = sum(end - start for start, end in summary.paused_intervals)
     return Recording(
@@ -116,7 +137,7 @@ def _recording_row(
         end_time=end_time_of(active.start_time, summary.duration_seconds + paused),
         duration_seconds=summary.duration_seconds,
         file_format=active.file_format,
-        status="error" if sink.error is not None or blob is None else "complete",
+        status=_media_status(sink, blob, keep_spool=keep_spool),
         media_key=blob.key if blob else None,
         media_size=blob.size if blob else None,
         media_sha256=blob.sha256 if blob else None,
@@ -124,6 +145,13 @@ def _recording_row(
         source=active.source,
         created_at=utcnow(),
     )
+
+
+def _media_status(sink: SpoolSink, blob: BlobInfo | None, *, keep_spool: bool) -> str:
+    """`error`: no audio to keep; `partial`: cut short by a write error, or waiting for recovery."""
+    if keep_spool or (blob is not None and sink.error is not None):
+        return "partial"
+    return "complete" if blob is not None else "error"
 
 
 def _enqueue_follow_ups(settings: Settings, conn: Any, recording: Recording, active: ActiveRecording) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from callvault.calls.media_clock import MediaClockLimits
 from callvault.calls.recorder import CallRecorder, RecordingSummary
 from callvault.media.audio import WavWriter
 
@@ -73,7 +74,11 @@ def test_ten_second_call_paused_from_three_to_five_keeps_eight_seconds_exactly()
     expected = np.concatenate([audio[: seconds(3)], audio[seconds(5) :]])
     assert np.array_equal(sink.frames[:, 0], expected)
     assert summary == RecordingSummary(
-        frames_recorded=seconds(8), sample_rate=RATE, channels=1, paused_intervals=((3.0, 5.0),)
+        frames_recorded=seconds(8),
+        sample_rate=RATE,
+        channels=1,
+        paused_intervals=((3.0, 5.0),),
+        received_audio=True,
     )
     assert summary.duration_seconds == 8.0
 
@@ -151,7 +156,7 @@ def test_outbound_track_that_starts_late_is_silent_before_and_aligned_after() ->
     assert summary.duration_seconds == 2.0
 
 
-def test_a_track_lagging_past_the_cap_is_treated_as_silent_up_to_the_leader() -> None:
+def test_a_track_lagging_past_the_cap_is_silent_and_holds_the_leader_back_by_the_cap_only() -> None:
     sink = ListSink()
     recorder = CallRecorder(sink, sample_rate=RATE, multichannel=True, max_lag_seconds=2.0)
     inbound = noise(3, seed=7)
@@ -160,8 +165,8 @@ def test_a_track_lagging_past_the_cap_is_treated_as_silent_up_to_the_leader() ->
     assert len(sink.frames) == 0  # within the cap: still waiting for outbound
 
     feed(recorder, "inbound", inbound, 1.5, 3)
-    assert len(sink.frames) == seconds(3)  # past the cap: outbound is silence, nothing held back
-    assert np.array_equal(sink.frames[:, 0], inbound)
+    assert len(sink.frames) == seconds(1)  # past the cap: outbound is silence, held back by the cap
+    assert np.array_equal(sink.frames[:, 0], inbound[: seconds(1)])
     assert not sink.frames[:, 1].any()
 
     late = np.full(CHUNK, 777, dtype=np.int16)
@@ -391,3 +396,257 @@ def test_records_a_real_wav_file_with_media_audio_wavwriter(tmp_path: Path) -> N
         frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
     assert np.array_equal(frames[:, 0], np.concatenate([inbound[: seconds(1)], inbound[seconds(2) :]]))
     assert np.array_equal(frames[:, 1], np.concatenate([outbound[: seconds(1)], outbound[seconds(2) :]]))
+
+
+# --- each track on its own media clock (``at``) -----------------------------------------------
+
+
+class FakeClock:
+    """The wall clock the recorder reads to bound silence, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def feed_positioned(
+    recorder: CallRecorder,
+    tracks: dict[str, np.ndarray],
+    start: float,
+    end: float,
+    *,
+    clock: FakeClock | None = None,
+    silent: dict[str, tuple[float, float]] | None = None,
+) -> None:
+    """Packets of every track in turn, each with its position; a track sends nothing while it is
+    silent (silence suppression). With ``clock``, the wall clock follows the media (real time)."""
+    began = clock.now if clock else 0.0
+    for offset in range(seconds(start), seconds(end), CHUNK):
+        if clock is not None:
+            clock.now = began + (offset - seconds(start)) / RATE
+        for name, samples in tracks.items():
+            quiet = (silent or {}).get(name)
+            if quiet and seconds(quiet[0]) <= offset < seconds(quiet[1]):
+                continue
+            recorder.add_audio(name, samples[offset : offset + CHUNK], at=offset)
+
+
+def suppressed(samples: np.ndarray, start: float, end: float) -> np.ndarray:
+    out = samples.copy()
+    out[seconds(start) : seconds(end)] = 0
+    return out
+
+
+def test_silence_suppression_on_one_leg_follows_that_legs_clock_exactly_once() -> None:
+    """A 30 s call whose outbound party sends nothing from 10 to 20 s (sent as fast as it can be,
+    as tests and the simulate client do): 30 s exactly, the later outbound audio at 20-30 s."""
+    sink = ListSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=True)
+    inbound, outbound = noise(30, seed=30), noise(30, seed=31)
+
+    feed_positioned(
+        recorder, {"inbound": inbound, "outbound": outbound}, 0, 30, silent={"outbound": (10, 20)}
+    )
+    summary = recorder.stop()
+
+    assert summary.duration_seconds == 30.0
+    assert np.array_equal(sink.frames[:, 0], inbound)
+    assert np.array_equal(sink.frames[:, 1], suppressed(outbound, 10, 20))
+
+
+def test_silence_suppression_on_both_legs_in_real_time() -> None:
+    clock = FakeClock()
+    sink = ListSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=True, clock=clock)
+    inbound, outbound = noise(30, seed=32), noise(30, seed=33)
+
+    feed_positioned(
+        recorder,
+        {"inbound": inbound, "outbound": outbound},
+        0,
+        30,
+        clock=clock,
+        silent={"inbound": (8, 21), "outbound": (10, 20)},
+    )
+    summary = recorder.stop()
+
+    assert summary.duration_seconds == 30.0
+    assert np.array_equal(sink.frames[:, 0], suppressed(inbound, 8, 21))
+    assert np.array_equal(sink.frames[:, 1], suppressed(outbound, 10, 20))
+
+
+@pytest.mark.parametrize("late", [0.5, 1.0, 5.0])
+def test_a_track_that_starts_late_lands_at_its_position(late: float) -> None:
+    sink = ListSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=True)
+    inbound, outbound = noise(8, seed=34), noise(8, seed=35)
+
+    feed_positioned(
+        recorder, {"inbound": inbound, "outbound": outbound}, 0, 8, silent={"outbound": (0, late)}
+    )
+    recorder.stop()
+
+    assert np.array_equal(sink.frames[:, 0], inbound)
+    assert np.array_equal(sink.frames[:, 1], suppressed(outbound, 0, late))
+
+
+def test_silence_already_padded_counts_toward_the_gap() -> None:
+    """The quiet outbound track was padded while inbound ran ahead; its audio for 6 s arrives when
+    inbound has reached 7.5 s (within the lag cap): it still lands at 6 s, once."""
+    sink = ListSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=True, max_lag_seconds=2.0)
+    inbound, outbound = noise(10, seed=36), noise(10, seed=37)
+
+    feed_positioned(recorder, {"inbound": inbound, "outbound": outbound}, 0, 1)
+    feed_positioned(recorder, {"inbound": inbound}, 1, 7.5)  # outbound quiet: padded behind the leader
+    assert len(sink.frames) == seconds(5.5)  # held back by the cap, so outbound's return finds its place
+    feed_positioned(recorder, {"outbound": outbound}, 6, 7.5)
+    feed_positioned(recorder, {"inbound": inbound, "outbound": outbound}, 7.5, 10)
+    summary = recorder.stop()
+
+    assert summary.duration_seconds == 10.0
+    assert np.array_equal(sink.frames[:, 0], inbound)
+    assert np.array_equal(sink.frames[:, 1], suppressed(outbound, 1, 6))
+
+
+def test_overlapping_audio_keeps_the_first_and_a_reset_clock_continues_at_the_track() -> None:
+    sink = ListSink()
+    recorder = CallRecorder(
+        sink, sample_rate=RATE, multichannel=False, tracks=("inbound",), max_lag_seconds=1
+    )
+    first, second, after_reset = (np.full(CHUNK, value, dtype=np.int16) for value in (1, 2, 3))
+
+    recorder.add_audio("inbound", first, at=0)
+    recorder.add_audio("inbound", second, at=CHUNK // 2)  # overlaps half of `first`: that half is dropped
+    recorder.add_audio("inbound", first, at=0)  # a duplicate: dropped whole
+    recorder.add_audio("inbound", noise(2, seed=38), at=CHUNK + CHUNK // 2)
+    recorder.add_audio("inbound", after_reset, at=0)  # 2 s behind: the source's clock was reset
+    recorder.add_audio("inbound", after_reset, at=CHUNK)  # follows on from the reset
+    recorder.stop()
+
+    frames = sink.frames[:, 0]
+    assert frames[:CHUNK].tolist() == [1] * CHUNK
+    assert frames[CHUNK : CHUNK + CHUNK // 2].tolist() == [2] * (CHUNK // 2)
+    end = CHUNK + CHUNK // 2 + seconds(2)
+    assert len(frames) == end + 2 * CHUNK
+    assert frames[end:].tolist() == [3] * (2 * CHUNK)
+
+
+class CountingSink:
+    """Counts frames and remembers the largest write, holding none of them."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.largest_write = 0
+        self.nonzero = 0
+
+    def write(self, frames: np.ndarray) -> None:
+        self.frames += len(frames)
+        self.largest_write = max(self.largest_write, len(frames))
+        self.nonzero += int(np.count_nonzero(frames))
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_long_gap_is_filled_in_pieces_never_allocated_whole() -> None:
+    """An hour of silence (the wall clock says an hour passed) goes to the sink a second at a time."""
+    clock = FakeClock()
+    sink = CountingSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=False, tracks=("inbound",), clock=clock)
+    tone = np.full(CHUNK, 100, dtype=np.int16)
+
+    recorder.add_audio("inbound", tone, at=0)
+    clock.now += 3600
+    recorder.add_audio("inbound", tone, at=seconds(3600))
+    summary = recorder.stop()
+
+    assert summary.frames_recorded == seconds(3600) + CHUNK
+    assert sink.largest_write <= RATE
+    assert sink.nonzero == 2 * CHUNK
+
+
+def test_a_timestamp_bomb_is_clamped_to_the_wall_clock_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """0, then 36,000,000 ms: the gap may run the recording ahead of the wall clock by the allowance
+    only; the track's later audio follows on from the clamp."""
+    clock = FakeClock()
+    sink = CountingSink()
+    limits = MediaClockLimits(ahead_allowance_seconds=5.0)
+    recorder = CallRecorder(
+        sink,
+        sample_rate=RATE,
+        multichannel=False,
+        tracks=("inbound",),
+        clock=clock,
+        limits=limits,
+        name="call c",
+    )
+    tone = np.full(CHUNK, 100, dtype=np.int16)
+
+    recorder.add_audio("inbound", tone, at=0)
+    clock.now += 1.0
+    bomb = 36_000_000 * RATE // 1000
+    for packet in range(50):
+        recorder.add_audio("inbound", tone, at=bomb + packet * CHUNK)
+    recorder.add_audio("inbound", tone, at=2 * bomb)  # and again
+    summary = recorder.stop()
+
+    clamped_at = seconds(1.0 + 5.0)
+    assert summary.frames_recorded == clamped_at + 51 * CHUNK
+    assert sink.nonzero == 52 * CHUNK  # every packet of real audio kept, contiguous after each clamp
+    clamps = [r for r in caplog.records if "jumped" in r.getMessage()]
+    assert len(clamps) == 1 and "call c" in clamps[0].getMessage()
+
+
+def test_real_audio_faster_than_real_time_is_taken() -> None:
+    clock = FakeClock()  # never moves: a whole call arrives at once
+    sink = ListSink()
+    recorder = CallRecorder(sink, sample_rate=RATE, multichannel=False, tracks=("inbound",), clock=clock)
+    audio = noise(60, seed=39)
+
+    feed_positioned(recorder, {"inbound": audio}, 0, 60)
+    recorder.stop()
+
+    assert np.array_equal(sink.frames[:, 0], audio)
+
+
+def test_nothing_is_written_past_the_maximum_session_length() -> None:
+    clock = FakeClock()
+    sink = ListSink()
+    limits = MediaClockLimits(max_session_seconds=2.0)
+    recorder = CallRecorder(
+        sink, sample_rate=RATE, multichannel=True, limits=limits, clock=clock, max_lag_seconds=0.5
+    )
+    inbound, outbound = noise(3, seed=40), noise(3, seed=41)
+
+    feed_positioned(recorder, {"inbound": inbound}, 0, 3)
+    clock.now += 3600
+    recorder.add_audio("outbound", outbound[:CHUNK], at=seconds(2.5))  # silence may not pass it either
+    recorder.add_audio("outbound", outbound[:CHUNK])
+    summary = recorder.stop()
+
+    assert summary.frames_recorded == seconds(2)
+    assert np.array_equal(sink.frames[:, 0], inbound[: seconds(2)])
+    assert not sink.frames[:, 1].any()
+
+
+def test_a_summary_truncated_to_the_frames_a_failed_output_kept() -> None:
+    summary = RecordingSummary(
+        frames_recorded=seconds(8), sample_rate=RATE, channels=1, paused_intervals=((1.0, 2.0), (5.0, 7.0))
+    )
+
+    assert summary.truncated(seconds(10)) is summary
+    assert summary.truncated(seconds(3)) == RecordingSummary(seconds(3), RATE, 1, ((1.0, 2.0),))
+    assert summary.truncated(seconds(4)).paused_intervals == ((1.0, 2.0),)
+    assert summary.truncated(seconds(0.5)).paused_intervals == ()
+
+
+def test_received_audio_tells_silence_from_no_audio() -> None:
+    assert not CallRecorder(ListSink(), sample_rate=RATE, multichannel=False).stop().received_audio
+    recorder = CallRecorder(ListSink(), sample_rate=RATE, multichannel=False)
+    recorder.add_audio("inbound", np.zeros(CHUNK, dtype=np.int16))
+    assert recorder.stop().received_audio

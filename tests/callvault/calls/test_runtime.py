@@ -1,4 +1,4 @@
-"""Live calls in one process, without HTTP: the control bus, finishing into `error`, transcription."""
+"""Live calls in one process, without HTTP: the control bus, a write error mid-call, transcription."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from callvault.calls.media_stream import L16_8K, L16_16K, PCMU_8K
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
+from callvault.media.audio import mulaw_decode, mulaw_encode
+from callvault.media.blobstore import open_blob_store
 from callvault.media.probe import probe
 from callvault.services import live_calls as call_service
 from callvault.services.container import Services, build_services
@@ -54,12 +56,14 @@ def _stream(live: LiveCallRuntime, call_id: str, seconds: float) -> None:
     session.end()
 
 
-def test_a_full_disk_ends_the_recording_as_error_without_media(tmp_path: Path) -> None:
+def test_a_full_disk_keeps_the_audio_written_before_it_as_a_partial_recording(tmp_path: Path) -> None:
     """The real writer hits a real file-size limit (RLIMIT_FSIZE in a subprocess, 512 KiB: about 32 s
-    of the 40 s call); the call goes on, the recording ends as `error`, the spool file is gone."""
+    of the 40 s call); the call goes on, and the recording is `partial` with every frame written
+    before the failure, sample for sample; the spool file is gone once stored."""
     data_dir = tmp_path / "data"
+    limit = 512 * 1024
     result = subprocess.run(
-        [sys.executable, str(FULL_DISK_CALL), str(data_dir), str(512 * 1024), "40"],
+        [sys.executable, str(FULL_DISK_CALL), str(data_dir), str(limit), "40"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -67,16 +71,26 @@ def test_a_full_disk_ends_the_recording_as_error_without_media(tmp_path: Path) -
     assert result.returncode == 0, result.stderr[-3000:]
     call_id = result.stdout.split()[-1]
     assert "wav spool failed to write: OSError: [Errno 27] File too large" in result.stderr
+    assert "the spool keeps 32.77 s of audio written before" in result.stderr
 
     store = MetadataStore(f"sqlite:///{data_dir / 'callvault.sqlite3'}")
     with store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     store.dispose()
-    assert recording.status == "error"
-    assert recording.media_key is None
+    kept = (limit - 44) // 2
+    assert recording.status == "partial"
+    assert recording.duration_seconds == kept / 8000
+    assert recording.media_key is not None
+    media_path = open_blob_store(str(data_dir / "media")).local_path(recording.media_key)
+    assert media_path is not None
+    assert probe(media_path).duration == kept / 8000
+    media = media_path.read_bytes()
+    tone = (4000 * np.sin(np.arange(40 * 8000) / 5)).astype(np.int16)
+    sent = mulaw_decode(mulaw_encode(tone))
+    assert np.array_equal(np.frombuffer(media[44:], dtype="<i2"), sent[:kept])
     assert call is not None and call.recording is None and call.state == "active"
-    assert list((data_dir / "live").iterdir()) == []  # the temporary file is gone
+    assert list((data_dir / "live").iterdir()) == []  # the spool is gone once its audio is stored
 
 
 def test_transcribe_true_requests_a_transcription_with_the_recording(services: Services) -> None:

@@ -37,7 +37,7 @@ def twilio_start(tracks: list[str]) -> str:
     )
 
 
-def twilio_media(track: str, timestamp: int, samples: np.ndarray) -> str:
+def twilio_media(track: str, timestamp: int | str, samples: np.ndarray) -> str:
     payload = base64.b64encode(mulaw_encode(samples)).decode()
     media = {"track": track, "chunk": "1", "timestamp": str(timestamp), "payload": payload}
     return json.dumps({"event": "media", "streamSid": "MZ123", "media": media})
@@ -54,8 +54,13 @@ def test_twilio_stream_events_and_timestamp_gaps() -> None:
     frame = np.full(160, 1000, dtype=np.int16)
     (audio,) = parser.text(twilio_media("inbound", 0, frame))
     assert isinstance(audio, StreamAudio) and audio.track == "inbound" and len(audio.samples) == 160
-    gap, audio = parser.text(twilio_media("inbound", 100, frame))  # 80 ms of nothing
-    assert isinstance(gap, StreamAudio) and not gap.samples.any() and len(gap.samples) == 640
+    assert audio.at == 0
+    (audio,) = parser.text(twilio_media("inbound", 100, frame))  # 80 ms of nothing: positioned, no zeros
+    assert isinstance(audio, StreamAudio) and audio.at == 800 and len(audio.samples) == 160
+    (audio,) = parser.text(twilio_media("inbound", 121, frame))  # 1 ms late: rounding, follows on
+    assert audio.at == 960
+    (audio,) = parser.text(twilio_media("outbound", 36_000_000, frame))  # a bomb: the recorder bounds it
+    assert audio.at == 36_000_000 * 8 and len(audio.samples) == 160
     assert parser.text(json.dumps({"event": "mark", "mark": {"name": "x"}})) == []
     assert isinstance(parser.text(json.dumps({"event": "stop", "stop": {}}))[0], StreamStopped)
 
@@ -81,6 +86,9 @@ def test_twilio_refusals_after_start() -> None:
         twilio_media("outbound", 0, np.zeros(160, dtype=np.int16)),
         json.dumps({"event": "media", "media": {"track": "inbound", "payload": "!!"}}),
         twilio_start(["inbound"]),
+        twilio_media("inbound", "\u00b2", np.zeros(160, dtype=np.int16)),  # a digit to str.isdigit only
+        twilio_media("inbound", "-20", np.zeros(160, dtype=np.int16)),
+        twilio_media("inbound", "9" * 5000, np.zeros(160, dtype=np.int16)),  # past int()'s digit limit
     ):
         with pytest.raises(MediaStreamError):
             parser.text(message)

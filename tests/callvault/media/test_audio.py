@@ -14,6 +14,7 @@ import pytest
 
 from callvault.media.audio import (
     Mp3Writer,
+    WavTooLong,
     WavWriter,
     alaw_decode,
     default_mp3_bitrate,
@@ -127,6 +128,35 @@ def test_wav_writer_checks_its_input() -> None:
         WavWriter(io.BytesIO(), 0, 1)
     with pytest.raises(ValueError):
         WavWriter(io.BytesIO(), 8000, 0)
+
+
+def test_a_wav_writer_at_its_size_limit_writes_the_frames_that_fit_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "limited.wav"
+    frames = np.arange(-500, 500, dtype=np.int16).repeat(2).reshape(-1, 2)
+    with path.open("wb") as f:
+        writer = WavWriter(f, 8000, 2, max_data_bytes=4 * 700 + 3)  # 700 whole stereo frames fit
+        writer.write(frames[:600])
+        with pytest.raises(WavTooLong, match="size limit"):
+            writer.write(frames[600:])
+        assert writer.frames_written == 700
+        writer.close()
+    with wave.open(str(path)) as wav:
+        assert wav.getnframes() == 700
+        assert np.array_equal(np.frombuffer(wav.readframes(700), dtype="<i2").reshape(-1, 2), frames[:700])
+
+
+class TakesThreeBytes(io.BytesIO):
+    """An unbuffered file: each write takes at most three bytes."""
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return super().write(bytes(data[:3]))
+
+
+def test_a_wav_writer_on_an_unbuffered_file_writes_everything() -> None:
+    f = TakesThreeBytes()
+    with WavWriter(f, 8000, 1) as writer:
+        writer.write(np.arange(100, dtype=np.int16))
+    assert np.array_equal(np.frombuffer(f.getvalue()[44:], dtype="<i2"), np.arange(100))
 
 
 # --------------------------------------------------------------------------------------- Mp3Writer

@@ -79,7 +79,7 @@ def build_sip_server(services: Services, listen: str) -> SipServer:
         realm=settings.sip_realm,
         media_timeout=settings.sip_media_timeout,
         max_hold=settings.sip_max_hold,
-        max_session_length=settings.sip_max_session,
+        max_session_length=settings.max_live_session_seconds,
         jitter_delay=settings.sip_jitter_buffer,
         connections=ConnectionLimits(
             max_connections=settings.sip_max_connections,

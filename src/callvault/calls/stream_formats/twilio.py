@@ -6,11 +6,12 @@ Messages (JSON text frames, told apart by ``event``): ``connected``; ``start`` w
 ``media`` with ``media.track``, ``media.timestamp`` (milliseconds since the stream started) and
 ``media.payload`` (base64 mu-law); ``mark`` and ``dtmf`` (ignored); ``stop``.
 
-A track's audio is placed by its timestamp: when a track's timestamp runs ahead of the samples it
-has delivered (Twilio sends no packets for a track while it has nothing to send), the difference is
-filled with silence. Twilio's start message does not carry the call's numbers, so callvault takes
-``from``, ``to`` and ``direction`` from the custom parameters when the TwiML passes them
-(``<Parameter name="from" value="{{From}}"/>``).
+A track's audio is placed by its timestamp (``StreamAudio.at``): Twilio sends no packets for a track
+while it has nothing to send, and the recorder fills such a gap with silence, once, within its limits
+(``calls.media_clock``). A timestamp within one 20 ms packet of where the track's audio ends is
+millisecond rounding: the audio follows on. Twilio's start message does not carry the call's
+numbers, so callvault takes ``from``, ``to`` and ``direction`` from the custom parameters when the
+TwiML passes them (``<Parameter name="from" value="{{From}}"/>``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
-
-import numpy as np
 
 from callvault.calls.media_stream import MAX_PAYLOAD_BYTES
 from callvault.calls.stream_formats.events import (
@@ -35,13 +34,14 @@ from callvault.media.audio import mulaw_decode
 
 RATE = 8000
 _TRACKS = ("inbound", "outbound")
-_MIN_GAP = RATE // 50  # a gap shorter than one 20 ms packet is timestamp rounding, not silence
+_ROUNDING = RATE // 50  # a timestamp this close to where the track's audio ends is rounding
+_MAX_TIMESTAMP_DIGITS = 15
 
 
 class TwilioStream(StreamParser):
     def __init__(self) -> None:
         self._started = False
-        self._delivered: dict[str, int] = {}
+        self._next: dict[str, int | None] = {}
 
     def text(self, message: str) -> list[StreamEvent]:
         data = _json_object(message)
@@ -80,7 +80,7 @@ class TwilioStream(StreamParser):
         if not isinstance(parameters, dict):
             raise MediaStreamError("start.customParameters must be an object")
         self._started = True
-        self._delivered = {track: 0 for track in tracks}
+        self._next = {track: None for track in tracks}
         return StreamStarted(
             call_id=call_sid,
             tracks={track: RATE for track in tracks},
@@ -102,28 +102,30 @@ class TwilioStream(StreamParser):
         if not isinstance(media, dict):
             raise MediaStreamError("media event needs a 'media' object")
         track = media.get("track", "inbound")
-        if not isinstance(track, str) or track not in self._delivered:
+        if not isinstance(track, str) or track not in self._next:
             raise MediaStreamError(f"track {str(track)[:40]!r} was not named in the start event")
         samples = mulaw_decode(_payload(media.get("payload")))
-        events: list[StreamEvent] = []
-        timestamp = media.get("timestamp")
-        if timestamp is not None:
-            if not _is_decimal(timestamp):
-                raise MediaStreamError(f"media.timestamp must be milliseconds, got {str(timestamp)[:40]!r}")
-            gap = int(timestamp) * RATE // 1000 - self._delivered[track]
-            if gap >= _MIN_GAP:
-                events.append(StreamAudio(track, np.zeros(gap, dtype=np.int16)))
-                self._delivered[track] += gap
-        self._delivered[track] += len(samples)
-        events.append(StreamAudio(track, samples))
-        return events
+        at = _timestamp_position(media.get("timestamp"))
+        expected = self._next[track]
+        if at is not None and expected is not None and abs(at - expected) < _ROUNDING:
+            at = expected
+        if at is not None:
+            self._next[track] = at + len(samples)
+        elif expected is not None:
+            self._next[track] = expected + len(samples)
+        return [StreamAudio(track, samples, at)]
 
 
-def _is_decimal(value: Any) -> bool:
-    """A non-negative integer, or its ASCII decimal text (``"²".isdigit()`` is true, ``int("²")`` fails)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value >= 0
-    return isinstance(value, str) and value.isascii() and value.isdigit()
+def _timestamp_position(timestamp: Any) -> int | None:
+    """media.timestamp (milliseconds since the stream started, a string of digits) in samples."""
+    if timestamp is None:
+        return None
+    text = str(timestamp) if isinstance(timestamp, int) and not isinstance(timestamp, bool) else timestamp
+    if not (
+        isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= _MAX_TIMESTAMP_DIGITS
+    ):
+        raise MediaStreamError(f"media.timestamp must be milliseconds, got {str(timestamp)[:32]!r}")
+    return int(text) * RATE // 1000
 
 
 def _json_object(text: str) -> dict[str, Any]:

@@ -219,7 +219,7 @@ def test_malformed_values_and_oversized_metadata_close_the_stream_with_a_reason(
 def limited_server(server_factory: ServerFactory, tmp_path: Path) -> tuple[LiveServer, str]:
     server = server_factory(
         tmp_path / "limited",
-        env_overrides={"CALLVAULT_MAX_STREAMS_PER_SOURCE": "1", "CALLVAULT_MAX_STREAM_SECONDS": "3s"},
+        env_overrides={"CALLVAULT_MAX_STREAMS_PER_SOURCE": "1", "CALLVAULT_MAX_LIVE_SESSION_SECONDS": "3s"},
     )
     token = run_cli(
         server.env,
@@ -254,3 +254,113 @@ def test_streams_per_token_and_session_length_are_limited(limited_server: tuple[
     with connect(ws_url(server, f"/ingest/streams/raw/{token}")):  # the slot was given back
         pass
     assert "passed its maximum length" in server.log()
+
+
+def twilio_two_track_start(call_sid: str) -> str:
+    return json.dumps({
+        "event": "start",
+        "start": {
+            "accountSid": "AC0000", "streamSid": "MZ0002", "callSid": call_sid,
+            "tracks": ["inbound", "outbound"],
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        },
+    })  # fmt: skip
+
+
+def twilio_media(track: str, timestamp_ms: int, samples: np.ndarray) -> str:
+    payload = base64.b64encode(mulaw_encode(samples)).decode()
+    media = {"track": track, "timestamp": str(timestamp_ms), "payload": payload}
+    return json.dumps({"event": "media", "streamSid": "MZ0002", "media": media})
+
+
+def stop_and_wait_for_close(ws: ClientConnection, call_sid: str) -> None:
+    ws.send(json.dumps({"event": "stop", "streamSid": "MZ0002", "stop": {"callSid": call_sid}}))
+    with pytest.raises(ConnectionClosed):
+        ws.recv(timeout=60)
+
+
+def test_twilio_silence_suppression_on_one_track_keeps_the_call_exactly_as_long(
+    streaming: tuple[LiveServer, str], webhook_receiver: WebhookReceiver
+) -> None:
+    """A 30 s two-track call whose outbound party sends nothing from 10 to 20 s (Twilio sends no
+    media for a track with nothing to send): 30 s exactly, outbound's later audio at 20-30 s."""
+    server, token = streaming
+    call_sid = f"CA{uuid.uuid4().hex}"
+    inbound, outbound = speech(30.0, 11), speech(30.0, 12)
+    with connect(ws_url(server, f"/ingest/streams/twilio/{token}")) as ws:
+        ws.send(twilio_two_track_start(call_sid))
+        for index in range(len(inbound) // FRAME):
+            span = slice(index * FRAME, (index + 1) * FRAME)
+            ws.send(twilio_media("inbound", index * 20, inbound[span]))
+            if not 500 <= index < 1000:
+                ws.send(twilio_media("outbound", index * 20, outbound[span]))
+        stop_and_wait_for_close(ws, call_sid)
+
+    hook, samples = recording(server, webhook_receiver, call_sid)
+    assert hook["status"] == "complete" and hook["duration"] == "PT30S"
+    expected_outbound = outbound.copy()
+    expected_outbound[10 * 8000 : 20 * 8000] = 0
+    assert samples.shape == (30 * 8000, 2)
+    assert np.array_equal(samples[:, 0], inbound)
+    assert np.array_equal(samples[:, 1], expected_outbound)
+
+
+def _rss_mb(server: LiveServer) -> float:
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_a_twilio_timestamp_bomb_yields_a_bounded_recording_and_the_server_keeps_answering(
+    server_factory: ServerFactory, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """0 ms, then 36,000,000 ms (ten hours on): the gap's silence may not run the recording ahead
+    of the wall clock by more than a few seconds; audio after the jump follows on from there."""
+    server = server_factory(tmp_path / "data")
+    run_cli(
+        server.env, server.data_dir, "accounts", "recording", server.account_id,
+        "--recording-available-url", webhook_receiver.url("/available"), "--multichannel",
+    )  # fmt: skip
+    token = run_cli(
+        server.env, server.data_dir, "stream-tokens", "create", "bomb", "--account", server.account_id
+    ).strip()
+    call_sid = f"CA{uuid.uuid4().hex}"
+    audio = speech(1.0, 13)
+    rss_before = _rss_mb(server)
+    began = time.monotonic()
+    with connect(ws_url(server, f"/ingest/streams/twilio/{token}")) as ws, server.client() as api:
+        ws.send(twilio_two_track_start(call_sid))
+        ws.send(twilio_media("inbound", 0, audio[:FRAME]))
+        for packet in range(len(audio) // FRAME):  # both tracks jump ten hours ahead
+            for track in ("inbound", "outbound"):
+                ws.send(
+                    twilio_media(
+                        track, 36_000_000 + packet * 20, audio[packet * FRAME : (packet + 1) * FRAME]
+                    )
+                )
+        assert api.get("/healthz", timeout=60).status_code == 200
+        stop_and_wait_for_close(ws, call_sid)
+    streamed_for = time.monotonic() - began
+
+    hook = next(h for h in webhook_receiver.wait_for(1, timeout=60) if h.json["callId"] == call_sid)
+    with server.client() as api:
+        stored = api.get(
+            f"/api/v2/accounts/{server.account_id}/calls/{call_sid}/recordings/{hook.json['recordingId']}"
+        ).json()
+        assert api.get("/healthz", timeout=60).status_code == 200
+    seconds = _iso_seconds(stored["duration"])
+    assert 1.0 <= seconds <= streamed_for + 5.0 + 1.02 + 1.0, stored["duration"]  # not PT10H
+    assert _rss_mb(server) - rss_before < 200
+    assert "media clock jumped" in server.log()
+
+
+def _iso_seconds(duration: str) -> float:
+    """PT1M2.5S -> 62.5 (the durations a recording has)."""
+    body = duration.removeprefix("PT")
+    total = 0.0
+    for unit, factor in (("H", 3600), ("M", 60), ("S", 1)):
+        if unit in body:
+            value, body = body.split(unit, 1)
+            total += float(value) * factor
+    return total

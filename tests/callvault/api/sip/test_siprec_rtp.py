@@ -133,3 +133,20 @@ def test_api_pause_resume_and_hang_up_on_a_siprec_call(
     # 150 packets sent, about 50 of them while paused: cut on the media clock where the API said
     assert 95 * FRAME <= len(recorded) <= 105 * FRAME, len(recorded)
     assert second > first
+
+
+def test_a_siprec_session_that_never_receives_rtp_is_not_a_complete_recording(
+    server_factory: ServerFactory, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """No packet ever arrives: the recording ends `partial` (no audio was received), never a
+    `complete` empty one."""
+    server, sip_port = start(server_factory, tmp_path, webhook_receiver)
+    client = Client(sip_port)
+    assert client.invite().status == 200
+    client.request("BYE")
+    assert client.final().status == 200
+
+    (hook,) = webhook_receiver.wait_for(1, timeout=30)
+    assert hook.json["status"] == "partial"
+    assert hook.json["duration"] == "PT0S"
+    assert "received no audio" in server.log()
