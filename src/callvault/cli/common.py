@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from callvault.media.blobstore import BlobStoreUnavailable
+from callvault.media.master_keys import MasterKeyError
 from callvault.services.container import MediaStoreMismatch, Services, build_services
 from callvault.settings import Settings
 from callvault.store.migrate import SchemaTooNew
@@ -35,7 +36,7 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     """build_services, with the start-up refusals printed as one clear line instead of a traceback."""
     try:
         return build_services(settings, migrate=migrate)
-    except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable) as exc:
+    except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable, MasterKeyError) as exc:
         fail(str(exc))
         raise
 

@@ -15,10 +15,12 @@ from pathlib import Path
 from callvault.calls.control_buses import make_control_bus
 from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore, open_blob_store
+from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle
+from callvault.services.media_keys import MediaKeyDirectory, load_master_keys
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
 from callvault.settings import Settings
@@ -44,6 +46,7 @@ class Services:
     callback_policy: DestinationPolicy
     telemetry: Telemetry
     tokens: TokenService
+    media_keys: MediaKeyDirectory
 
     def close(self) -> None:
         self.live.close()
@@ -57,15 +60,19 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         store.upgrade_schema()
     else:
         store.check_schema()
-    blobs = open_media_store(settings, store)
+    media_keys = MediaKeyDirectory(store, load_master_keys(settings, store))
+    blobs = EncryptedBlobStore(
+        open_media_store(settings, store), media_keys, encrypt_writes=settings.encrypt_media
+    )
     authenticator = build_authenticator(settings, store)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
+        media_keys=media_keys,
         authenticator=authenticator,
         tokens=TokenService(store, authenticator, settings.auth_cache_seconds),
-        live=build_live_runtime(settings, store, blobs),
+        live=build_live_runtime(settings, store, blobs, media_keys),
         speech=load_engine(
             model_dir=settings.whisper_model,
             cache_dir=settings.model_cache_dir,
@@ -87,13 +94,15 @@ def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticat
     )
 
 
-def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStore) -> LiveCallRuntime:
+def build_live_runtime(
+    settings: Settings, store: MetadataStore, blobs: BlobStore, media_keys: MediaKeyDirectory | None = None
+) -> LiveCallRuntime:
     return LiveCallRuntime(
         store,
         make_control_bus(settings.resolved_database_url, settings.redis_url),
         spool_dir=settings.data_dir / "live",
         media_owner_timeout=settings.media_owner_timeout,
-        finish_recording=RecordingFinishing(settings, store, blobs),
+        finish_recording=RecordingFinishing(settings, store, blobs, media_keys),
     )
 
 

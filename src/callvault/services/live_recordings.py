@@ -18,6 +18,7 @@ from callvault.calls.sinks import SpoolSink
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
 from callvault.domain.timefmt import end_time_of, utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
+from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.notifications import enqueue_webhook
 from callvault.services.recordings import enqueue_purge
 from callvault.services.transcriptions import add_transcription_request
@@ -35,10 +36,17 @@ log = logging.getLogger("callvault.calls")
 class RecordingFinishing:
     """Stores ended live recordings (the runtime's `RecordingFinisher`)."""
 
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: MetadataStore,
+        blobs: BlobStore,
+        media_keys: MediaKeyDirectory | None = None,
+    ) -> None:
         self._settings = settings
         self._store = store
         self._blobs = blobs
+        self._media_keys = media_keys
 
     def __call__(
         self,
@@ -50,7 +58,15 @@ class RecordingFinishing:
         outcome: Outcome,
     ) -> Recording | None:
         return finish_recording(
-            self._settings, self._store, self._blobs, call, active, summary, sink, outcome=outcome
+            self._settings,
+            self._store,
+            self._blobs,
+            call,
+            active,
+            summary,
+            sink,
+            outcome=outcome,
+            media_keys=self._media_keys,
         )
 
 
@@ -64,9 +80,11 @@ def finish_recording(
     sink: SpoolSink,
     *,
     outcome: Outcome,
+    media_keys: MediaKeyDirectory | None = None,
 ) -> Recording | None:
     """Store the recording's media and row, with its webhook and transcription jobs; None when
-    another process had already finished it."""
+    another process had already finished it. A customer-held account's media is sealed here unless
+    a transcription is queued (the transcription job seals it then)."""
     try:
         blob = _store_media(blobs, sink)
         recording = _recording_row(call, active, summary, sink, blob)
@@ -80,6 +98,10 @@ def finish_recording(
                 stored = _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
             else:
                 _enqueue_follow_ups(settings, conn, stored, active)
+            if stored is not None:
+                seal_if_customer_held(
+                    conn, media_keys, stored.account_id, stored.recording_id, stored.media_key
+                )
         if stored is None and blob is not None:
             blobs.delete(blob.key)
         log.info("call %s: recording %s ended %s", call.call_id, active.recording_id, recording.status)
