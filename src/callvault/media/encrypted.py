@@ -168,9 +168,8 @@ class EncryptedBlobStore:
         stored_size = self.inner.size(key)
         header = cipher.parse_header(b"".join(self.inner.open(key, 0, cipher.HEADER_SIZE - 1)))
         plain_size = cipher.plaintext_size(stored_size, header.chunk_size)
-        if start >= plain_size:
-            if plain_size == 0:  # still check the one (empty, last) chunk
-                _verify_empty(self.inner, key, data_key, header)
+        if start >= plain_size:  # nothing to read; but a blob cut short must not pass for a short one
+            _verify_final_chunk(self.inner, key, data_key, header, plain_size)
             return iter(())
         span = cipher.chunk_span(start, plain_size - 1 if end is None else end, plain_size, header.chunk_size)
         stored = self.inner.open(key, span.blob_start, span.blob_end, max(chunk_size, header.unit))
@@ -179,10 +178,12 @@ class EncryptedBlobStore:
         return _rebatch(itertools.chain([first], plain), chunk_size)
 
 
-def _verify_empty(inner: BlobStore, key: str, data_key: bytes, header: cipher.BlobHeader) -> None:
-    span_bytes = b"".join(inner.open(key, cipher.HEADER_SIZE))
-    aead = cipher.AESGCM(data_key)
-    cipher.open_chunk(aead, header, 0, span_bytes, final=True)
+def _verify_final_chunk(
+    inner: BlobStore, key: str, data_key: bytes, header: cipher.BlobHeader, plain_size: int
+) -> None:
+    final = cipher.chunk_count(plain_size, header.chunk_size) - 1
+    stored = b"".join(inner.open(key, cipher.HEADER_SIZE + final * header.unit))
+    cipher.open_chunk(cipher.AESGCM(data_key), header, final, stored, final=True)
 
 
 def _capped(chunks: Iterable[bytes], max_size: int | None) -> Iterator[bytes]:

@@ -142,9 +142,14 @@ class MasterKeyRing:
         return self._keys[0]
 
     @property
-    def key_ids(self) -> list[str]:
+    def keys(self) -> list[MasterKey]:
+        """Every loaded key, the current one first."""
         self.refresh()
-        return [key.key_id for key in self._keys]
+        return list(self._keys)
+
+    @property
+    def key_ids(self) -> list[str]:
+        return [key.key_id for key in self.keys]
 
     def refresh(self) -> None:
         """Re-read the key file when it changed on disk (a rotation in another process)."""

@@ -187,3 +187,8 @@ def put_public_key(conn: Connection, account_id: str, key_id: str, pem: str, now
 def remove_public_key(conn: Connection, account_id: str) -> bool:
     result = conn.execute(delete(account_public_keys).where(account_public_keys.c.account_id == account_id))
     return result.rowcount > 0
+
+
+def recording_sha256(conn: Connection, recording_row_id: int) -> str | None:
+    row = conn.execute(select(recordings.c.media_sha256).where(recordings.c.id == recording_row_id)).first()
+    return str(row[0]) if row and row[0] else None
