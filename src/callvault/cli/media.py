@@ -117,7 +117,9 @@ def encrypt(data_dir: Path = DataDirOption) -> None:
             task = progress.add_task(f"encrypting {count} recording(s)", total=total)
             report = encrypt_plaintext_media(
                 services.store,
-                services.blobs,
+                EncryptedBlobStore(
+                    services.blobs.inner, services.media_keys
+                ),  # even with CALLVAULT_ENCRYPT_MEDIA off
                 services.media_keys,
                 purge_grace=services.settings.purge_grace,
                 on_bytes=lambda n: progress.advance(task, n),
