@@ -238,7 +238,7 @@ OPERATIONS: dict[str, Operation] = {
                 }
             }
         },
-        errors=(404, *AUTHENTICATED),
+        errors=(404, 409, *AUTHENTICATED),
     ),
     "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)),
     "download_call_recording": Operation(

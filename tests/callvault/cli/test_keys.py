@@ -24,7 +24,8 @@ def _cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _download(server: LiveServer, created: dict[str, str]) -> bytes:
-    path = f"/api/v2/accounts/{server.account_id}/calls/{created['callId']}/recordings/{created['recordingId']}/media"
+    call, recording = created["callId"], created["recordingId"]
+    path = f"/api/v2/accounts/{server.account_id}/calls/{call}/recordings/{recording}/media"
     with server.client() as client:
         response = client.get(path)
     assert response.status_code == 200, response.text
