@@ -102,22 +102,24 @@ def encrypt_stream(
     hasher = hashlib.sha256()
     size = 0
     index = 0
-    pending = bytearray()
+    pending = b""
     yield header.encode()
     for piece in plaintext:
         hasher.update(piece)
         size += len(piece)
-        pending += piece
-        while len(pending) > header.chunk_size:  # more follows, so this chunk is not the last
-            yield _seal(aead, header, index, bytes(pending[: header.chunk_size]), final=False)
-            del pending[: header.chunk_size]
+        data = pending + piece if pending else piece
+        view, offset = memoryview(data), 0
+        while len(data) - offset > header.chunk_size:  # more follows, so this chunk is not the last
+            yield _seal(aead, header, index, view[offset : offset + header.chunk_size], final=False)
+            offset += header.chunk_size
             index += 1
-    yield _seal(aead, header, index, bytes(pending), final=True)
+        pending = bytes(view[offset:])
+    yield _seal(aead, header, index, pending, final=True)
     if digest is not None:
         digest.size, digest.sha256 = size, hasher.hexdigest()
 
 
-def _seal(aead: AESGCM, header: BlobHeader, index: int, chunk: bytes, *, final: bool) -> bytes:
+def _seal(aead: AESGCM, header: BlobHeader, index: int, chunk: bytes | memoryview, *, final: bool) -> bytes:
     nonce = os.urandom(NONCE_SIZE)
     return nonce + aead.encrypt(nonce, chunk, _associated_data(header, index, final))
 
@@ -185,29 +187,36 @@ def decrypt_span(
     """Decrypt the chunks of ``span`` from ``blob`` (its bytes ``blob_start..blob_end``, in pieces of
     any size) and yield exactly the plaintext bytes the span asks for, one chunk at a time."""
     aead = AESGCM(data_key)
-    pending = bytearray()
     index = span.first_chunk
     skip, wanted = span.skip, span.length
-    pieces = iter(blob)
-    while index <= span.last_chunk:
-        final = index == span.final_chunk
-        size = span.final_chunk_bytes if final else header.unit
-        while len(pending) < size:
-            piece = next(pieces, None)
-            if piece is None:
-                raise BlobIntegrityError(f"the encrypted blob ends inside chunk {index}: it was cut short")
-            pending += piece
-        plain = open_chunk(aead, header, index, bytes(pending[:size]), final=final)
-        del pending[:size]
-        index += 1
-        out = plain[skip : skip + wanted]
-        skip = 0
-        wanted -= len(out)
-        if out:
-            yield out
+    pending = b""
+    for piece in blob:
+        data = pending + piece if pending else piece
+        view, offset = memoryview(data), 0
+        while index <= span.last_chunk:
+            final = index == span.final_chunk
+            size = span.final_chunk_bytes if final else header.unit
+            if len(data) - offset < size:
+                break
+            plain = open_chunk(aead, header, index, view[offset : offset + size], final=final)
+            offset += size
+            index += 1
+            if skip or wanted < len(plain):
+                plain = plain[skip : skip + wanted]
+                skip = 0
+            wanted -= len(plain)
+            if plain:
+                yield plain
+        pending = bytes(view[offset:])
+        if index > span.last_chunk:
+            break
+    if wanted:
+        raise BlobIntegrityError(f"the encrypted blob ends inside chunk {index}: it was cut short")
 
 
-def open_chunk(aead: AESGCM, header: BlobHeader, index: int, chunk: bytes, *, final: bool) -> bytes:
+def open_chunk(
+    aead: AESGCM, header: BlobHeader, index: int, chunk: bytes | memoryview, *, final: bool
+) -> bytes:
     """Decrypt and authenticate one chunk as it was stored (nonce, ciphertext, tag)."""
     if len(chunk) < CHUNK_OVERHEAD:
         raise BlobIntegrityError(f"chunk {index} of the encrypted blob is cut short")

@@ -172,7 +172,8 @@ class EncryptedBlobStore:
             _verify_final_chunk(self.inner, key, data_key, header, plain_size)
             return iter(())
         span = cipher.chunk_span(start, plain_size - 1 if end is None else end, plain_size, header.chunk_size)
-        stored = self.inner.open(key, span.blob_start, span.blob_end, max(chunk_size, header.unit))
+        whole_chunks = header.unit * max(1, chunk_size // header.unit)  # pieces that end on chunk edges
+        stored = self.inner.open(key, span.blob_start, span.blob_end, whole_chunks)
         plain = cipher.decrypt_span(data_key, header, span, stored)
         first = next(plain)  # the first chunk's check happens here, before any response starts
         return _rebatch(itertools.chain([first], plain), chunk_size)
