@@ -32,10 +32,10 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(**given)
 
 
-def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+def open_services(settings: Settings, *, migrate: bool = True, create_master_key: bool = False) -> Services:
     """build_services, with the start-up refusals printed as one clear line instead of a traceback."""
     try:
-        return build_services(settings, migrate=migrate)
+        return build_services(settings, migrate=migrate, create_master_key=create_master_key)
     except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable, MasterKeyError) as exc:
         fail(str(exc))
         raise

@@ -20,7 +20,7 @@ from callvault.media.fallback import FallbackBlobStore
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle
-from callvault.services.media_keys import MediaKeyDirectory, load_master_keys
+from callvault.services.media_keys import MediaKeyDirectory
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
 from callvault.settings import Settings
@@ -53,14 +53,16 @@ class Services:
         self.store.dispose()
 
 
-def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+def build_services(settings: Settings, *, migrate: bool = True, create_master_key: bool = False) -> Services:
+    """``create_master_key``: make the master key file now on a new install (``serve`` does, and says
+    so); otherwise the first media write makes it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = MetadataStore(settings.resolved_database_url)
     if migrate:
         store.upgrade_schema()
     else:
         store.check_schema()
-    media_keys = MediaKeyDirectory(store, load_master_keys(settings, store))
+    media_keys = MediaKeyDirectory(settings, store, create_master_key=create_master_key)
     blobs = EncryptedBlobStore(
         open_media_store(settings, store), media_keys, encrypt_writes=settings.encrypt_media
     )

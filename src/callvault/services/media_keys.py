@@ -37,15 +37,17 @@ MASTER_KEY_ID = "master_key_id"
 """system_settings: the id of the master key this database's data keys are wrapped by."""
 
 
-def load_master_keys(settings: Settings, store: MetadataStore) -> MasterKeyRing:
-    """The master keys this process uses; raises :class:`MasterKeyError` with what to do."""
+def load_master_keys(settings: Settings, store: MetadataStore, *, create: bool) -> MasterKeyRing | None:
+    """The master keys this process uses; None when there is no key file yet, nothing is encrypted and
+    ``create`` is off (a command that writes no media makes none). Raises :class:`MasterKeyError`
+    with what to do."""
     if settings.master_key is not None:
         ring = MasterKeyRing.from_environment(settings.master_key.get_secret_value())
     else:
         path = settings.resolved_master_key_file
         _refuse_inside_media(path, settings.resolved_media_url)
-        if not path.exists():
-            _create_key_file(path, store)
+        if not path.exists() and not _create_key_file(path, store, create):
+            return None
         ring = MasterKeyRing.from_file(path)
     with store.write() as conn:
         recorded = system_settings_repo.get_or_add(conn, MASTER_KEY_ID, ring.current.key_id, utcnow())
@@ -59,7 +61,7 @@ def load_master_keys(settings: Settings, store: MetadataStore) -> MasterKeyRing:
     return ring
 
 
-def _create_key_file(path: Path, store: MetadataStore) -> None:
+def _create_key_file(path: Path, store: MetadataStore, create: bool) -> bool:
     with store.read() as conn:
         recorded = system_settings_repo.get(conn, MASTER_KEY_ID)
         encrypted = media_keys_repo.any_server_held(conn)
@@ -69,12 +71,15 @@ def _create_key_file(path: Path, store: MetadataStore) -> None:
             f"master key {recorded or '(unknown)'}: restore the file from your backup or point "
             "CALLVAULT_MASTER_KEY_FILE at it. Nothing was changed."
         )
+    if not create:
+        return False
     if create_key_file(path):
         log.warning(
             "Created the master key file %s: it encrypts every recording from now on. Back it up "
             "(apart from the media): without it the recordings cannot be read.",
             path,
         )
+    return True
 
 
 def _refuse_inside_media(key_file: Path, media_url: str) -> None:
@@ -89,11 +94,20 @@ def _refuse_inside_media(key_file: Path, media_url: str) -> None:
 
 
 class MediaKeyDirectory:
-    """Data keys in the database, wrapped by the master key ring (the wrapper's key source)."""
+    """Data keys in the database, wrapped by the master key ring (the wrapper's key source). The
+    ring is loaded at start, or on the first write when the install has no key file yet."""
 
-    def __init__(self, store: MetadataStore, ring: MasterKeyRing) -> None:
+    def __init__(self, settings: Settings, store: MetadataStore, *, create_master_key: bool) -> None:
+        self.settings = settings
         self.store = store
-        self.ring = ring
+        self._ring = load_master_keys(settings, store, create=create_master_key)
+
+    @property
+    def ring(self) -> MasterKeyRing:
+        if self._ring is None:
+            self._ring = load_master_keys(self.settings, self.store, create=True)
+            assert self._ring is not None
+        return self._ring
 
     def create(self, blob_key: str, data_key: bytes) -> None:
         key_id, wrapped = self.ring.wrap(data_key, blob_key)
