@@ -71,6 +71,7 @@ bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py
 	$(BIN)/python benchmarks/bench_latency.py
+	$(BIN)/python benchmarks/bench_encryption.py
 
 # Fetch the console's vendored JavaScript again from the npm registry and check it against
 # src/callvault/api/console/static/vendor/vendor.json (the committed files are what the server serves).

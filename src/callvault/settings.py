@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callvault.domain.limits import (
@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./callvault-data")
     database_url: str | None = None
     media_url: str | None = None
+    encrypt_media: bool = True
+    """Encrypt recordings at rest (per-recording data keys under the master key)."""
+    master_key_file: Path | None = None
+    """The master key file (default: master.key in the data dir; created on first start)."""
+    master_key: SecretStr | None = None
+    """Master keys given directly (base64, comma-separated, current first): no key file then."""
     public_url: str | None = Field(default=None, description="Base URL used in mediaUrl when set")
     purge_grace: float = 24 * 3600.0
     sweep_age: float = 6 * 3600.0
@@ -155,6 +161,10 @@ class Settings(BaseSettings):
         if self.media_url:
             return self.media_url
         return str((self.data_dir / "media").resolve())
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return (self.master_key_file or self.data_dir / "master.key").expanduser().resolve()
 
     @property
     def model_cache_dir(self) -> Path:

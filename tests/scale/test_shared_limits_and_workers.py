@@ -26,7 +26,12 @@ def _statuses(urls: list[str], auth: tuple[str, str], count: int) -> list[int]:
 def _statuses_through_two_servers(tmp_path: Path, env: dict[str, str], prefix: str, count: int) -> list[int]:
     """Two servers on one database, a fresh user, `count` requests alternating between them."""
     user = (f"{prefix}-{uuid.uuid4().hex[:8]}", f"{prefix}-password")
-    env = {**env, "CALLVAULT_RATE_LIMIT": "8/minute", "CALLVAULT_MEDIA_URL": str(tmp_path / "media")}
+    env = {
+        **env,
+        "CALLVAULT_RATE_LIMIT": "8/minute",
+        "CALLVAULT_MEDIA_URL": str(tmp_path / "media"),
+        "CALLVAULT_MASTER_KEY_FILE": str(tmp_path / "master.key"),  # servers on one database share it
+    }
     users = [(user[0], user[1], ["9900000"])]
     first = start_server(tmp_path / "a", env_overrides=env, extra_users=users)
     try:

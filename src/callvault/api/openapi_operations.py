@@ -28,7 +28,10 @@ ERROR_DESCRIPTIONS = {
     403: "The user may not use this account (type `authorization-error`)",
     404: "No such call, recording, media or transcription (type `not-found`)",
     405: "Method not allowed on this path; the `Allow` header lists those that are",
-    409: "A recording with this recordingId already exists (type `conflict`)",
+    409: (
+        "A recording with this recordingId already exists, or its media is sealed to the account's "
+        "public key (type `conflict`)"
+    ),
     413: "The upload is larger than CALLVAULT_MAX_UPLOAD (type `validation`)",
     415: "Unsupported Content-Type (type `unsupported-media-type`)",
     416: "The Range cannot be satisfied; Content-Range gives the size (type `validation`)",
@@ -103,6 +106,34 @@ _TOKEN_ERROR = {
     },
 }
 _RECORDINGS = "Recordings"
+_SEALED_MEDIA = {"application/vnd.callvault.sealed-media": {"schema": {"type": "string", "format": "binary"}}}
+_ENCRYPTION_JSON = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["mode"],
+            "properties": {
+                "mode": {"type": "string", "enum": ["server-held", "customer-held"]},
+                "publicKeyId": {"type": "string"},
+                "publicKey": {"type": "string"},
+                "updatedTime": {"type": "string", "format": "date-time"},
+            },
+        }
+    }
+}
+_ENCRYPTION_REQUEST = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["mode"],
+            "additionalProperties": False,
+            "properties": {
+                "mode": {"type": "string", "enum": ["server-held", "customer-held"]},
+                "publicKey": {"type": "string"},
+            },
+        }
+    }
+}
 _CALLS = "Calls"
 
 OPERATIONS: dict[str, Operation] = {
@@ -173,14 +204,14 @@ OPERATIONS: dict[str, Operation] = {
                 }
             }
         },
-        errors=(404, *AUTHENTICATED),
+        errors=(404, 409, *AUTHENTICATED),
     ),
     "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)),
     "download_call_recording": Operation(
         "Download Recording",
         _RECORDINGS,
         200,
-        _AUDIO,
+        {**_AUDIO, **_SEALED_MEDIA},
         errors=(404, 416, *AUTHENTICATED),
         headers=(
             {
@@ -201,7 +232,7 @@ OPERATIONS: dict[str, Operation] = {
         "Create Transcription Request",
         _RECORDINGS,
         204,
-        errors=(400, 404, 415, *AUTHENTICATED),
+        errors=(400, 404, 409, 415, *AUTHENTICATED),
         request=_body(json_content("TranscribeRecording")),
     ),
     "get_recording_transcription": Operation(
@@ -245,6 +276,23 @@ OPERATIONS: dict[str, Operation] = {
         204,
         errors=(400, 404, 415, *AUTHENTICATED),
         request=_body({"application/xml": {"schema": {"type": "string"}}}, "A `<Bxml>` document."),
+    ),
+    "get_account_encryption": Operation(
+        "Account encryption mode (callvault)",
+        "Encryption",
+        200,
+        _ENCRYPTION_JSON,
+        errors=AUTHENTICATED,
+    ),
+    "update_account_encryption": Operation(
+        "Set the account encryption mode (callvault)",
+        "Encryption",
+        200,
+        _ENCRYPTION_JSON,
+        errors=(400, 415, *AUTHENTICATED),
+        request=_body(
+            _ENCRYPTION_REQUEST, "customer-held needs publicKey: a PEM RSA public key, 2048+ bits."
+        ),
     ),
     "ingest": Operation(
         "Ingest a finished recording (callvault)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from callvault.cli import calls, db, importer, media, search, serve, sip, sources, users
+from callvault.cli import calls, db, importer, keys, media, search, serve, sip, sources, users
 
 app = typer.Typer(
     help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
@@ -16,6 +16,8 @@ app.add_typer(users.app, name="users")
 app.add_typer(db.app, name="db")
 app.add_typer(calls.app, name="call")
 app.add_typer(media.app, name="media")
+app.add_typer(keys.app, name="keys")
+app.command("decrypt")(keys.decrypt)
 app.command("import")(importer.import_recordings)
 app.command("search")(search.search)
 app.add_typer(sources.sip_app, name="sip-sources")

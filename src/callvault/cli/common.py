@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from callvault.media.blobstore import BlobStoreUnavailable
+from callvault.media.master_keys import MasterKeyError
 from callvault.services.container import MediaStoreMismatch, Services, build_services
 from callvault.settings import Settings
 from callvault.store.migrate import SchemaTooNew
@@ -31,11 +32,11 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(**given)
 
 
-def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+def open_services(settings: Settings, *, migrate: bool = True, create_master_key: bool = False) -> Services:
     """build_services, with the start-up refusals printed as one clear line instead of a traceback."""
     try:
-        return build_services(settings, migrate=migrate)
-    except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable) as exc:
+        return build_services(settings, migrate=migrate, create_master_key=create_master_key)
+    except (MediaStoreMismatch, SchemaTooNew, BlobStoreUnavailable, MasterKeyError) as exc:
         fail(str(exc))
         raise
 

@@ -65,7 +65,7 @@ def serve(
             fail(str(exc))
     configure_logging(settings.log_level)
     _require_free_port(settings.host, settings.port)
-    services = open_services(settings, migrate=True)
+    services = open_services(settings, migrate=True, create_master_key=True)
     if dev_user or settings.create_dev_user:
         hint = ensure_dev_user(services)
         if hint:

@@ -89,6 +89,15 @@ class InternalError(VoiceApiError):
     type = "internal-error"
 
 
+class MediaIntegrityFailed(InternalError):
+    """A recording's stored media failed its integrity check (altered or truncated), or its data key
+    cannot be unwrapped: it is not served."""
+
+
+class MediaSealed(Conflict):
+    """The recording's media is sealed to the account's public key: the server cannot decrypt it."""
+
+
 def error_class_for_status(status: int) -> type[VoiceApiError]:
     """The error class whose wire status is `status` (the most general one), for errors raised
     outside the domain (routing, the framework); InternalError when none has it."""

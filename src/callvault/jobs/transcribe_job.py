@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from callvault.domain.errors import MediaIntegrityFailed, MediaSealed
 from callvault.domain.recordings import transcription_size_status
 from callvault.domain.records import Job, Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.jobs.runner import JobHandler
 from callvault.media.blobstore import BlobStore
 from callvault.services.container import Services
+from callvault.services.media_keys import media_errors, seal_if_customer_held
 from callvault.services.notifications import enqueue_webhook
 from callvault.services.wire import recording_event_fields, transcription_url
 from callvault.store import recordings_repo
@@ -29,7 +31,8 @@ log = logging.getLogger("callvault.transcription")
 
 @contextmanager
 def local_media(blobs: BlobStore, key: str) -> Iterator[Path]:
-    """A local path to the blob: the file itself, or a streamed temporary copy (S3)."""
+    """A local path to the blob: the file itself, or a streamed temporary copy (S3, or encrypted
+    media: the decrypted copy lives only while the engine reads it)."""
     path = blobs.local_path(key)
     if path is not None:
         yield path
@@ -65,12 +68,14 @@ def _run_engine(
     deadline = time.monotonic() + services.settings.transcription_timeout
     assert recording.media_key is not None
     try:
-        with local_media(services.blobs, recording.media_key) as path:
+        with media_errors(recording.recording_id), local_media(services.blobs, recording.media_key) as path:
             output = services.speech.transcribe(
                 path, detect_language=request.detect_language, deadline=deadline
             )
     except TranscriptionError as exc:
         return exc.status, None, None, str(exc)
+    except (MediaIntegrityFailed, MediaSealed) as exc:
+        return "error", None, None, exc.description
     result = {
         "transcripts": [dataclasses.asdict(t) for t in output.transcripts],
         "clips": [dataclasses.asdict(c) for c in output.clips],
@@ -116,6 +121,9 @@ def make_transcribe_handler(services: Services) -> JobHandler:
                 result=result,
                 language=language,
                 error=error,
+            )
+            seal_if_customer_held(
+                conn, services.media_keys, recording.account_id, recording.recording_id, recording.media_key
             )
             if recorded and request.callback_url:
                 webhook = WebhookRequest(

@@ -17,11 +17,13 @@ from callvault.calls.control_buses import make_control_bus
 from callvault.calls.media_clock import MediaClockLimits
 from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore
+from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.fallback import FallbackBlobStore
 from callvault.media.store_url import open_blob_store
 from callvault.services.auth import Authenticator, add_user
 from callvault.services.live_recordings import keep_recording
 from callvault.services.login_throttle import LoginThrottle
+from callvault.services.media_keys import MediaKeyDirectory
 from callvault.services.stream_slots import StreamSlots
 from callvault.services.telemetry import Telemetry
 from callvault.services.tokens import TokenService
@@ -49,28 +51,35 @@ class Services:
     telemetry: Telemetry
     tokens: TokenService
     stream_slots: StreamSlots
+    media_keys: MediaKeyDirectory
 
     def close(self) -> None:
         self.live.close()
         self.store.dispose()
 
 
-def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+def build_services(settings: Settings, *, migrate: bool = True, create_master_key: bool = False) -> Services:
+    """``create_master_key``: make the master key file now on a new install (``serve`` does, and says
+    so); otherwise the first media write makes it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = MetadataStore(settings.resolved_database_url)
     if migrate:
         store.upgrade_schema()
     else:
         store.check_schema()
-    blobs = open_media_store(settings, store)
+    media_keys = MediaKeyDirectory(settings, store, create_master_key=create_master_key)
+    blobs = EncryptedBlobStore(
+        open_media_store(settings, store), media_keys, encrypt_writes=settings.encrypt_media
+    )
     authenticator = build_authenticator(settings, store)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
+        media_keys=media_keys,
         authenticator=authenticator,
         tokens=TokenService(store, authenticator, settings.auth_cache_seconds),
-        live=build_live_runtime(settings, store, blobs),
+        live=build_live_runtime(settings, store, blobs, media_keys),
         speech=load_engine(
             model_dir=settings.whisper_model,
             cache_dir=settings.model_cache_dir,
@@ -93,13 +102,15 @@ def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticat
     )
 
 
-def build_live_runtime(settings: Settings, store: MetadataStore, blobs: BlobStore) -> LiveCallRuntime:
+def build_live_runtime(
+    settings: Settings, store: MetadataStore, blobs: BlobStore, media_keys: MediaKeyDirectory | None = None
+) -> LiveCallRuntime:
     return LiveCallRuntime(
         store,
         make_control_bus(settings.resolved_database_url, settings.redis_url),
         spool_dir=settings.data_dir / "live",
         media_owner_timeout=settings.media_owner_timeout,
-        keep_recording=functools.partial(keep_recording, settings, store, blobs),
+        keep_recording=functools.partial(keep_recording, settings, store, blobs, media_keys=media_keys),
         media_clock_limits=MediaClockLimits(max_session_seconds=settings.max_live_session_seconds),
     )
 

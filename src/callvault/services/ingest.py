@@ -17,6 +17,7 @@ from callvault.domain.records import Recording
 from callvault.domain.timefmt import end_time_of, parse_iso_time, utcnow
 from callvault.media.blobstore import BlobStore, BlobTooLarge
 from callvault.media.probe import AudioInfo, InvalidAudio, probe_stream
+from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.validation import parse_body
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
@@ -112,6 +113,7 @@ def ingest_recording(
     metadata: IngestMetadata,
     media: BinaryIO,
     max_upload: int,
+    media_keys: MediaKeyDirectory | None = None,
 ) -> Recording:
     """Probe, store the bytes atomically, then commit the row that names them (one transaction)."""
     require_id(call_id, "callId")
@@ -128,7 +130,9 @@ def ingest_recording(
     stored = dataclasses.replace(recording, media_key=key, media_size=blob.size, media_sha256=blob.sha256)
     try:
         with store.write() as conn:
-            return recordings_repo.insert_recording(conn, stored)
+            inserted = recordings_repo.insert_recording(conn, stored)
+            seal_if_customer_held(conn, media_keys, account_id, inserted.recording_id, key)
+            return inserted
     except DuplicateRecording:
         blobs.delete(key)
         raise Conflict(f"Recording {recording.recording_id} already exists") from None

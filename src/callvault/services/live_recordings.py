@@ -25,6 +25,7 @@ from callvault.calls.sinks import SpoolSink
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
 from callvault.domain.timefmt import end_time_of, utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
+from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.notifications import enqueue_webhook
 from callvault.services.recordings import enqueue_purge
 from callvault.services.transcriptions import add_transcription_request
@@ -49,9 +50,11 @@ def keep_recording(
     sink: SpoolSink,
     *,
     outcome: Outcome,
+    media_keys: MediaKeyDirectory | None = None,
 ) -> Recording | None:
     """Store the recording's media and row, with its webhook and transcription jobs; None when
-    another process had already finished it."""
+    another process had already finished it. A customer-held account's media is sealed here unless
+    a transcription is queued (the transcription job seals it then)."""
     keep_spool = False
     try:
         if sink.frames_kept is not None:
@@ -71,6 +74,10 @@ def keep_recording(
                 stored = _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
             else:
                 _enqueue_follow_ups(settings, conn, stored, active)
+            if stored is not None:
+                seal_if_customer_held(
+                    conn, media_keys, stored.account_id, stored.recording_id, stored.media_key
+                )
         if stored is None and blob is not None:
             blobs.delete(blob.key)
         log.info("call %s: recording %s ended %s", call.call_id, active.recording_id, recording.status)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobNotFound, BlobStore
+from callvault.media.chunked_cipher import HEADER_SIZE, is_encrypted
 from callvault.store import recordings_repo, system_settings_repo
 from callvault.store.database import MetadataStore
 
@@ -52,6 +53,8 @@ def copy_one(
     key = recording.media_key
     assert key is not None
     expected = recording.media_sha256
+    if expected is not None and is_encrypted(b"".join(source.open(key, 0, HEADER_SIZE - 1))):
+        expected = _sha256_of(source, key)  # the row's digest is the plaintext's: compare stored bytes
     if target.exists(key) and (expected is None or _sha256_of(target, key) == expected):
         on_bytes(recording.media_size or 0)
         return False

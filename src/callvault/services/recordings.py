@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,7 +16,11 @@ from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
 from callvault.domain.records import Recording, Transcription
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobStore
-from callvault.store import jobs_repo, recordings_repo
+from callvault.media.encrypted import EncryptedBlobStore, MediaKeyUnavailable
+from callvault.media.sealed_media import MEDIA_TYPE as SEALED_MEDIA_TYPE
+from callvault.media.sealed_media import envelope_prefix
+from callvault.services.media_keys import media_errors
+from callvault.store import jobs_repo, media_keys_repo, recordings_repo
 from callvault.store.database import MetadataStore
 
 DOWNLOAD_CHUNK_BYTES = 1 << 20
@@ -97,9 +102,20 @@ def open_media(
         recording = require_recording(conn, account_id, call_id, recording_id)
     if recording.media_key is None:
         raise NotFound(f"Recording {recording_id} has no media: it was deleted")
-    size = recording.media_size if recording.media_size is not None else blobs.size(recording.media_key)
-    selected = byte_range.within(size) if byte_range and size else None
-    start, end = selected if selected else (0, max(size - 1, 0))
+    with media_errors(recording_id):
+        size = recording.media_size if recording.media_size is not None else blobs.size(recording.media_key)
+        selected = byte_range.within(size) if byte_range and size else None
+        start, end = selected if selected else (0, max(size - 1, 0))
+        try:
+            chunks = (
+                blobs.open(recording.media_key, start, end, chunk_size=DOWNLOAD_CHUNK_BYTES)
+                if size
+                else iter(())
+            )
+        except MediaKeyUnavailable as exc:
+            if exc.sealed and isinstance(blobs, EncryptedBlobStore):
+                return _sealed_media(store, blobs, recording)
+            raise
     return MediaSlice(
         content_type=MEDIA_TYPES[recording.file_format],
         filename=f"{recording.recording_id}.{recording.file_format}",
@@ -108,9 +124,34 @@ def open_media(
         end=end,
         etag=f'"{recording.media_sha256 or recording.media_key}"',
         partial=selected is not None,
-        chunks=blobs.open(recording.media_key, start, end, chunk_size=DOWNLOAD_CHUNK_BYTES)
-        if size
-        else iter(()),
+        chunks=chunks,
+    )
+
+
+def _sealed_media(store: MetadataStore, blobs: EncryptedBlobStore, recording: Recording) -> MediaSlice:
+    """A customer-held recording: the sealed-media file (wrapped key + ciphertext), always whole."""
+    assert recording.media_key is not None
+    with store.read() as conn:
+        row = media_keys_repo.get_key(conn, recording.media_key)
+    assert row is not None and row.sealed_key_id is not None and row.sealed_wrapped is not None
+    filename = f"{recording.recording_id}.{recording.file_format}"
+    prefix = envelope_prefix(
+        key_id=row.sealed_key_id,
+        wrapped_key=row.sealed_wrapped,
+        recording_id=recording.recording_id,
+        media_type=MEDIA_TYPES[recording.file_format],
+        file_name=filename,
+    )
+    total = len(prefix) + blobs.inner.size(recording.media_key)
+    return MediaSlice(
+        content_type=SEALED_MEDIA_TYPE,
+        filename=f"{filename}.sealed",
+        total_size=total,
+        start=0,
+        end=total - 1,
+        etag=f'"sealed-{recording.media_sha256 or recording.media_key}"',
+        partial=False,
+        chunks=itertools.chain([prefix], blobs.open_stored(recording.media_key, DOWNLOAD_CHUNK_BYTES)),
     )
 
 

@@ -13,6 +13,7 @@ from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import require_callback_url
+from callvault.services.media_keys import require_unsealed
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
@@ -51,6 +52,7 @@ def request_transcription(
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media to transcribe")
+        require_unsealed(conn, recording_id, recording.media_key)
         return add_transcription_request(conn, account_id, recording_id, stored)
 
 

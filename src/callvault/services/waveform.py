@@ -6,6 +6,7 @@ from callvault.domain.errors import NotFound, VoiceApiError
 from callvault.domain.waveform import WaveformPeaks
 from callvault.media.blobstore import BlobStore
 from callvault.media.peaks import PeaksDecodeError, compute_peaks
+from callvault.services.media_keys import media_errors
 from callvault.services.recordings import require_recording
 from callvault.store import peaks_repo
 from callvault.store.database import MetadataStore
@@ -27,11 +28,12 @@ def get_peaks(
     if recording.media_key is None:
         raise NotFound(f"Recording {recording_id} has no media: it was deleted")
     try:
-        peaks = compute_peaks(
-            blobs.open(recording.media_key),
-            duration_seconds=recording.duration_seconds,
-            channels=recording.channels,
-        )
+        with media_errors(recording_id):
+            peaks = compute_peaks(
+                blobs.open(recording.media_key),
+                duration_seconds=recording.duration_seconds,
+                channels=recording.channels,
+            )
     except PeaksDecodeError as exc:
         raise MediaUndecodable(f"The media of recording {recording_id} cannot be decoded: {exc}") from exc
     with store.write() as conn:

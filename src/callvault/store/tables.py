@@ -261,3 +261,24 @@ console_sessions = Table(
     Index("ix_console_sessions_username", "username"),
     Index("ix_console_sessions_expires_at", "expires_at"),
 )
+
+media_keys = Table(
+    "media_keys",
+    metadata,
+    Column("blob_key", String(512), primary_key=True),
+    Column("master_key_id", String(16)),  # the master key that wraps it; NULL once sealed
+    Column("master_wrapped", LargeBinary),
+    Column("sealed_key_id", String(32)),  # the account public key it was sealed to (customer-held)
+    Column("sealed_wrapped", LargeBinary),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_media_keys_master_key_id", "master_key_id"),
+)
+
+account_public_keys = Table(
+    "account_public_keys",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("key_id", String(32), nullable=False),
+    Column("public_key", Text, nullable=False),  # PEM SubjectPublicKeyInfo (RSA)
+    Column("created_at", UTCDateTime, nullable=False),
+)

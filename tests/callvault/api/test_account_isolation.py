@@ -77,6 +77,8 @@ ROUTES = [
     Route(
         "POST", "/ingest/accounts/{account}/calls/{call}/recordings", multipart=True, names_a_resource=False
     ),
+    Route("GET", "/accounts/{account}/encryption", names_a_resource=False),
+    Route("PUT", "/accounts/{account}/encryption", json={"mode": "server-held"}, names_a_resource=False),
 ]
 
 

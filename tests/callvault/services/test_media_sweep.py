@@ -14,6 +14,7 @@ import pytest
 
 from callvault.domain.jobs import SWEEP_MEDIA_JOB
 from callvault.media.blobstore import BlobStore
+from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.files import FileBlobStore
 from callvault.media.s3 import S3BlobStore
 from callvault.media.store_url import open_blob_store
@@ -110,8 +111,8 @@ def _age(path: Path, seconds: float) -> None:
 
 
 def test_nothing_younger_than_the_sweep_age_is_touched(services: Services) -> None:
-    blobs = services.blobs
-    assert isinstance(blobs, FileBlobStore)
+    assert isinstance(services.blobs, EncryptedBlobStore) and isinstance(services.blobs.inner, FileBlobStore)
+    blobs = services.blobs.inner  # the directory under the encrypting wrapper: sizes as stored
     old_orphan = blobs.write(blobs.new_key(".wav"), [b"old"]).key
     new_orphan = blobs.write(blobs.new_key(".wav"), [b"new"]).key
     _age(blobs.root / old_orphan, 7200)
@@ -121,7 +122,7 @@ def test_nothing_younger_than_the_sweep_age_is_touched(services: Services) -> No
     new_temp.write_bytes(b"12345")
     _age(old_temp, 7200)
 
-    report = sweep_media(services.store, blobs, older_than_seconds=3600)
+    report = sweep_media(services.store, services.blobs, older_than_seconds=3600)
 
     assert [entry.key for entry in report.orphan_blobs] == [old_orphan]
     assert [item.name for item in report.partial_writes] == ["ab/.tmp-old.part"]

@@ -1,4 +1,4 @@
-"""Migration 0007 on a database that holds rows: recording ids become unique per account."""
+"""Migrations on databases that hold rows: 0007 (recording ids unique per account), 0010 (encryption keys)."""
 
 from __future__ import annotations
 
@@ -40,4 +40,24 @@ def test_0007_keeps_rows_and_makes_recording_ids_unique_per_account(tmp_path: Pa
     with engine.begin() as conn:  # going back needs ids unique across accounts again
         conn.execute(text("DELETE FROM recordings WHERE account_id = '2'"))
     command.downgrade(config, "0004")
+    engine.dispose()
+
+
+def test_0010_encryption_keys_goes_up_and_down(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0010")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO media_keys (blob_key, master_key_id, master_wrapped, created_at) "
+                "VALUES ('ab/cd/x.wav', '0123456789abcdef', x'00', '2030-01-01 00:00:00')"
+            )
+        )
+    command.downgrade(config, "0008")
+    with engine.begin() as conn:
+        tables = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    assert "media_keys" not in tables and "account_public_keys" not in tables
+    command.upgrade(config, "0010")
     engine.dispose()

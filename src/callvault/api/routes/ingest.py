@@ -40,6 +40,7 @@ async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
             lambda: ingest_recording(
                 services.store,
                 services.blobs,
+                media_keys=services.media_keys,
                 account_id=accountId,
                 call_id=callId,
                 metadata=metadata,

@@ -173,6 +173,7 @@ def test_servers_on_one_database_accept_each_others_tokens(
         env_overrides={
             "CALLVAULT_DATABASE_URL": live_server.database_url,
             "CALLVAULT_MEDIA_URL": live_server.media_url,
+            "CALLVAULT_MASTER_KEY_FILE": str(live_server.data_dir / "master.key"),  # one key per database
         },
     )
 
