@@ -14,12 +14,23 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from callvault.api.access_log import AccessLogMiddleware
 from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
-from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams, ui
+from callvault.api.routes import (
+    calls,
+    governance,
+    health,
+    ingest,
+    oauth2,
+    recordings,
+    streams,
+    ui,
+    ui_access_log,
+)
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -68,12 +79,14 @@ def create_app(
     install_openapi(app)
     app.state.metrics = build_metrics()
     app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ui.router)
+    app.include_router(ui_access_log.router)
     app.include_router(oauth2.router)
     for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
-        for router in (recordings.router, calls.router, ingest.router, streams.router):
+        for router in (recordings.router, calls.router, ingest.router, streams.router, governance.router):
             app.include_router(router, prefix=prefix, include_in_schema=documented)
     return app

@@ -50,8 +50,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
 DESCRIPTION = f"""callvault speaks Bandwidth's Voice API for call recordings. Every operation below is
 served under `{API_PREFIX}` and, identically, without that prefix (e.g. `/accounts/{{accountId}}/recordings`).
 
-Authenticate with HTTP Basic (a callvault user's name and password) or with an OAuth2 Bearer token
-from `POST {TOKEN_PATH}` (client credentials: the same name and password). Errors are
+Authenticate with HTTP Basic (a callvault user's name and password, or an API credential's client_id
+and secret) or with an OAuth2 Bearer token from `POST {TOKEN_PATH}` (client credentials: either of
+those pairs). A user's role in the account (or the credential's) decides what it may do. Errors are
 `{{"type", "description", "id"}}`. When `CALLVAULT_RATE_LIMIT` is set, a user over the limit gets 429
 with `Retry-After`.
 
@@ -63,7 +64,7 @@ media streams over `/ingest/accounts/{{accountId}}/streams/{{format}}` or
 _ERRORS = {
     400: "Bad request: a malformed body, parameter or header (type `validation`)",
     401: "Missing or invalid credentials or token (type `authentication-error`)",
-    403: "The user may not use this account (type `authorization-error`)",
+    403: "The user may not use this account, or its role there forbids this (type `authorization-error`)",
     404: "No such call, recording, media or transcription (type `not-found`)",
     405: "Method not allowed on this path; the `Allow` header lists those that are",
     409: "A recording with this recordingId already exists (type `conflict`)",
@@ -142,6 +143,9 @@ _TOKEN_ERROR = {
 }
 _RECORDINGS = "Recordings"
 _CALLS = "Calls"
+_GOVERNANCE = "Access (callvault)"
+_OBJECTS = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
 OPERATIONS: dict[str, Operation] = {
     "list_account_call_recordings": Operation(
@@ -351,6 +355,37 @@ OPERATIONS: dict[str, Operation] = {
             },
         },
     ),
+    "list_access_log": Operation(
+        "Access log (callvault; roles auditor, owner)",
+        _GOVERNANCE,
+        200,
+        _OBJECTS,
+        errors=(400, *AUTHENTICATED),
+        query=(
+            _query("recordingId", "Only entries about this recording.", "r-1"),
+            _query("user", "Only entries of this user or client_id.", "alice"),
+            _query("from", "Entries at or after this time.", "2026-01-01T00:00:00Z", "date-time"),
+            _query("to", "Entries before this time.", "2026-02-01T00:00:00Z", "date-time"),
+            _query("after", "The seq of the last entry of the previous page.", "1000"),
+            _query("limit", "At most this many entries (1..1000).", "100"),
+        ),
+        ok_headers={"Link": '`<url>; rel="next"` when more entries match'},
+    ),
+    "list_credentials": Operation("API credentials (callvault; role owner)", _GOVERNANCE, 200, _OBJECTS),
+    "create_credential": Operation(
+        "Create an API credential (callvault; role owner); the secret is in this answer only",
+        _GOVERNANCE,
+        201,
+        _OBJECT,
+        errors=(400, 415, *AUTHENTICATED),
+        request=_body(_OBJECT, '`{"role": "owner|admin|member|auditor|listener", "name": "..."}`'),
+    ),
+    "revoke_credential": Operation(
+        "Revoke an API credential (callvault; role owner)",
+        _GOVERNANCE,
+        204,
+        errors=(400, 404, 409, *AUTHENTICATED),
+    ),
     "healthz": Operation(
         "Liveness (the database answers)",
         "Operations",
@@ -384,7 +419,7 @@ SECURITY_SCHEMES = {
     "ClientCredentials": {
         "type": "http",
         "scheme": "basic",
-        "description": "`client_id:client_secret` (a callvault user's name and password).",
+        "description": "`client_id:client_secret`: an API credential, or a user's name and password.",
     },
 }
 

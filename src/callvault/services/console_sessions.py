@@ -62,4 +62,4 @@ def session_principal(store: MetadataStore, username: str, fingerprint: str) -> 
         user = users_repo.get_user(conn, username)
     if user is None or not secrets.compare_digest(_fingerprint(user.password_hash), fingerprint):
         raise AuthenticationFailed("Your session has ended: sign in again")
-    return Principal(user.name, user.accounts)
+    return Principal(user.name, user.roles)

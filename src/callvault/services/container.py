@@ -16,7 +16,10 @@ from callvault.calls.control_buses import make_control_bus
 from callvault.calls.runtime import LiveCallRuntime
 from callvault.media.blobstore import BlobStore, open_blob_store
 from callvault.media.fallback import FallbackBlobStore
+from callvault.services.audit import AuditLog
+from callvault.services.audit_signing import AnchorSigner
 from callvault.services.auth import Authenticator, add_user
+from callvault.services.credentials import CredentialService
 from callvault.services.live_recordings import RecordingFinishing
 from callvault.services.login_throttle import LoginThrottle
 from callvault.services.telemetry import Telemetry
@@ -44,9 +47,12 @@ class Services:
     callback_policy: DestinationPolicy
     telemetry: Telemetry
     tokens: TokenService
+    credentials: CredentialService
+    audit: AuditLog
 
     def close(self) -> None:
         self.live.close()
+        self.audit.close()
         self.store.dispose()
 
 
@@ -58,13 +64,22 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     else:
         store.check_schema()
     blobs = open_media_store(settings, store)
-    authenticator = build_authenticator(settings, store)
+    audit = AuditLog(
+        store,
+        AnchorSigner(settings.resolved_audit_key_file),
+        enabled=settings.audit_log,
+        anchor_seconds=settings.audit_anchor_seconds,
+    )
+    authenticator = build_authenticator(settings, store, audit)
+    credentials = CredentialService(store, settings.auth_cache_seconds, audit.record)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
         authenticator=authenticator,
-        tokens=TokenService(store, authenticator, settings.auth_cache_seconds),
+        credentials=credentials,
+        audit=audit,
+        tokens=TokenService(store, authenticator, settings.auth_cache_seconds, credentials=credentials),
         live=build_live_runtime(settings, store, blobs),
         speech=load_engine(
             model_dir=settings.whisper_model,
@@ -72,11 +87,11 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
             cpu_threads=settings.transcription_threads,
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
-        telemetry=Telemetry(store, lambda: authenticator.failed_logins),
+        telemetry=Telemetry(store, lambda: authenticator.failed_logins + credentials.failed_sign_ins),
     )
 
 
-def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticator:
+def build_authenticator(settings: Settings, store: MetadataStore, audit: AuditLog) -> Authenticator:
     return Authenticator(
         store,
         settings.auth_cache_seconds,
@@ -84,6 +99,7 @@ def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticat
             settings.login_failures_per_user, settings.login_failures_per_address, settings.redis_url
         ),
         max_concurrent_hashes=settings.max_concurrent_password_hashes,
+        audit=audit.record,
     )
 
 

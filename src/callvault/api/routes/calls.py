@@ -24,6 +24,7 @@ from callvault.api.auth import authorize, base_url, services_of
 from callvault.api.errors import error_response
 from callvault.api.routes.common import read_json, require_content_type
 from callvault.domain.errors import CallNotActive, MediaStreamError, VoiceApiError
+from callvault.domain.roles import Permission
 from callvault.services import live_calls as call_service
 from callvault.services.live_media import LiveMediaStream, open_media_stream, parse_stream_message
 from callvault.services.validation import parse_body
@@ -50,7 +51,7 @@ def parse_update_recording(body: object) -> UpdateCallRecording:
 
 @router.post("/accounts/{accountId}/calls", status_code=201)
 async def create_call(request: Request, accountId: str) -> JSONResponse:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     body = call_service.parse_create_call(await read_json(request))
     base = base_url(request)
     call = await run_in_threadpool(
@@ -61,13 +62,13 @@ async def create_call(request: Request, accountId: str) -> JSONResponse:
 
 @router.get(CALL)
 def get_call_state(request: Request, accountId: str, callId: str) -> JSONResponse:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.READ)
     return JSONResponse(call_state_json(call_service.get_call(services_of(request), accountId, callId)))
 
 
 @router.post(CALL)
 async def update_call(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     update = call_service.parse_update_call(await read_json(request))
     await run_in_threadpool(call_service.update_call, services_of(request), accountId, callId, update)
     return Response(status_code=200)
@@ -75,7 +76,7 @@ async def update_call(request: Request, accountId: str, callId: str) -> Response
 
 @router.put(CALL + "/bxml", status_code=204)
 async def update_call_bxml(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     require_content_type(request, lambda media_type: media_type in XML_TYPES, "application/xml BXML")
     document = await request.body()
     services, base = services_of(request), base_url(request)
@@ -85,7 +86,7 @@ async def update_call_bxml(request: Request, accountId: str, callId: str) -> Res
 
 @router.put(CALL + "/recording")
 async def update_call_recording_state(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     update = parse_update_recording(await read_json(request))
     state = update.state.value if hasattr(update.state, "value") else str(update.state)
     await run_in_threadpool(call_service.set_recording_state, services_of(request), accountId, callId, state)
@@ -96,7 +97,7 @@ async def update_call_recording_state(request: Request, accountId: str, callId: 
 
 
 def _admit(websocket: WebSocket, account_id: str, call_id: str) -> LiveMediaStream:
-    authorize(cast(Request, websocket), account_id)
+    authorize(cast(Request, websocket), account_id, Permission.RECORD)
     return open_media_stream(services_of(cast(Request, websocket)), account_id, call_id)
 
 

@@ -28,6 +28,7 @@ from callvault.calls.stream_formats.bandwidth import BandwidthStream
 from callvault.calls.stream_formats.raw_audio import RawAudioStream
 from callvault.calls.stream_formats.twilio import TwilioStream
 from callvault.domain.errors import MediaStreamError, NotFound, VoiceApiError
+from callvault.domain.roles import Permission
 from callvault.services.recorded_calls import StreamedCall
 from callvault.services.recording_sources import account_from_stream_token
 
@@ -82,7 +83,7 @@ async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_fo
     services = services_of(cast(Request, websocket))
     try:
         parser = _parser(stream_format)
-        await run_in_threadpool(authorize, cast(Request, websocket), accountId)
+        await run_in_threadpool(authorize, cast(Request, websocket), accountId, Permission.RECORD)
     except VoiceApiError as error:
         await _deny(websocket, error)
         return

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
-from callvault.api.auth import base_url, client_address, services_of
+from callvault.api.auth import base_url, client_address, permit, services_of
 from callvault.api.console_session import (
     ConsoleSession,
     anonymous_session,
@@ -47,6 +47,7 @@ from callvault.domain.errors import (
 from callvault.domain.ids import require_id
 from callvault.domain.paging import NEWEST_FIRST, build_page
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
+from callvault.domain.roles import Permission
 from callvault.domain.search import parse_query
 from callvault.services import console_sessions, finding, waveform
 from callvault.services import live_calls as live_call_service
@@ -71,6 +72,7 @@ def _page(
         user=principal.name,
         accounts=sorted(principal.accounts),
         account=account,
+        may_audit=principal.may(account, Permission.AUDIT),
         csrf_token=csrf_token(request, session),
         **context,
     )
@@ -93,9 +95,9 @@ def _error_page(
     return HTMLResponse(html, status_code=error.status)
 
 
-def _account(request: Request, principal: Principal) -> str:
+def _account(request: Request, principal: Principal, permission: Permission = Permission.READ) -> str:
     account = request.query_params.get("account") or min(principal.accounts, default="")
-    principal.require_account(account)
+    permit(request, principal, account, permission)
     return account
 
 
@@ -297,7 +299,8 @@ def _count_text(count: int, noun: str, rest: str) -> str:
 @router.get("/ui")
 async def recordings_page(request: Request) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
-        account = _account(request, principal)
+        searching = bool(request.query_params.get("q", "").strip())
+        account = _account(request, principal, Permission.TRANSCRIPT if searching else Permission.READ)
         context = _list_context(request, account)
         html = _page(
             request,
@@ -324,16 +327,20 @@ def _recording_ids(account_id: str, call_id: str, recording_id: str) -> None:
 async def recording_page(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
         _recording_ids(accountId, callId, recordingId)
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.READ)
+        may_listen = principal.may(accountId, Permission.DOWNLOAD)
+        may_read_transcript = principal.may(accountId, Permission.TRANSCRIPT)
         services = services_of(request)
         recording, transcription = recording_service.get_recording(
             services.store, accountId, callId, recordingId
         )
-        q = request.query_params.get("q", "").strip()
+        q = request.query_params.get("q", "").strip() if may_read_transcript else ""
+        if not may_read_transcript:
+            transcription = None
         hits = finding.matching_clips(services.store, accountId, recordingId, parse_query(q)) if q else set()
         deliveries = recording_service.webhook_deliveries(services.store, accountId, callId, recordingId)
         base = f"/ui/accounts/{quote(accountId)}/calls/{quote(callId)}/recordings/{quote(recordingId)}"
-        has_media = recording.media_key is not None
+        has_media = recording.media_key is not None and may_listen
         html = _page(
             request,
             principal,
@@ -354,8 +361,10 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
             media_url=f"{base}/media" if has_media else "",
             peaks_url=f"{base}/peaks",
             api_url=f"{base_url(request)}/api/v2{recording_path(recording)}",
-            transcribe_action=f"{base}/transcription",
-            delete_action=f"{base}/delete",
+            transcribe_action=f"{base}/transcription"
+            if principal.may(accountId, Permission.TRANSCRIBE)
+            else "",
+            delete_action=f"{base}/delete" if principal.may(accountId, Permission.DELETE) else "",
             back_url="/ui?" + urlencode({"account": accountId} | ({"q": q} if q else {})),
             notice=_NOTICES["transcription"] if request.query_params.get("done") == "transcription" else "",
         )
@@ -377,15 +386,22 @@ def _start_at(value: str | None) -> str:
         return ""
 
 
-def _account_of_recording(principal: Principal, account_id: str, call_id: str, recording_id: str) -> None:
+def _account_of_recording(
+    request: Request,
+    principal: Principal,
+    permission: Permission,
+    account_id: str,
+    call_id: str,
+    recording_id: str,
+) -> None:
     _recording_ids(account_id, call_id, recording_id)
-    principal.require_account(account_id)
+    permit(request, principal, account_id, permission)
 
 
 @router.get(RECORDING + "/media")
 def recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     principal, _session = session_principal(request)
-    _account_of_recording(principal, accountId, callId, recordingId)
+    _account_of_recording(request, principal, Permission.DOWNLOAD, accountId, callId, recordingId)
     services = services_of(request)
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, request.headers.get("range")
@@ -396,7 +412,7 @@ def recording_media(request: Request, accountId: str, callId: str, recordingId: 
 @router.get(RECORDING + "/peaks")
 def recording_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     principal, _session = session_principal(request)
-    _account_of_recording(principal, accountId, callId, recordingId)
+    _account_of_recording(request, principal, Permission.DOWNLOAD, accountId, callId, recordingId)
     services = services_of(request)
     peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
     return JSONResponse(peaks_json(peaks), headers={"Cache-Control": "private, max-age=3600"})
@@ -405,7 +421,7 @@ def recording_peaks(request: Request, accountId: str, callId: str, recordingId: 
 @router.post(RECORDING + "/delete")
 async def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        _account_of_recording(principal, accountId, callId, recordingId)
+        _account_of_recording(request, principal, Permission.DELETE, accountId, callId, recordingId)
         services = services_of(request)
         await run_in_threadpool(
             recording_service.delete_recording,
@@ -425,7 +441,7 @@ async def delete_recording(request: Request, accountId: str, callId: str, record
 @router.post(RECORDING + "/transcription")
 async def transcribe_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        _account_of_recording(principal, accountId, callId, recordingId)
+        _account_of_recording(request, principal, Permission.TRANSCRIBE, accountId, callId, recordingId)
         form = await request.form()
         transcribe = transcription_service.parse_request(
             {"detectLanguage": form.get("detectLanguage") == "true"}
@@ -475,7 +491,7 @@ async def set_live_recording_state(request: Request, accountId: str, callId: str
     async def act(principal: Principal) -> Response:
         require_id(accountId, "accountId")
         require_id(callId, "callId")
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.RECORD)
         body = await request.json()
         state = body.get("state") if isinstance(body, dict) else None
         if state not in ("paused", "recording"):
