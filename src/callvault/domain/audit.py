@@ -1,7 +1,7 @@
 """The access log's entries and its hash chain: what an entry holds, how it is hashed, and how a chain
 is checked (pure; the store supplies the rows, the service the signature check).
 
-Each entry's hash is SHA-256 over its fields and the previous entry's hash, in one canonical JSON text,
+Each entry's hash is SHA-256 over its fields and the previous entry's hash, as one JSON array (orjson),
 so editing an entry changes its hash, and removing or reordering entries breaks the link of the entry
 after them. The head of the chain (its last position and hash) is signed now and then (an anchor):
 whoever rewrites the chain from some entry on cannot make the anchors after that entry valid again
@@ -11,11 +11,12 @@ without the signing key.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first entry."""
@@ -62,6 +63,7 @@ class ChainedEntry:
     entry: AccessEntry
     prev_hash: str
     entry_hash: str
+    detail_json: str | None = None  # the detail's stored text, when known
 
 
 @dataclass(frozen=True)
@@ -82,26 +84,27 @@ def canonical_time(value: datetime) -> str:
 
 
 def detail_text(detail: dict[str, Any]) -> str:
-    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The detail's one spelling (sorted keys, no spaces, UTF-8): stored as is, and hashed."""
+    return orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def entry_hash(seq: int, entry: AccessEntry, prev_hash: str) -> str:
-    body = {
-        "seq": seq,
-        "at": canonical_time(entry.at),
-        "actor": entry.actor,
-        "actorKind": entry.actor_kind,
-        "action": entry.action,
-        "result": entry.result,
-        "accountId": entry.account_id,
-        "address": entry.address,
-        "recordingId": entry.recording_id,
-        "callId": entry.call_id,
-        "detail": detail_text(entry.detail),
-        "prev": prev_hash,
-    }
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def entry_hash(seq: int, entry: AccessEntry, prev_hash: str, detail: str | None = None) -> str:
+    """SHA-256 over the entry's fields, its detail's text (`detail`, when already made) and `prev_hash`."""
+    body = (
+        seq,
+        canonical_time(entry.at),
+        entry.actor,
+        entry.actor_kind,
+        entry.action,
+        entry.result,
+        entry.account_id,
+        entry.address,
+        entry.recording_id,
+        entry.call_id,
+        detail if detail is not None else detail_text(entry.detail),
+        prev_hash,
+    )
+    return hashlib.sha256(orjson.dumps(body)).hexdigest()
 
 
 def chain(entries: Iterable[AccessEntry], head_seq: int, head_hash: str) -> list[ChainedEntry]:
@@ -110,8 +113,9 @@ def chain(entries: Iterable[AccessEntry], head_seq: int, head_hash: str) -> list
     seq, prev = head_seq, head_hash
     for entry in entries:
         seq += 1
-        digest = entry_hash(seq, entry, prev)
-        linked.append(ChainedEntry(seq, entry, prev, digest))
+        detail = detail_text(entry.detail)
+        digest = entry_hash(seq, entry, prev, detail)
+        linked.append(ChainedEntry(seq, entry, prev, digest, detail))
         prev = digest
     return linked
 
@@ -161,7 +165,7 @@ def verify_chain(
             _problem(
                 report, f"entry {stored.seq} does not follow entry {stored.seq - 1} (removed or reordered)"
             )
-        if entry_hash(stored.seq, stored.entry, stored.prev_hash) != stored.entry_hash:
+        if entry_hash(stored.seq, stored.entry, stored.prev_hash, stored.detail_json) != stored.entry_hash:
             _problem(report, f"entry {stored.seq} was altered: its contents do not match its hash")
         signed = by_seq.pop(stored.seq, None)
         if signed is not None and signed.entry_hash != stored.entry_hash:

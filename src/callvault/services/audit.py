@@ -54,8 +54,24 @@ def _clean_detail(value: Any) -> Any:
     return value
 
 
+def _fits(value: Any, limit: int) -> bool:
+    if isinstance(value, str):
+        return len(value) <= limit and "\x00" not in value
+    if isinstance(value, dict):
+        return all(_fits(k, 64) and _fits(v, 2048) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_fits(v, 2048) for v in value)
+    return True
+
+
 def clean(entry: AccessEntry) -> AccessEntry:
     """The entry as the database can hold it: no NUL characters, every text within its column."""
+    if (
+        all(_fits(getattr(entry, name), limit) for name, limit in _LIMITS.items())
+        and _fits(entry.call_id, 128)
+        and _fits(entry.detail, 2048)
+    ):
+        return entry
     changes: dict[str, Any] = {
         name: _clean_text(getattr(entry, name), limit)
         for name, limit in _LIMITS.items()
@@ -100,9 +116,9 @@ class AuditLog:
         if not self.enabled:
             return
         if self._stopped.is_set():  # after close: written at once
-            self._write([clean(entry)])
+            self._write([entry])
             return
-        self._queue.put(clean(entry))
+        self._queue.put(entry)
 
     @property
     def pending(self) -> int:
@@ -137,18 +153,18 @@ class AuditLog:
             self._stopped.set()
 
     def _take(self) -> list[AccessEntry]:
+        """The next batch: waits for one entry, then lets more gather for LINGER_SECONDS (asleep, so
+        entries recorded meanwhile do not wake this thread one by one), then takes what is there."""
         try:
             first = self._queue.get(timeout=0.05 if self._stopping.is_set() else _IDLE_SECONDS)
         except queue.Empty:
             return []
+        if not self._stopping.is_set():
+            time.sleep(LINGER_SECONDS)
         batch = [first]
-        deadline = time.monotonic() + LINGER_SECONDS
         while len(batch) < BATCH_SIZE:
-            remaining = deadline - time.monotonic()
             try:
-                batch.append(
-                    self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                )
+                batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
         return batch
@@ -180,9 +196,10 @@ class AuditLog:
                 return
 
     def _append(self, batch: Sequence[AccessEntry]) -> None:
+        cleaned = [clean(entry) for entry in batch]
         with self._store.write() as conn:
             seq, digest = audit_repo.lock_head(conn)
-            audit_repo.append(conn, chain(batch, seq, digest), utcnow())
+            audit_repo.append(conn, chain(cleaned, seq, digest), utcnow())
         self.written += len(batch)
 
     def _anchor(self) -> None:
