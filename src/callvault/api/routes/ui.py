@@ -7,6 +7,7 @@ session's CSRF token. Signed-in users are the same users as the API's (Basic aut
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -328,19 +329,17 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
         _recording_ids(accountId, callId, recordingId)
         permit(request, principal, accountId, Permission.READ)
-        may_listen = principal.may(accountId, Permission.DOWNLOAD)
-        may_read_transcript = principal.may(accountId, Permission.TRANSCRIPT)
+        may = partial(principal.may, accountId)
         services = services_of(request)
         recording, transcription = recording_service.get_recording(
             services.store, accountId, callId, recordingId
         )
-        q = request.query_params.get("q", "").strip() if may_read_transcript else ""
-        if not may_read_transcript:
-            transcription = None
+        q = request.query_params.get("q", "").strip() if may(Permission.TRANSCRIPT) else ""
+        transcription = transcription if may(Permission.TRANSCRIPT) else None
         hits = finding.matching_clips(services.store, accountId, recordingId, parse_query(q)) if q else set()
         deliveries = recording_service.webhook_deliveries(services.store, accountId, callId, recordingId)
         base = f"/ui/accounts/{quote(accountId)}/calls/{quote(callId)}/recordings/{quote(recordingId)}"
-        has_media = recording.media_key is not None and may_listen
+        has_media = recording.media_key is not None and may(Permission.DOWNLOAD)
         html = _page(
             request,
             principal,
@@ -361,10 +360,8 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
             media_url=f"{base}/media" if has_media else "",
             peaks_url=f"{base}/peaks",
             api_url=f"{base_url(request)}/api/v2{recording_path(recording)}",
-            transcribe_action=f"{base}/transcription"
-            if principal.may(accountId, Permission.TRANSCRIBE)
-            else "",
-            delete_action=f"{base}/delete" if principal.may(accountId, Permission.DELETE) else "",
+            transcribe_action=f"{base}/transcription" if may(Permission.TRANSCRIBE) else "",
+            delete_action=f"{base}/delete" if may(Permission.DELETE) else "",
             back_url="/ui?" + urlencode({"account": accountId} | ({"q": q} if q else {})),
             notice=_NOTICES["transcription"] if request.query_params.get("done") == "transcription" else "",
         )
@@ -386,14 +383,10 @@ def _start_at(value: str | None) -> str:
         return ""
 
 
-def _account_of_recording(
-    request: Request,
-    principal: Principal,
-    permission: Permission,
-    account_id: str,
-    call_id: str,
-    recording_id: str,
-) -> None:
+def _permit_recording(request: Request, principal: Principal, permission: Permission) -> None:
+    account_id, call_id, recording_id = (
+        request.path_params[k] for k in ("accountId", "callId", "recordingId")
+    )
     _recording_ids(account_id, call_id, recording_id)
     permit(request, principal, account_id, permission)
 
@@ -401,7 +394,7 @@ def _account_of_recording(
 @router.get(RECORDING + "/media")
 def recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     principal, _session = session_principal(request)
-    _account_of_recording(request, principal, Permission.DOWNLOAD, accountId, callId, recordingId)
+    _permit_recording(request, principal, Permission.DOWNLOAD)
     services = services_of(request)
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, request.headers.get("range")
@@ -412,7 +405,7 @@ def recording_media(request: Request, accountId: str, callId: str, recordingId: 
 @router.get(RECORDING + "/peaks")
 def recording_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     principal, _session = session_principal(request)
-    _account_of_recording(request, principal, Permission.DOWNLOAD, accountId, callId, recordingId)
+    _permit_recording(request, principal, Permission.DOWNLOAD)
     services = services_of(request)
     peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
     return JSONResponse(peaks_json(peaks), headers={"Cache-Control": "private, max-age=3600"})
@@ -421,7 +414,7 @@ def recording_peaks(request: Request, accountId: str, callId: str, recordingId: 
 @router.post(RECORDING + "/delete")
 async def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        _account_of_recording(request, principal, Permission.DELETE, accountId, callId, recordingId)
+        _permit_recording(request, principal, Permission.DELETE)
         services = services_of(request)
         await run_in_threadpool(
             recording_service.delete_recording,
@@ -441,7 +434,7 @@ async def delete_recording(request: Request, accountId: str, callId: str, record
 @router.post(RECORDING + "/transcription")
 async def transcribe_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        _account_of_recording(request, principal, Permission.TRANSCRIBE, accountId, callId, recordingId)
+        _permit_recording(request, principal, Permission.TRANSCRIBE)
         form = await request.form()
         transcribe = transcription_service.parse_request(
             {"detectLanguage": form.get("detectLanguage") == "true"}
