@@ -67,6 +67,7 @@ test: lint unit scale
 
 bench: install debian-test-deps
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_access_log.py
 	$(BIN)/python benchmarks/bench_siprec.py
 	$(BIN)/python benchmarks/bench_transcription.py
 	$(BIN)/python benchmarks/bench_console.py

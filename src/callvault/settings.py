@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     log_level: str = "info"
     access_log: bool = False
+    """uvicorn's request log on stderr (not the governance access log: that is `audit_log`)."""
+    audit_log: bool = True
+    """The tamper-evident access log of recordings (off only to measure what it costs)."""
+    audit_key_file: Path | None = None
+    """The Ed25519 key that signs the access log's head (default: <data dir>/audit-signing.key)."""
+    audit_anchor_seconds: float = 300.0
     metrics_token: str | None = Field(default=None, description="Bearer token /metrics requires")
     metrics_user: str | None = Field(
         default=None, description="User whose Basic credentials /metrics requires"
@@ -124,6 +130,7 @@ class Settings(BaseSettings):
         "sip_max_hold",
         "sip_message_timeout",
         "sip_idle_timeout",
+        "audit_anchor_seconds",
         mode="before",
     )
     @classmethod
@@ -165,6 +172,10 @@ class Settings(BaseSettings):
     @property
     def resolved_master_key_file(self) -> Path:
         return (self.master_key_file or self.data_dir / "master.key").expanduser().resolve()
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.data_dir / "audit-signing.key"
 
     @property
     def model_cache_dir(self) -> Path:

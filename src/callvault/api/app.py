@@ -14,6 +14,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from callvault.api.access_log import AccessLogMiddleware
 from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.console.headers import ConsoleHeadersMiddleware
@@ -21,7 +22,7 @@ from callvault.api.console.routes import router as console_router
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
-from callvault.api.routes import calls, encryption, health, ingest, oauth2, recordings, streams
+from callvault.api.routes import calls, encryption, governance, health, ingest, oauth2, recordings, streams
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -70,6 +71,7 @@ def create_app(
     install_openapi(app)
     app.state.metrics = build_metrics()
     app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(ConsoleHeadersMiddleware)
     install_error_handlers(app)
@@ -77,6 +79,13 @@ def create_app(
     app.include_router(console_router)
     app.include_router(oauth2.router)
     for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
-        for router in (recordings.router, calls.router, ingest.router, streams.router, encryption.router):
+        for router in (
+            recordings.router,
+            calls.router,
+            ingest.router,
+            streams.router,
+            encryption.router,
+            governance.router,
+        ):
             app.include_router(router, prefix=prefix, include_in_schema=documented)
     return app

@@ -1,5 +1,9 @@
-"""Authentication (HTTP Basic, or an OAuth2 Bearer token from /api/v1/oauth2/token), account
-authorisation and per-user rate limiting for the routes."""
+"""Authentication (HTTP Basic with a user's password or an API credential, or an OAuth2 Bearer token
+from /api/v1/oauth2/token), the one authorisation check (`permit`: the principal's role in the account
+must grant the route's permission) and per-user rate limiting for the routes.
+
+`permit` also notes what the request does for the access log; `api.access_log` records it with the
+answer's status once the answer starts."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import base64
 import binascii
 import math
 import time
+from dataclasses import replace
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,9 +19,16 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from callvault.domain.audit import AccessEntry
 from callvault.domain.errors import AuthenticationFailed, RateLimited
-from callvault.services.auth import Principal
+from callvault.domain.roles import Permission
+from callvault.domain.timefmt import utcnow
+from callvault.services.auth import Principal, sign_in_failure
 from callvault.services.container import Services
+from callvault.services.credentials import is_client_id
+
+PENDING_ACCESS = "callvault.access"
+"""Where `permit` leaves the request's access-log entry in the ASGI scope's state."""
 
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="callvault"'}
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="callvault", error="invalid_token"'}
@@ -71,10 +83,25 @@ def _bearer_principal(request: Request) -> Principal | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
+    services = services_of(request)
     try:
-        return services_of(request).tokens.verify(token.strip())
+        return services.tokens.verify(token.strip())
     except AuthenticationFailed as exc:
+        services.audit.record(sign_in_failure("(bearer token)", client_address(request), exc.description))
         raise AuthenticationFailed(exc.description, headers=_BEARER_CHALLENGE) from None
+
+
+def _basic_principal(services: Services, username: str, password: str, address: str) -> Principal:
+    """A user's name and password, or an API credential's client_id and secret."""
+    if is_client_id(username):
+        return services.credentials.authenticate(username, password, address)
+    return services.authenticator.authenticate(username, password, address)
+
+
+def _cached_basic_principal(services: Services, username: str, password: str) -> Principal | None:
+    if is_client_id(username):
+        return services.credentials.cached(username, password)
+    return services.authenticator.cached(username, password)
 
 
 def authenticate(request: Request) -> Principal:
@@ -83,7 +110,7 @@ def authenticate(request: Request) -> Principal:
     if principal is None:
         username, password = _credentials(request)
         try:
-            principal = services.authenticator.authenticate(username, password, client_address(request))
+            principal = _basic_principal(services, username, password, client_address(request))
         except AuthenticationFailed as exc:
             raise AuthenticationFailed(exc.description, headers=_CHALLENGE) from None
     limiter: RateLimiter | None = request.app.state.rate_limiter
@@ -92,26 +119,65 @@ def authenticate(request: Request) -> Principal:
     return principal
 
 
-def authorize(request: Request, account_id: str) -> Principal:
-    """Authenticate, then check that the user may use the account (403 for any other account id)."""
+def _access_detail(request: Request) -> dict[str, str]:
+    scope = request.scope
+    detail = {"method": scope.get("method", "WEBSOCKET"), "path": scope["path"]}
+    if scope.get("query_string"):
+        detail["query"] = scope["query_string"].decode("latin-1")
+    if byte_range := request.headers.get("range"):
+        detail["range"] = byte_range
+    return detail
+
+
+def permit(request: Request, principal: Principal, account_id: str, permission: Permission) -> None:
+    """The one authorisation check of the API, its WebSockets and streams, and the console: 403 unless
+    the principal's role in the account grants `permission`. Notes the access for the access log
+    (allowed or not; the answer's status is its result)."""
+    if services_of(request).audit.enabled:
+        params = request.path_params
+        request.scope.setdefault("state", {})[PENDING_ACCESS] = AccessEntry(
+            at=utcnow(),
+            actor=principal.name,
+            actor_kind=principal.kind,
+            action=permission.value,
+            result="",
+            account_id=account_id,
+            address=client_address(request),
+            recording_id=params.get("recordingId"),
+            call_id=params.get("callId"),
+            detail=_access_detail(request),
+        )
+    principal.require(account_id, permission)
+
+
+def note_recording(request: Request, recording_id: str) -> None:
+    """Name the recording a request made (ingest) in its access-log entry."""
+    pending: AccessEntry | None = request.scope.get("state", {}).get(PENDING_ACCESS)
+    if pending is not None:
+        request.scope["state"][PENDING_ACCESS] = replace(pending, recording_id=recording_id)
+
+
+def authorize(request: Request, account_id: str, permission: Permission) -> Principal:
+    """Authenticate, then `permit` (403 for another account, or a role without the permission)."""
     principal = authenticate(request)
-    principal.require_account(account_id)
+    permit(request, principal, account_id, permission)
     return principal
 
 
-async def authorize_async(request: Request, account_id: str) -> Principal:
+async def authorize_async(request: Request, account_id: str, permission: Permission) -> Principal:
     """`authorize` for async routes: on the event loop when the credential is cached (no hashing, no
     I/O), else in the threadpool (so are Bearer tokens, whose user may need a database read)."""
     if request.headers.get("authorization", "").partition(" ")[0].lower() == "bearer":
-        return await run_in_threadpool(authorize, request, account_id)
+        return await run_in_threadpool(authorize, request, account_id, permission)
     username, password = _credentials(request)
-    principal = services_of(request).authenticator.cached(username, password)
+    services = services_of(request)
+    principal = _cached_basic_principal(services, username, password)
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if principal is None or (limiter is not None and limiter.shared):
-        return await run_in_threadpool(authorize, request, account_id)
+        return await run_in_threadpool(authorize, request, account_id, permission)
     if limiter is not None:
         limiter.check(principal.name)
-    principal.require_account(account_id)
+    permit(request, principal, account_id, permission)
     return principal
 
 

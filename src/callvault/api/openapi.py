@@ -57,8 +57,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
 DESCRIPTION = f"""callvault speaks Bandwidth's Voice API for call recordings. Every operation below is
 served under `{API_PREFIX}` and, identically, without that prefix (e.g. `/accounts/{{accountId}}/recordings`).
 
-Authenticate with HTTP Basic (a callvault user's name and password) or with an OAuth2 Bearer token
-from `POST {TOKEN_PATH}` (client credentials: the same name and password). Errors are
+Authenticate with HTTP Basic (a callvault user's name and password, or an API credential's client_id
+and secret) or with an OAuth2 Bearer token from `POST {TOKEN_PATH}` (client credentials: either of
+those pairs). A user's role in the account (or the credential's) decides what it may do. Errors are
 `{{"type", "description", "id"}}`. When `CALLVAULT_RATE_LIMIT` is set, a user over the limit gets 429
 with `Retry-After`.
 
@@ -82,7 +83,7 @@ SECURITY_SCHEMES = {
     "ClientCredentials": {
         "type": "http",
         "scheme": "basic",
-        "description": "`client_id:client_secret` (a callvault user's name and password).",
+        "description": "`client_id:client_secret`: an API credential, or a user's name and password.",
     },
 }
 

@@ -25,7 +25,7 @@ SCHEMA_REF = "#/components/schemas/{model}"
 ERROR_DESCRIPTIONS = {
     400: "Bad request: a malformed body, parameter or header (type `validation`)",
     401: "Missing or invalid credentials or token (type `authentication-error`)",
-    403: "The user may not use this account (type `authorization-error`)",
+    403: "The user may not use this account, or its role there forbids this (type `authorization-error`)",
     404: "No such call, recording, media or transcription (type `not-found`)",
     405: "Method not allowed on this path; the `Allow` header lists those that are",
     409: (
@@ -135,6 +135,9 @@ _ENCRYPTION_REQUEST = {
     }
 }
 _CALLS = "Calls"
+_GOVERNANCE = "Access (callvault)"
+_OBJECTS = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
 OPERATIONS: dict[str, Operation] = {
     "list_account_call_recordings": Operation(
@@ -368,6 +371,37 @@ OPERATIONS: dict[str, Operation] = {
                 "content": {"application/json": {"schema": _TOKEN_ERROR}},
             },
         },
+    ),
+    "list_access_log": Operation(
+        "Access log (callvault; roles auditor, owner)",
+        _GOVERNANCE,
+        200,
+        _OBJECTS,
+        errors=(400, *AUTHENTICATED),
+        query=(
+            _query("recordingId", "Only entries about this recording.", "r-1"),
+            _query("user", "Only entries of this user or client_id.", "alice"),
+            _query("from", "Entries at or after this time.", "2026-01-01T00:00:00Z", "date-time"),
+            _query("to", "Entries before this time.", "2026-02-01T00:00:00Z", "date-time"),
+            _query("after", "The seq of the last entry of the previous page.", "1000"),
+            _query("limit", "At most this many entries (1..1000).", "100"),
+        ),
+        ok_headers={"Link": '`<url>; rel="next"` when more entries match'},
+    ),
+    "list_credentials": Operation("API credentials (callvault; role owner)", _GOVERNANCE, 200, _OBJECTS),
+    "create_credential": Operation(
+        "Create an API credential (callvault; role owner); the secret is in this answer only",
+        _GOVERNANCE,
+        201,
+        _OBJECT,
+        errors=(400, 415, *AUTHENTICATED),
+        request=_body(_OBJECT, '`{"role": "owner|admin|member|auditor|listener", "name": "..."}`'),
+    ),
+    "revoke_credential": Operation(
+        "Revoke an API credential (callvault; role owner)",
+        _GOVERNANCE,
+        204,
+        errors=(400, 404, 409, *AUTHENTICATED),
     ),
     "healthz": Operation(
         "Liveness (the database answers)",

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from callvault.cli import calls, db, importer, keys, media, search, serve, sip, sources, users
+from callvault.cli import (
+    audit,
+    calls,
+    credentials,
+    db,
+    importer,
+    keys,
+    media,
+    search,
+    serve,
+    sip,
+    sources,
+    users,
+)
 
 app = typer.Typer(
     help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
@@ -23,6 +36,8 @@ app.command("search")(search.search)
 app.add_typer(sources.sip_app, name="sip-sources")
 app.add_typer(sources.token_app, name="stream-tokens")
 app.add_typer(sources.accounts_app, name="accounts")
+app.add_typer(credentials.app, name="credentials")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

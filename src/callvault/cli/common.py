@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from typing import Any
 
 import typer
@@ -51,6 +53,14 @@ def byte_progress() -> Progress:
         TimeRemainingColumn(),
         console=console,
     )
+
+
+def operator_name() -> str:
+    """Who runs this command, as the access log names an operator."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -9,12 +9,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from callvault.cli.common import DataDirOption, fail, load_settings, open_services, out
+from callvault.cli.common import DataDirOption, fail, load_settings, open_services, operator_name, out
+from callvault.domain.audit import ActorKind
 from callvault.domain.errors import VoiceApiError
 from callvault.domain.recordings import LIST_LIMIT, build_filter
 from callvault.domain.search import TranscriptHit, parse_query
 from callvault.domain.timefmt import format_iso_time
 from callvault.services import finding
+from callvault.services.audit import record
 
 
 def _snippet_markup(hit: TranscriptHit) -> str:
@@ -40,6 +42,16 @@ def search(
     try:
         flt = build_filter(account, to=to, from_=from_, min_start_time=None, max_start_time=None)
         hits = finding.search(services.store, flt, parse_query(words), limit)
+        record(
+            services.audit,
+            actor=operator_name(),
+            actor_kind=ActorKind.OPERATOR,
+            action="transcript",
+            result=str(len(hits)),
+            account_id=account,
+            command="callvault search",
+            query=words,
+        )
     except VoiceApiError as exc:
         fail(exc.description)
     finally:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from callvault.domain.errors import ValidationFailed
+from callvault.domain.roles import Role
 from callvault.domain.timefmt import parse_iso_time
 
 CallbackMethod = Literal["GET", "POST"]
@@ -138,7 +140,12 @@ class User:
     id: int
     name: str
     password_hash: str
-    accounts: frozenset[str] = field(default_factory=frozenset)
+    roles: Mapping[str, Role] = field(default_factory=dict)
+    """Account id -> the user's role in it."""
+
+    @property
+    def accounts(self) -> frozenset[str]:
+        return frozenset(self.roles)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def session_principal(store: MetadataStore, session_id: str) -> Principal:
         raise AuthenticationFailed(ENDED)
     if not secrets.compare_digest(_fingerprint(user.password_hash), session.password_fingerprint):
         raise AuthenticationFailed(ENDED)
-    return Principal(user.name, user.accounts)
+    return Principal(user.name, user.roles)
 
 
 def sign_out(store: MetadataStore, session_id: str) -> None:

@@ -20,7 +20,10 @@ from callvault.media.blobstore import BlobStore
 from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.fallback import FallbackBlobStore
 from callvault.media.store_url import open_blob_store
+from callvault.services.audit import AuditLog
+from callvault.services.audit_signing import AnchorSigner
 from callvault.services.auth import Authenticator, add_user
+from callvault.services.credentials import CredentialService
 from callvault.services.live_recordings import keep_recording
 from callvault.services.login_throttle import LoginThrottle
 from callvault.services.media_keys import MediaKeyDirectory
@@ -52,9 +55,12 @@ class Services:
     tokens: TokenService
     stream_slots: StreamSlots
     media_keys: MediaKeyDirectory
+    credentials: CredentialService
+    audit: AuditLog
 
     def close(self) -> None:
         self.live.close()
+        self.audit.close()
         self.store.dispose()
 
 
@@ -71,14 +77,23 @@ def build_services(settings: Settings, *, migrate: bool = True, create_master_ke
     blobs = EncryptedBlobStore(
         open_media_store(settings, store), media_keys, encrypt_writes=settings.encrypt_media
     )
-    authenticator = build_authenticator(settings, store)
+    audit = AuditLog(
+        store,
+        AnchorSigner(settings.resolved_audit_key_file),
+        enabled=settings.audit_log,
+        anchor_seconds=settings.audit_anchor_seconds,
+    )
+    authenticator = build_authenticator(settings, store, audit)
+    credentials = CredentialService(store, settings.auth_cache_seconds, audit.record)
     return Services(
         settings=settings,
         store=store,
         blobs=blobs,
         media_keys=media_keys,
         authenticator=authenticator,
-        tokens=TokenService(store, authenticator, settings.auth_cache_seconds),
+        credentials=credentials,
+        audit=audit,
+        tokens=TokenService(store, authenticator, settings.auth_cache_seconds, credentials=credentials),
         live=build_live_runtime(settings, store, blobs, media_keys),
         speech=load_engine(
             model_dir=settings.whisper_model,
@@ -86,12 +101,12 @@ def build_services(settings: Settings, *, migrate: bool = True, create_master_ke
             cpu_threads=settings.transcription_threads,
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
-        telemetry=Telemetry(store, lambda: authenticator.failed_logins),
+        telemetry=Telemetry(store, lambda: authenticator.failed_logins + credentials.failed_sign_ins),
         stream_slots=StreamSlots(settings.max_streams_per_source),
     )
 
 
-def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticator:
+def build_authenticator(settings: Settings, store: MetadataStore, audit: AuditLog) -> Authenticator:
     return Authenticator(
         store,
         settings.auth_cache_seconds,
@@ -99,6 +114,7 @@ def build_authenticator(settings: Settings, store: MetadataStore) -> Authenticat
             settings.login_failures_per_user, settings.login_failures_per_address, settings.redis_url
         ),
         max_concurrent_hashes=settings.max_concurrent_password_hashes,
+        audit=audit.record,
     )
 
 

@@ -1,12 +1,13 @@
 """OAuth2 client-credentials access tokens (RFC 6749 §4.4), the scheme Bandwidth's SDKs use by default.
 
-The client credentials are a user's own name and password. A token is a JWT (PyJWT, HS256) signed
+The client credentials are an API credential's client_id and secret (`services.credentials`), or a
+user's own name and password. A token is a JWT (PyJWT, HS256) signed
 with one key that every server process shares: it is created once and kept in the database's
 `system_settings`, so `serve --workers N` and servers on several machines accept each other's tokens.
 A token names its user and a fingerprint of the user's password hash. Verifying it needs no database
 round trip: the signature and expiry are checked in memory, and the user's current fingerprint and
 accounts come from a cache that is refreshed every `auth_cache_seconds`; so a token stops working
-within that time once its user is removed or changes password.
+within that time once its user is removed or changes password, or its credential is revoked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import jwt
 from callvault.domain.errors import AuthenticationFailed, InvalidClient
 from callvault.domain.timefmt import utcnow
 from callvault.services.auth import Authenticator, Principal
+from callvault.services.credentials import CredentialService, is_client_id
 from callvault.store import system_settings_repo, users_repo
 from callvault.store.database import MetadataStore
 
@@ -60,9 +62,11 @@ class TokenService:
         authenticator: Authenticator,
         cache_seconds: float,
         clock: Callable[[], float] = time.time,
+        credentials: CredentialService | None = None,
     ) -> None:
         self._store = store
         self._authenticator = authenticator
+        self._credentials = credentials
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._key: bytes | None = None
@@ -73,7 +77,10 @@ class TokenService:
         """A token for valid client credentials sent from client `address`; `InvalidClient` otherwise
         (and the authenticator's RateLimited while failed sign-ins are throttled)."""
         try:
-            principal = self._authenticator.authenticate(client_id, client_secret, address)
+            if self._credentials is not None and is_client_id(client_id):
+                principal = self._credentials.authenticate(client_id, client_secret, address)
+            else:
+                principal = self._authenticator.authenticate(client_id, client_secret, address)
         except AuthenticationFailed:
             raise InvalidClient("Client authentication failed: unknown client_id or wrong secret") from None
         current = self._current(principal.name, refresh=True)
@@ -107,7 +114,8 @@ class TokenService:
         current = self._current(str(claims["sub"]))
         if current.principal is None or current.fingerprint != claims["cred"]:
             raise AuthenticationFailed(
-                "The access token was revoked: its user was removed or changed password"
+                "The access token was revoked: its credential was revoked, "
+                "or its user removed or changed password"
             )
         return current.principal
 
@@ -117,6 +125,12 @@ class TokenService:
             cached = self._users.get(username)
         if cached is not None and not refresh and now < cached.expires:
             return cached
+        if self._credentials is not None and is_client_id(username):
+            fingerprint, principal = self._credentials.current(username)
+            current = _Current(now + self._cache_seconds, fingerprint, principal)
+            with self._lock:
+                self._users[username] = current
+            return current
         with self._store.read() as conn:
             user = users_repo.get_user(conn, username)
         if user is None:
@@ -125,7 +139,7 @@ class TokenService:
             current = _Current(
                 now + self._cache_seconds,
                 credential_fingerprint(user.password_hash),
-                Principal(user.name, user.accounts),
+                Principal(user.name, user.roles),
             )
         with self._lock:
             self._users[username] = current

@@ -62,6 +62,7 @@ user_accounts = Table(
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", String(128), primary_key=True),
+    Column("role", String(16), nullable=False, server_default="member"),  # domain.roles.Role
 )
 
 recordings = Table(
@@ -281,4 +282,57 @@ account_public_keys = Table(
     Column("key_id", String(32), nullable=False),
     Column("public_key", Text, nullable=False),  # PEM SubjectPublicKeyInfo (RSA)
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_credentials = Table(
+    "api_credentials",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("name", String(128)),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+
+# The access log: a hash chain (domain/audit.py). Rows are only ever inserted, in seq order, by an
+# append that holds the single access_log_head row locked.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("account_id", String(128)),
+    Column("actor", String(128), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("address", String(64)),
+    Column("action", String(32), nullable=False),
+    Column("recording_id", String(128)),
+    Column("call_id", String(128)),
+    Column("detail", Text, nullable=False),  # canonical JSON, hashed as stored
+    Column("result", String(32), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+access_log_head = Table(
+    "access_log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+access_log_anchors = Table(
+    "access_log_anchors",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
 )

@@ -286,3 +286,170 @@ def test_the_console_lists_only_ones_own_recordings(
         assert page.status_code == 200
         assert foreign.own_recording_id in page.text
         assert foreign.recording_id not in page.text
+
+
+# ---------------------------------------------------------------------- roles within an account
+#
+# One user per role in the foreign account. Each cell of the matrix is one request: a role the route
+# allows gets past the check (the ids name nothing, or the body is empty, so it answers 200/400/404 and
+# changes nothing); any other role gets 403. The real recording is then read, played and (not) deleted.
+
+ROLES = ("owner", "admin", "member", "auditor", "listener")
+EVERYONE = frozenset(ROLES)
+HEARERS = frozenset({"owner", "admin", "member", "listener"})
+WRITERS = frozenset({"owner", "admin", "member"})
+AUDITORS = frozenset({"owner", "auditor"})
+OWNERS = frozenset({"owner"})
+NOTHING = "r-none-such"
+NO_CALL = "c-none-such"
+CREDENTIALS = "/accounts/{account}/credentials"
+
+ROLE_MATRIX: list[tuple[Route, frozenset[str]]] = [
+    (Route("GET", "/accounts/{account}/recordings"), EVERYONE),
+    (Route("GET", "/accounts/{account}/recordings?q=refund"), HEARERS),
+    (Route("GET", "/accounts/{account}/calls/{call}/recordings"), EVERYONE),
+    (Route("GET", RECORDING), EVERYONE),
+    (Route("DELETE", RECORDING), WRITERS),
+    (Route("GET", RECORDING + "/media"), HEARERS),
+    (Route("GET", RECORDING + "/peaks"), HEARERS),
+    (Route("DELETE", RECORDING + "/media"), WRITERS),
+    (Route("POST", RECORDING + "/transcription", json={"tag": "roles"}), WRITERS),
+    (Route("GET", RECORDING + "/transcription"), HEARERS),
+    (Route("DELETE", RECORDING + "/transcription"), WRITERS),
+    (Route("POST", "/accounts/{account}/calls", json={}), WRITERS),
+    (Route("GET", CALL), EVERYONE),
+    (Route("POST", CALL, json={"state": "completed"}), WRITERS),
+    (
+        Route(
+            "PUT",
+            CALL + "/bxml",
+            content=b"<Bxml><StartRecording/></Bxml>",
+            headers={"Content-Type": "application/xml"},
+        ),
+        WRITERS,
+    ),
+    (Route("PUT", CALL + "/recording", json={"state": "paused"}), WRITERS),
+    (Route("POST", "/ingest/accounts/{account}/calls/{call}/recordings", json={}), WRITERS),
+    (Route("GET", "/accounts/{account}/accessLog"), AUDITORS),
+    (Route("GET", CREDENTIALS), OWNERS),
+    (Route("POST", CREDENTIALS, json={}), OWNERS),
+    (Route("DELETE", CREDENTIALS + "/cvc_000000000000000000000000"), OWNERS),
+]
+
+
+@pytest.fixture(scope="module")
+def role_users(live_server: LiveServer) -> dict[str, tuple[str, str]]:
+    """role -> (name, password) of a user with that role in the foreign account only."""
+    users = {}
+    for role in ROLES:
+        name, password = f"{role}-{uuid.uuid4().hex[:8]}", f"{role}-password-1"
+        live_server.add_user(name, password, [f"{FOREIGN}:{role}"])
+        users[role] = (name, password)
+    return users
+
+
+def _role_request(server: LiveServer, auth: tuple[str, str], route: Route) -> httpx.Response:
+    path = "/api/v2" + route.path.format(account=FOREIGN, call=NO_CALL, recording=NOTHING)
+    with httpx.Client(base_url=server.url, auth=auth, timeout=60) as client:
+        return client.request(
+            route.method, path, json=route.json, content=route.content, headers=route.headers
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("route", "allowed"), ROLE_MATRIX, ids=[r.id for r, _ in ROLE_MATRIX])
+def test_each_role_may_do_what_the_matrix_says_and_nothing_else(
+    live_server: LiveServer,
+    role_users: dict[str, tuple[str, str]],
+    route: Route,
+    allowed: frozenset[str],
+    role: str,
+) -> None:
+    response = _role_request(live_server, role_users[role], route)
+
+    if role in allowed:
+        assert response.status_code in (200, 400, 404, 415), response.text
+    else:
+        body = assert_error_body(response, 403, "authorization-error")
+        assert f"role {role}" in body["description"]
+
+
+def test_a_listener_plays_a_recording_but_cannot_delete_it(
+    live_server: LiveServer, role_users: dict[str, tuple[str, str]], foreign: ForeignData
+) -> None:
+    path = f"/api/v2{RECORDING.format(account=FOREIGN, call=foreign.call_id, recording=foreign.recording_id)}"
+    with httpx.Client(base_url=live_server.url, auth=role_users["listener"], timeout=60) as client:
+        played = client.get(path + "/media", headers={"Range": "bytes=0-99"})
+        deleted = client.delete(path)
+        deleted_media = client.delete(path + "/media")
+        still_there = client.get(path + "/media")
+
+    assert played.status_code == 206 and played.content == foreign.media[:100]
+    assert_error_body(deleted, 403, "authorization-error")
+    assert_error_body(deleted_media, 403, "authorization-error")
+    assert still_there.status_code == 200 and still_there.content == foreign.media
+
+
+def test_an_auditor_reads_metadata_but_cannot_download_or_read_the_transcript(
+    live_server: LiveServer, role_users: dict[str, tuple[str, str]], foreign: ForeignData
+) -> None:
+    path = f"/api/v2{RECORDING.format(account=FOREIGN, call=foreign.call_id, recording=foreign.recording_id)}"
+    with httpx.Client(base_url=live_server.url, auth=role_users["auditor"], timeout=60) as client:
+        metadata = client.get(path)
+        media = client.get(path + "/media")
+        peaks = client.get(path + "/peaks")
+        transcript = client.get(path + "/transcription")
+
+    assert metadata.status_code == 200 and metadata.json()["recordingId"] == foreign.recording_id
+    for refused in (media, peaks, transcript):
+        assert_error_body(refused, 403, "authorization-error")
+    assert media.content != foreign.media
+
+
+def test_roles_hold_for_the_media_websocket(
+    live_server: LiveServer, role_users: dict[str, tuple[str, str]], foreign: ForeignData
+) -> None:
+    for role in ("auditor", "listener"):
+        name, password = role_users[role]
+        with (
+            CallsClient(live_server.url, name, password, FOREIGN) as calls,
+            pytest.raises(SimulationError, match="HTTP 403"),
+        ):
+            calls.media_stream(foreign.live_call_id, {"inbound": PCMU_8K}).open()
+
+
+def _signed_in(server: LiveServer, auth: tuple[str, str]) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=server.url, timeout=60)
+    form = client.get("/ui/login")
+    signed_in = client.post(
+        "/ui/login", data={"username": auth[0], "password": auth[1], "csrf_token": csrf_of(form.text)}
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    return client, csrf_of(client.get(f"/ui?account={FOREIGN}").text)
+
+
+def test_the_console_applies_the_same_roles(
+    live_server: LiveServer, role_users: dict[str, tuple[str, str]], foreign: ForeignData
+) -> None:
+    page = UI_RECORDING.format(account=FOREIGN, call=foreign.call_id, recording=foreign.recording_id)
+    listener, listener_token = _signed_in(live_server, role_users["listener"])
+    auditor, _auditor_token = _signed_in(live_server, role_users["auditor"])
+    try:
+        listener_page = listener.get(page)
+        listener_delete = listener.post(page + "/delete", data={"csrf_token": listener_token})
+        auditor_page = auditor.get(page)
+        auditor_media = auditor.get(page + "/media")
+        auditor_log = auditor.get(f"/ui/access-log?account={FOREIGN}")
+        listener_log = listener.get(f"/ui/access-log?account={FOREIGN}")
+        listener_media = listener.get(page + "/media")
+    finally:
+        listener.close()
+        auditor.close()
+
+    assert listener_page.status_code == 200 and "Delete recording" not in listener_page.text
+    assert listener_delete.status_code == 403
+    assert listener_media.status_code == 200 and listener_media.content == foreign.media
+    assert auditor_page.status_code == 200 and f"{page}/media" not in auditor_page.text
+    assert auditor_media.status_code == 403
+    assert auditor_log.status_code == 200 and "Access log" in auditor_log.text
+    assert listener_log.status_code == 403

@@ -43,7 +43,7 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
         data,
     )
     listed = _cli("users", "list", "--data-dir", data)
-    assert "alice" in listed.stdout and "1, 2" in listed.stdout
+    assert "alice" in listed.stdout and "1 (member), 2 (member)" in listed.stdout
     duplicate = _cli(
         "users", "add", "alice", "--password", "x-password", "--account", "1", "--data-dir", data, check=False
     )

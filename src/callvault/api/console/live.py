@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from callvault.api.auth import services_of
+from callvault.api.auth import permit, services_of
 from callvault.api.console.pages import account_of, console_action, console_page, page_html
 from callvault.api.console.session import ConsoleSession, session_principal
 from callvault.api.console.views import call_recording_view, live_call_view
 from callvault.domain.errors import ValidationFailed
+from callvault.domain.roles import Permission
 from callvault.services import live_calls as live_call_service
 from callvault.services import recordings as recording_service
 from callvault.services.auth import Principal
@@ -43,7 +44,7 @@ def live_calls_feed(request: Request) -> JSONResponse:
 def call_recordings_feed(request: Request, accountId: str, callId: str) -> JSONResponse:
     """The recordings of a call, oldest first: what the live page links once the call has ended."""
     principal, _session = session_principal(request)
-    principal.require_account(accountId)
+    permit(request, principal, accountId, Permission.READ)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     return JSONResponse({"recordings": [call_recording_view(recording) for recording, _t in found]})
 
@@ -51,7 +52,7 @@ def call_recordings_feed(request: Request, accountId: str, callId: str) -> JSONR
 @router.post("/ui/accounts/{accountId}/calls/{callId}/recording")
 async def set_live_recording_state(request: Request, accountId: str, callId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.RECORD)
         body = await request.json()
         state = body.get("state") if isinstance(body, dict) else None
         if state not in ("paused", "recording"):

@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from callvault.api.auth import permit
 from callvault.api.console.session import (
     ConsoleSession,
     csrf_token,
@@ -21,6 +22,7 @@ from callvault.api.console.session import (
 )
 from callvault.api.console.templating import render
 from callvault.domain.errors import AuthenticationFailed, NotFound, VoiceApiError
+from callvault.domain.roles import Permission
 from callvault.services.auth import Principal
 
 
@@ -34,6 +36,7 @@ def page_html(
         user=principal.name,
         accounts=sorted(principal.accounts),
         account=account,
+        may_audit=principal.may(account, Permission.AUDIT),
         csrf_token=csrf_token(request, session),
         **context,
     )
@@ -56,10 +59,11 @@ def _error_page(
     return HTMLResponse(html, status_code=error.status)
 
 
-def account_of(request: Request, principal: Principal) -> str:
-    """The account asked for in `?account=` (403 unless the user's), else the user's first."""
+def account_of(request: Request, principal: Principal, permission: Permission = Permission.READ) -> str:
+    """The account asked for in `?account=`, else the user's first; 403 unless the user's role there
+    grants `permission`."""
     account = request.query_params.get("account") or min(principal.accounts, default="")
-    principal.require_account(account)
+    permit(request, principal, account, permission)
     return account
 
 

@@ -17,6 +17,7 @@ from callvault.api.console.views import recording_view
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.paging import NEWEST_FIRST, PageRequest, build_page, decode_token
 from callvault.domain.recordings import DIRECTIONS, LIST_LIMIT, build_filter
+from callvault.domain.roles import Permission
 from callvault.domain.search import parse_query
 from callvault.services import finding
 from callvault.services.auth import Principal
@@ -101,7 +102,8 @@ def _count_text(count: int, noun: str, rest: str) -> str:
 @router.get("/ui")
 async def recordings_page(request: Request) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
-        account = account_of(request, principal)
+        searching = bool(request.query_params.get("q", "").strip())
+        account = account_of(request, principal, Permission.TRANSCRIPT if searching else Permission.READ)
         context = _list_context(request, account)
         html = page_html(
             request,

@@ -7,13 +7,14 @@ recording id that cannot exist is 404. The page keeps the list's query (filters,
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from callvault.api.auth import base_url, services_of
+from callvault.api.auth import base_url, permit, services_of
 from callvault.api.console.pages import console_action, console_page, page_html
 from callvault.api.console.session import ConsoleSession, session_principal
 from callvault.api.console.views import (
@@ -26,6 +27,7 @@ from callvault.api.console.views import (
     transcript_state,
 )
 from callvault.api.media_response import media_response, requested_range
+from callvault.domain.roles import Permission
 from callvault.domain.search import parse_query
 from callvault.services import finding, waveform
 from callvault.services import recordings as recording_service
@@ -53,18 +55,20 @@ def _start_at(value: str | None) -> str:
 @router.get(RECORDING)
 async def recording_page(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     def build(principal: Principal, session: ConsoleSession) -> HTMLResponse:
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.READ)
+        may = partial(principal.may, accountId)
         services = services_of(request)
         recording, transcription = recording_service.get_recording(
             services.store, accountId, callId, recordingId
         )
-        q = request.query_params.get("q", "").strip()
+        q = request.query_params.get("q", "").strip() if may(Permission.TRANSCRIPT) else ""
+        transcription = transcription if may(Permission.TRANSCRIPT) else None
         hits = finding.matching_clips(services.store, accountId, recordingId, parse_query(q)) if q else set()
         deliveries = recording_service.webhook_deliveries(services.store, accountId, callId, recordingId)
         base = _page_path(accountId, callId, recordingId)
         listed = list_query(request.query_params)
         kept = "?" + urlencode(listed) if listed else ""
-        has_media = recording.media_key is not None
+        has_media = recording.media_key is not None and may(Permission.DOWNLOAD)
         html = page_html(
             request,
             principal,
@@ -85,8 +89,8 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
             media_url=f"{base}/media" if has_media else "",
             peaks_url=f"{base}/peaks",
             api_url=f"{base_url(request)}/api/v2{recording_path(recording)}",
-            transcribe_action=f"{base}/transcription{kept}",
-            delete_action=f"{base}/delete{kept}",
+            transcribe_action=f"{base}/transcription{kept}" if may(Permission.TRANSCRIBE) else "",
+            delete_action=f"{base}/delete{kept}" if may(Permission.DELETE) else "",
             back_url=list_url(accountId, request.query_params),
             notice=TRANSCRIPTION_NOTICE if request.query_params.get("done") == "transcription" else "",
         )
@@ -98,7 +102,7 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
 @router.get(RECORDING + "/media")
 def recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     principal, _session = session_principal(request)
-    principal.require_account(accountId)
+    permit(request, principal, accountId, Permission.DOWNLOAD)
     services = services_of(request)
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, requested_range(request)
@@ -109,7 +113,7 @@ def recording_media(request: Request, accountId: str, callId: str, recordingId: 
 @router.get(RECORDING + "/peaks")
 def recording_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     principal, _session = session_principal(request)
-    principal.require_account(accountId)
+    permit(request, principal, accountId, Permission.DOWNLOAD)
     services = services_of(request)
     peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
     return JSONResponse(peaks_json(peaks))
@@ -118,7 +122,7 @@ def recording_peaks(request: Request, accountId: str, callId: str, recordingId: 
 @router.post(RECORDING + "/delete")
 async def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.DELETE)
         services = services_of(request)
         await run_in_threadpool(
             recording_service.delete_recording,
@@ -138,7 +142,7 @@ async def delete_recording(request: Request, accountId: str, callId: str, record
 @router.post(RECORDING + "/transcription")
 async def transcribe_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
     async def act(principal: Principal) -> Response:
-        principal.require_account(accountId)
+        permit(request, principal, accountId, Permission.TRANSCRIBE)
         form = await request.form()
         transcribe = transcription_service.parse_request(
             {"detectLanguage": form.get("detectLanguage") == "true"}

@@ -23,6 +23,7 @@ from callvault.api.routes.common import read_json, require_content_type
 from callvault.calls.stream_formats.bandwidth import BandwidthStream
 from callvault.domain.errors import VoiceApiError
 from callvault.domain.records import recording_state_of
+from callvault.domain.roles import Permission
 from callvault.services import live_calls as call_service
 from callvault.services.live_audio import LiveAudioSession
 from callvault.services.validation import parse_body
@@ -44,7 +45,7 @@ def parse_update_recording(body: object) -> UpdateCallRecording:
 
 @router.post("/accounts/{accountId}/calls", status_code=201)
 async def create_call(request: Request, accountId: str) -> JSONResponse:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     body = call_service.parse_create_call(await read_json(request))
     base = base_url(request)
     call = await run_in_threadpool(
@@ -55,13 +56,13 @@ async def create_call(request: Request, accountId: str) -> JSONResponse:
 
 @router.get(CALL)
 def get_call_state(request: Request, accountId: str, callId: str) -> JSONResponse:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.READ)
     return JSONResponse(call_state_json(call_service.get_call(services_of(request), accountId, callId)))
 
 
 @router.post(CALL)
 async def update_call(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     update = call_service.parse_update_call(await read_json(request))
     await run_in_threadpool(call_service.update_call, services_of(request), accountId, callId, update)
     return Response(status_code=200)
@@ -69,7 +70,7 @@ async def update_call(request: Request, accountId: str, callId: str) -> Response
 
 @router.put(CALL + "/bxml", status_code=204)
 async def update_call_bxml(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     require_content_type(request, lambda media_type: media_type in XML_TYPES, "application/xml BXML")
     document = await request.body()
     services, base = services_of(request), base_url(request)
@@ -79,7 +80,7 @@ async def update_call_bxml(request: Request, accountId: str, callId: str) -> Res
 
 @router.put(CALL + "/recording")
 async def update_call_recording_state(request: Request, accountId: str, callId: str) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     update = parse_update_recording(await read_json(request))
     state = recording_state_of(update.state.value if hasattr(update.state, "value") else update.state)
     await run_in_threadpool(call_service.set_recording_state, services_of(request), accountId, callId, state)
@@ -90,7 +91,7 @@ async def update_call_recording_state(request: Request, accountId: str, callId: 
 
 
 def _admit(websocket: WebSocket, account_id: str, call_id: str) -> LiveAudioSession:
-    authorize(cast(Request, websocket), account_id)
+    authorize(cast(Request, websocket), account_id, Permission.RECORD)
     return LiveAudioSession.of_active_call(services_of(cast(Request, websocket)), account_id, call_id)
 
 

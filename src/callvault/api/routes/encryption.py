@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from callvault.api.auth import authorize, services_of
 from callvault.api.routes.common import read_json
 from callvault.domain.errors import ValidationFailed
+from callvault.domain.roles import Permission
 from callvault.domain.timefmt import format_iso_time
 from callvault.services import media_keys
 from callvault.store.media_keys_repo import AccountPublicKey
@@ -35,7 +36,7 @@ def _settings_json(key: AccountPublicKey | None) -> dict[str, Any]:
 @router.get(ENCRYPTION)
 def get_account_encryption(request: Request, accountId: str) -> JSONResponse:
     """How the account's recordings are keyed: `server-held` (the master key) or `customer-held`."""
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.READ)
     key = media_keys.get_account_public_key(services_of(request).store, accountId)
     return JSONResponse(_settings_json(key))
 
@@ -44,7 +45,7 @@ def get_account_encryption(request: Request, accountId: str) -> JSONResponse:
 async def update_account_encryption(request: Request, accountId: str) -> JSONResponse:
     """`{"mode": "customer-held", "publicKey": PEM}` seals recordings finished from now on to that RSA key;
     `{"mode": "server-held"}` goes back to the master key for new recordings (sealed ones stay sealed)."""
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.GOVERN)
     body = await read_json(request)
     if not isinstance(body, dict) or body.get("mode") not in MODES:
         raise ValidationFailed("Invalid field 'mode': use 'server-held' or 'customer-held'")

@@ -7,9 +7,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from callvault.api.auth import authorize, base_url, services_of
+from callvault.api.auth import authorize, base_url, note_recording, services_of
 from callvault.api.routes.common import require_content_type
 from callvault.domain.errors import ValidationFailed
+from callvault.domain.roles import Permission
 from callvault.services.ingest import ingest_recording, parse_metadata
 from callvault.services.wire import recording_json
 
@@ -24,7 +25,7 @@ async def _metadata_text(value: str | UploadFile | None) -> str | bytes | None:
 
 @router.post("/ingest/accounts/{accountId}/calls/{callId}/recordings", status_code=201)
 async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.RECORD)
     services = services_of(request)
     require_content_type(
         request,
@@ -48,6 +49,7 @@ async def ingest(request: Request, accountId: str, callId: str) -> JSONResponse:
                 max_upload=services.settings.max_upload,
             )
         )
+    note_recording(request, recording.recording_id)
     services.telemetry.ingest_bytes.inc(recording.media_size or 0)
     body = recording_json(_api_base(request), recording, None)
     return JSONResponse(body, status_code=201)

@@ -12,6 +12,7 @@ from callvault.api.routes.common import WireJSONResponse, read_json, run_read
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import LIST_LIMIT, build_filter
+from callvault.domain.roles import Permission
 from callvault.domain.search import parse_query
 from callvault.services import finding, waveform
 from callvault.services import recordings as recording_service
@@ -28,8 +29,8 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
     """Bandwidth's list (oldest first, at most 1,000), plus callvault's opt-in extensions: `q` (transcript
     search, best first), `pageSize`/`pageToken` (keyset pages, next one in the Link header) and
     `sort=-startTime` (newest first)."""
-    authorize(request, accountId)
     query = request.query_params
+    authorize(request, accountId, Permission.TRANSCRIPT if "q" in query else Permission.READ)
     flt = build_filter(
         accountId,
         to=query.get("to"),
@@ -67,7 +68,7 @@ def _next_page_url(request: Request, token: str) -> str:
 
 @router.get("/accounts/{accountId}/calls/{callId}/recordings")
 def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONResponse:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.READ)
     found = recording_service.list_call_recordings(services_of(request).store, accountId, callId)
     base = base_url(request)
     return WireJSONResponse([recording_json(base, r, t) for r, t in found])
@@ -75,7 +76,7 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 
 @router.get(RECORDING)
 async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
-    await authorize_async(request, accountId)
+    await authorize_async(request, accountId, Permission.READ)
     recording, transcription = await run_read(
         request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
     )
@@ -84,7 +85,7 @@ async def get_call_recording(request: Request, accountId: str, callId: str, reco
 
 @router.delete(RECORDING, status_code=204)
 def delete_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.DELETE)
     services = services_of(request)
     recording_service.delete_recording(
         services.store, accountId, callId, recordingId, services.settings.purge_grace
@@ -94,7 +95,7 @@ def delete_recording(request: Request, accountId: str, callId: str, recordingId:
 
 @router.get(RECORDING + "/media")
 def download_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.DOWNLOAD)
     services = services_of(request)
     media = recording_service.open_media(
         services.store, services.blobs, accountId, callId, recordingId, requested_range(request)
@@ -105,7 +106,7 @@ def download_call_recording(request: Request, accountId: str, callId: str, recor
 @router.get(RECORDING + "/peaks")
 def get_waveform_peaks(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     """callvault extension: the recording's waveform peaks per channel (computed once, then cached)."""
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.DOWNLOAD)
     services = services_of(request)
     peaks = waveform.get_peaks(services.store, services.blobs, accountId, callId, recordingId)
     return JSONResponse(peaks_json(peaks))
@@ -113,7 +114,7 @@ def get_waveform_peaks(request: Request, accountId: str, callId: str, recordingI
 
 @router.delete(RECORDING + "/media", status_code=204)
 def delete_recording_media(request: Request, accountId: str, callId: str, recordingId: str) -> Response:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.DELETE)
     services = services_of(request)
     recording_service.delete_media(
         services.store, accountId, callId, recordingId, services.settings.purge_grace
@@ -125,7 +126,7 @@ def delete_recording_media(request: Request, accountId: str, callId: str, record
 async def transcribe_call_recording(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> Response:
-    await run_in_threadpool(authorize, request, accountId)
+    await run_in_threadpool(authorize, request, accountId, Permission.TRANSCRIBE)
     body = await read_json(request)
     transcribe = transcription_service.parse_request(body)
     await run_in_threadpool(
@@ -144,7 +145,7 @@ async def transcribe_call_recording(
 def get_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> JSONResponse:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.TRANSCRIPT)
     _recording, transcription = transcription_service.get_transcription(
         services_of(request).store, accountId, callId, recordingId
     )
@@ -156,6 +157,6 @@ def get_recording_transcription(
 def delete_recording_transcription(
     request: Request, accountId: str, callId: str, recordingId: str
 ) -> Response:
-    authorize(request, accountId)
+    authorize(request, accountId, Permission.DELETE)
     transcription_service.delete_transcription(services_of(request).store, accountId, callId, recordingId)
     return Response(status_code=204)

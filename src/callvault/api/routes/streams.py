@@ -24,6 +24,7 @@ from callvault.api.live_audio import deny, serve_live_audio
 from callvault.calls.stream_formats import STREAM_FORMATS, stream_parser
 from callvault.calls.stream_formats.events import StreamParser
 from callvault.domain.errors import NotFound, VoiceApiError
+from callvault.domain.roles import Permission
 from callvault.services.live_audio import LiveAudioSession
 from callvault.services.recording_sources import stream_token_of
 
@@ -57,7 +58,7 @@ async def stream_with_basic_auth(websocket: WebSocket, accountId: str, stream_fo
     services = services_of(cast(Request, websocket))
     try:
         parser = _parser(stream_format)
-        await run_in_threadpool(authorize, cast(Request, websocket), accountId)
+        await run_in_threadpool(authorize, cast(Request, websocket), accountId, Permission.RECORD)
         session = LiveAudioSession.of_stream(services, accountId, token_id=None)
     except VoiceApiError as error:
         await deny(websocket, error)

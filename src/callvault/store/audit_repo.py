@@ -1,0 +1,183 @@
+"""SQL for the access log: appends under the locked chain head, anchors, and reads in seq order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, insert, select, update
+
+from callvault.domain.audit import AccessEntry, Anchor, ChainedEntry, detail_text
+from callvault.store.tables import access_log, access_log_anchors, access_log_head
+
+HEAD_ROW = 1
+
+
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """The chain head (last seq, its hash), locked until the transaction ends: on PostgreSQL by
+    `FOR UPDATE` on its one row, on SQLite by the write transaction itself (BEGIN IMMEDIATE). Every
+    process that appends takes this lock first, so appends form one chain."""
+    row = conn.execute(
+        select(access_log_head.c.seq, access_log_head.c.entry_hash)
+        .where(access_log_head.c.id == HEAD_ROW)
+        .with_for_update()
+    ).one()
+    return int(row.seq), str(row.entry_hash)
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(
+        select(access_log_head.c.seq, access_log_head.c.entry_hash).where(access_log_head.c.id == HEAD_ROW)
+    ).one()
+    return int(row.seq), str(row.entry_hash)
+
+
+_COLUMNS = (
+    "seq",
+    "at",
+    "account_id",
+    "actor",
+    "actor_kind",
+    "address",
+    "action",
+    "recording_id",
+    "call_id",
+    "detail",
+    "result",
+    "prev_hash",
+    "entry_hash",
+)
+
+
+def append(conn: Connection, linked: Sequence[ChainedEntry], now: datetime) -> None:
+    """Insert entries linked after the locked head, and move the head to the last of them.
+
+    One DBAPI executemany with plain values: SQLAlchemy's per-value type handling cost more than the
+    rest of an append together (`at` is written as the UTCDateTime column stores it)."""
+    if not linked:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    marks = ", ".join(["?" if sqlite else "%s"] * len(_COLUMNS))
+    sql = f"INSERT INTO access_log ({', '.join(_COLUMNS)}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, [_values(stored, sqlite) for stored in linked])
+    last = linked[-1]
+    conn.execute(
+        update(access_log_head)
+        .where(access_log_head.c.id == HEAD_ROW)
+        .values(seq=last.seq, entry_hash=last.entry_hash, updated_at=now)
+    )
+
+
+def _values(stored: ChainedEntry, sqlite: bool) -> tuple[Any, ...]:
+    entry = stored.entry
+    at = entry.at.astimezone(UTC).replace(tzinfo=None)
+    return (
+        stored.seq,
+        at.isoformat(" ", "microseconds") if sqlite else at,
+        entry.account_id,
+        entry.actor,
+        entry.actor_kind,
+        entry.address,
+        entry.action,
+        entry.recording_id,
+        entry.call_id,
+        stored.detail_json if stored.detail_json is not None else detail_text(entry.detail),
+        entry.result,
+        stored.prev_hash,
+        stored.entry_hash,
+    )
+
+
+def _chained(row: Any) -> ChainedEntry:
+    entry = AccessEntry(
+        at=row.at,
+        actor=row.actor,
+        actor_kind=row.actor_kind,
+        action=row.action,
+        result=row.result,
+        account_id=row.account_id,
+        address=row.address,
+        recording_id=row.recording_id,
+        call_id=row.call_id,
+        detail=json.loads(row.detail),
+    )
+    return ChainedEntry(int(row.seq), entry, row.prev_hash, row.entry_hash, row.detail)
+
+
+def add_anchor(conn: Connection, anchor: Anchor) -> None:
+    conn.execute(
+        insert(access_log_anchors).values(
+            seq=anchor.seq,
+            entry_hash=anchor.entry_hash,
+            signed_at=anchor.signed_at,
+            key_id=anchor.key_id,
+            signature=anchor.signature,
+        )
+    )
+
+
+def last_anchor(conn: Connection) -> Anchor | None:
+    row = conn.execute(select(access_log_anchors).order_by(access_log_anchors.c.seq.desc()).limit(1)).first()
+    return _anchor(row) if row else None
+
+
+def anchors(conn: Connection) -> list[Anchor]:
+    return [
+        _anchor(row) for row in conn.execute(select(access_log_anchors).order_by(access_log_anchors.c.seq))
+    ]
+
+
+def _anchor(row: Any) -> Anchor:
+    return Anchor(int(row.seq), row.entry_hash, row.signed_at, row.key_id, row.signature)
+
+
+def all_entries(conn: Connection, up_to: int, page: int = 1000) -> Iterator[ChainedEntry]:
+    """Every entry up to seq `up_to`, in seq order, read a page at a time (by seq, not by offset)."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(access_log)
+            .where(access_log.c.seq > after, access_log.c.seq <= up_to)
+            .order_by(access_log.c.seq)
+            .limit(page)
+        ).all()
+        for row in rows:
+            yield _chained(row)
+        if len(rows) < page:
+            return
+        after = int(rows[-1].seq)
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    account_id: str | None = None
+    recording_id: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(flt: EntryFilter) -> Select[Any]:
+    query = select(access_log)
+    if flt.account_id is not None:
+        query = query.where(access_log.c.account_id == flt.account_id)
+    if flt.recording_id is not None:
+        query = query.where(access_log.c.recording_id == flt.recording_id)
+    if flt.actor is not None:
+        query = query.where(access_log.c.actor == flt.actor)
+    if flt.since is not None:
+        query = query.where(access_log.c.at >= flt.since)
+    if flt.until is not None:
+        query = query.where(access_log.c.at < flt.until)
+    return query
+
+
+def find_entries(
+    conn: Connection, flt: EntryFilter, *, after_seq: int = 0, limit: int = 1000
+) -> list[ChainedEntry]:
+    """Entries that match, oldest first, from the one after `after_seq`."""
+    query = _filtered(flt).where(access_log.c.seq > after_seq).order_by(access_log.c.seq).limit(limit)
+    return [_chained(row) for row in conn.execute(query)]
