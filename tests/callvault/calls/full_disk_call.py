@@ -26,7 +26,8 @@ BASE = "http://callvault.test"
 
 
 def main(data_dir: Path, limit_bytes: int, seconds: float) -> None:
-    services = build_services(Settings(data_dir=data_dir, run_workers=False))
+    # plaintext media: RLIMIT_FSIZE caps every file, and an encrypted copy of the kept audio is larger
+    services = build_services(Settings(data_dir=data_dir, run_workers=False, encrypt_media=False))
     request = call_service.parse_create_call({"from": "+15550001", "to": "+15550002", "applicationId": "a"})
     call_id = call_service.create_call(services, ACCOUNT, request, base_url=BASE).call_id
     call_service.execute_verbs(services, ACCOUNT, call_id, [StartRecording()], base_url=BASE)

@@ -19,9 +19,8 @@ from callvault.calls.media_stream import L16_8K, L16_16K, PCMU_8K
 from callvault.calls.runtime import LiveCallRuntime, recording_sample_rate
 from callvault.domain.records import ActiveRecording
 from callvault.domain.timefmt import utcnow
-from callvault.media.audio import mulaw_decode, mulaw_encode
-from callvault.media.blobstore import open_blob_store
 from callvault.media.probe import probe
+from callvault.media.store_url import open_blob_store
 from callvault.services import live_calls as call_service
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
@@ -86,8 +85,7 @@ def test_a_full_disk_keeps_the_audio_written_before_it_as_a_partial_recording(tm
     assert media_path is not None
     assert probe(media_path).duration == kept / 8000
     media = media_path.read_bytes()
-    tone = (4000 * np.sin(np.arange(40 * 8000) / 5)).astype(np.int16)
-    sent = mulaw_decode(mulaw_encode(tone))
+    sent = (4000 * np.sin(np.arange(40 * 8000) / 5)).astype(np.int16)  # fed as samples, not G.711
     assert np.array_equal(np.frombuffer(media[44:], dtype="<i2"), sent[:kept])
     assert call is not None and call.recording is None and call.state == "active"
     assert list((data_dir / "live").iterdir()) == []  # the spool is gone once its audio is stored

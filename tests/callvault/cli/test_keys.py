@@ -9,7 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from callvault.media.blobstore import open_blob_store
+from callvault.media.store_url import open_blob_store
 from support.server import LiveServer, ServerFactory
 
 

@@ -5,6 +5,7 @@ recording session, and their recordings hold exactly the audio sent."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import wave
 from collections.abc import Callable, Iterator
@@ -95,9 +96,8 @@ def stored(services: Services, call_id: str) -> tuple[Recording, np.ndarray]:
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
     assert recording.media_key is not None
-    path = services.blobs.local_path(recording.media_key)
-    assert path is not None
-    with wave.open(str(path)) as wav:
+    media = io.BytesIO(b"".join(services.blobs.open(recording.media_key)))  # decrypted
+    with wave.open(media) as wav:
         pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
         return recording, pcm.reshape(-1, wav.getnchannels())[:, 0]  # the inbound track
 

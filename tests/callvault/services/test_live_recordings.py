@@ -17,10 +17,9 @@ from callvault.calls.sinks import SpoolSink
 from callvault.domain.records import ActiveRecording, Call
 from callvault.media.blobstore import BlobInfo
 from callvault.media.files import FileBlobStore
-from callvault.media.probe import probe
 from callvault.services import live_calls as call_service
 from callvault.services.container import Services, build_services
-from callvault.services.live_recordings import finish_recording
+from callvault.services.live_recordings import keep_recording
 from callvault.settings import Settings
 from callvault.store import calls_repo, recordings_repo
 
@@ -54,9 +53,8 @@ def record(sink: SpoolSink, audio: np.ndarray) -> CallRecorder:
 
 
 def stored_samples(services: Services, media_key: str) -> np.ndarray:
-    path = services.blobs.local_path(media_key)
-    assert path is not None
-    return np.frombuffer(path.read_bytes()[44:], dtype="<i2")
+    media = b"".join(services.blobs.open(media_key))  # decrypted
+    return np.frombuffer(media[44:], dtype="<i2")
 
 
 def test_a_wav_that_reaches_its_size_limit_ends_partial_with_every_frame_up_to_it(services: Services) -> None:
@@ -68,7 +66,7 @@ def test_a_wav_that_reaches_its_size_limit_ends_partial_with_every_frame_up_to_i
     audio = np.random.default_rng(1).integers(-9000, 9000, 5 * RATE).astype(np.int16)
     summary = record(sink, audio).stop()
 
-    stored = finish_recording(
+    stored = keep_recording(
         services.settings, services.store, services.blobs, call, active, summary, sink, outcome="complete"
     )
 
@@ -96,7 +94,7 @@ def test_a_media_store_that_cannot_take_the_media_leaves_the_spool_for_recovery(
     summary = record(sink, audio).stop()
 
     full = FullMediaStore(tmp_path / "full")
-    stored = finish_recording(
+    stored = keep_recording(
         services.settings, services.store, full, call, active, summary, sink, outcome="complete"
     )
 
@@ -109,5 +107,5 @@ def test_a_media_store_that_cannot_take_the_media_leaves_the_spool_for_recovery(
     assert filled is not None and filled.status == "partial" and filled.media_key is not None
     assert filled.duration_seconds == 3.0
     assert np.array_equal(stored_samples(services, filled.media_key), audio)
-    assert probe(services.blobs.local_path(filled.media_key) or "").duration == 3.0
+    assert len(b"".join(services.blobs.open(filled.media_key))) == 44 + 3 * RATE * 2  # a whole WAV
     assert not sink.path.exists()

@@ -18,8 +18,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from callvault.media.blobstore import open_blob_store
 from callvault.media.chunked_cipher import CHUNK_OVERHEAD, DEFAULT_CHUNK_SIZE, HEADER_SIZE
+from callvault.media.store_url import open_blob_store
 from support.audio_files import write_wav
 from support.server import LiveServer, ServerFactory
 

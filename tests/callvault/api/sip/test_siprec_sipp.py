@@ -228,7 +228,6 @@ def noise(seconds: int, seed: int) -> np.ndarray:
     return frames(samples)
 
 
-@pytest.mark.xfail(strict=False, reason="needs the clock branch: the recorder placing audio at its `at`")
 def test_sipp_silence_suppressed_on_one_leg_is_recorded_at_its_time(
     server_factory: ServerFactory, tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
