@@ -19,7 +19,7 @@ from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
-from callvault.api.routes import calls, health, ingest, oauth2, recordings, streams, ui
+from callvault.api.routes import calls, governance, health, ingest, oauth2, recordings, streams, ui
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -74,6 +74,6 @@ def create_app(
     app.include_router(ui.router)
     app.include_router(oauth2.router)
     for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
-        for router in (recordings.router, calls.router, ingest.router, streams.router):
+        for router in (recordings.router, calls.router, ingest.router, streams.router, governance.router):
             app.include_router(router, prefix=prefix, include_in_schema=documented)
     return app

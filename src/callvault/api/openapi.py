@@ -66,7 +66,7 @@ _ERRORS = {
     403: "The user may not use this account (type `authorization-error`)",
     404: "No such call, recording, media or transcription (type `not-found`)",
     405: "Method not allowed on this path; the `Allow` header lists those that are",
-    409: "A recording with this recordingId already exists (type `conflict`)",
+    409: "A conflict: the recordingId exists, or a legal hold (named) keeps the recording (type `conflict`)",
     413: "The upload is larger than CALLVAULT_MAX_UPLOAD (type `validation`)",
     415: "Unsupported Content-Type (type `unsupported-media-type`)",
     416: "The Range cannot be satisfied; Content-Range gives the size (type `validation`)",
@@ -77,6 +77,8 @@ _PATH_PARAMETERS = {
     "accountId": "Your Bandwidth account id.",
     "callId": "Programmable Voice API call id.",
     "recordingId": "Programmable Voice API recording id.",
+    "holdId": "callvault legal hold id.",
+    "receiptId": "callvault erasure receipt id.",
 }
 AUTHENTICATED = (401, 403, 405, 429, 500)
 
@@ -209,7 +211,7 @@ OPERATIONS: dict[str, Operation] = {
         },
         errors=(404, *AUTHENTICATED),
     ),
-    "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)),
+    "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)),
     "download_call_recording": Operation(
         "Download Recording",
         _RECORDINGS,
@@ -229,7 +231,7 @@ OPERATIONS: dict[str, Operation] = {
         extra_responses={"206": {"description": "The requested byte range of the media", "content": _AUDIO}},
     ),
     "delete_recording_media": Operation(
-        "Delete Recording Media", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)
+        "Delete Recording Media", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)
     ),
     "transcribe_call_recording": Operation(
         "Create Transcription Request",
@@ -242,7 +244,7 @@ OPERATIONS: dict[str, Operation] = {
         "Get Transcription", _RECORDINGS, 200, _json("RecordingTranscriptions"), errors=(404, *AUTHENTICATED)
     ),
     "delete_recording_transcription": Operation(
-        "Delete Transcription", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)
+        "Delete Transcription", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)
     ),
     "update_call_recording_state": Operation(
         "Update Recording",
@@ -486,7 +488,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
-        operation = OPERATIONS.get(str(route.name))
+        operation = OPERATIONS.get(str(route.name)) or _governance_operations().get(str(route.name))
         if operation is None:
             raise KeyError(f"route {route.name!r} ({route.path}) is not described in callvault.api.openapi")
         for method in sorted((route.methods or set()) - {"HEAD"}):
@@ -498,6 +500,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         "components": {"schemas": component_schemas(), "securitySchemes": SECURITY_SCHEMES},
         "security": [{"Basic": []}, {"OAuth2": []}],
     }
+
+
+def _governance_operations() -> dict[str, Operation]:
+    from callvault.api.openapi_governance import GOVERNANCE_OPERATIONS  # it imports this module
+
+    return GOVERNANCE_OPERATIONS
 
 
 def install_openapi(app: FastAPI) -> None:

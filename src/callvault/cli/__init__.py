@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from callvault.cli import calls, db, importer, media, search, serve, sip, sources, users
+from callvault.cli import calls, db, governance, importer, media, search, serve, sip, sources, users
 
 app = typer.Typer(
     help="callvault: a self-hosted Bandwidth-compatible call-recording service.", no_args_is_help=True
@@ -21,6 +21,9 @@ app.command("search")(search.search)
 app.add_typer(sources.sip_app, name="sip-sources")
 app.add_typer(sources.token_app, name="stream-tokens")
 app.add_typer(sources.accounts_app, name="accounts")
+app.add_typer(governance.retention_app, name="retention")
+app.add_typer(governance.holds_app, name="holds")
+app.command("erase")(governance.erase)
 
 
 def main() -> None:

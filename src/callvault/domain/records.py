@@ -40,7 +40,17 @@ class Recording:
     tag: str | None = None
     source: dict[str, Any] | None = None
     """Where the audio came from when the call ran elsewhere (SIPREC, a CPaaS stream)."""
+    original_media_key: str | None = None
+    """A redacted recording's original audio, when kept (media_key names the redacted copy)."""
+    original_media_size: int | None = None
+    original_media_sha256: str | None = None
+    redacted_at: datetime | None = None
     id: int | None = None
+
+    @property
+    def media_keys(self) -> list[str]:
+        """Every blob this recording names (its media, and a redacted recording's kept original)."""
+        return [key for key in (self.media_key, self.original_media_key) if key]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import require_callback_url
+from callvault.services.legal_holds import refuse_if_held
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
@@ -83,7 +84,9 @@ def get_transcription(
 
 
 def delete_transcription(store: MetadataStore, account_id: str, call_id: str, recording_id: str) -> None:
+    """Remove the transcript and its search entries (409 while a legal hold covers the recording)."""
     with store.write() as conn:
-        require_recording(conn, account_id, call_id, recording_id)
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        refuse_if_held(conn, recording)
         if not recordings_repo.delete_transcription(conn, account_id, recording_id):
             raise NotFound(f"Recording {recording_id} has no transcription")

@@ -41,3 +41,25 @@ def test_0007_keeps_rows_and_makes_recording_ids_unique_per_account(tmp_path: Pa
         conn.execute(text("DELETE FROM recordings WHERE account_id = '2'"))
     command.downgrade(config, "0004")
     engine.dispose()
+
+
+def test_0014_adds_governance_tables_and_keeps_recordings_both_ways(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0008")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(RECORDING), {"rid": "r-1", "account": "1"})
+    command.upgrade(config, "0014")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT original_media_key FROM recordings")).scalar_one() is None
+        conn.execute(
+            text(
+                "INSERT INTO legal_holds (hold_id, account_id, kind, target, reason, placed_by, placed_at) "
+                "VALUES ('hold-1', '1', 'recording', 'r-1', 'why', 'me', '2030-01-01 00:00:00')"
+            )
+        )
+    command.downgrade(config, "0008")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT recording_id FROM recordings")).scalar_one() == "r-1"
+    engine.dispose()
