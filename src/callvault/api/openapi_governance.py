@@ -1,5 +1,5 @@
 """The OpenAPI table rows of the governance routes (`api/routes/governance.py`): retention policy,
-legal holds, erasure. `api/openapi.py` reads them beside its own `OPERATIONS`."""
+redaction policy, legal holds, erasure. `api/openapi.py` reads them beside its own `OPERATIONS`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,23 @@ _POLICY: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {"mediaDays": _DAYS, "transcriptDays": _DAYS, "metadataDays": _DAYS},
+}
+_REDACTION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {"type": "boolean", "description": "Redact every transcription of the account."},
+        "cards": {"type": "boolean", "description": "Payment card numbers (13-19 digits, Luhn)."},
+        "ssn": {"type": "boolean", "description": "US social security numbers."},
+        "patterns": {
+            "type": "array",
+            "maxItems": 20,
+            "items": {"type": "string", "maxLength": 200},
+            "description": "Python regular expressions, matched with spoken digits written as digits.",
+        },
+        "audio": {"type": "string", "enum": ["silence", "tone"]},
+        "keepOriginal": {"type": "boolean", "description": "Keep the unredacted audio (default true)."},
+    },
 }
 _NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 _HOLD: dict[str, Any] = {
@@ -84,6 +101,15 @@ GOVERNANCE_OPERATIONS: dict[str, Operation] = {
         _content(_POLICY),
         errors=(400, 415, *AUTHENTICATED),
         request=_body(_content(_POLICY)),
+    ),
+    "get_redaction_policy": Operation("Get the PII redaction policy", _TAG, 200, _content(_REDACTION)),
+    "set_redaction_policy": Operation(
+        "Set the PII redaction policy (a transcription request's `redact` field overrides `enabled`)",
+        _TAG,
+        200,
+        _content(_REDACTION),
+        errors=(400, 415, *AUTHENTICATED),
+        request=_body(_content(_REDACTION)),
     ),
     "list_legal_holds": Operation(
         "List legal holds",

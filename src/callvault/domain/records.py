@@ -71,9 +71,12 @@ class TranscriptionRequest:
     tag: str | None = None
     callback_timeout: float | None = None
     detect_language: bool = False
+    redact: bool | None = None
+    """callvault extension: redact PII (true), don't (false), or as the account's policy says (None)."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
+            "redact": self.redact,
             "callbackUrl": self.callback_url,
             "callbackMethod": self.callback_method,
             "username": self.username,
@@ -100,6 +103,7 @@ class TranscriptionRequest:
             tag=data.get("tag"),
             callback_timeout=float(timeout) if timeout is not None else None,
             detect_language=bool(data.get("detectLanguage")),
+            redact=data.get("redact") if isinstance(data.get("redact"), bool) else None,
         )
 
 

@@ -1,4 +1,5 @@
-"""callvault's governance routes: retention policy, legal holds, erasure (docs/governance.md).
+"""callvault's governance routes: retention and redaction policies, legal holds, erasure
+(docs/governance.md).
 
 Each route authorises the account, names who asks (an `Actor`), calls one use case and answers its
 result as JSON; the use case checks the permission and writes the audit entry.
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 from callvault.api.auth import authorize, client_address, services_of
 from callvault.api.routes.common import read_json
 from callvault.domain.errors import ValidationFailed
-from callvault.services import erasure, legal_holds, retention
+from callvault.services import erasure, legal_holds, redaction, retention
 from callvault.services.governance_hooks import Actor
 from callvault.services.wire import erasure_receipt_json, legal_hold_json
 
@@ -39,6 +40,20 @@ async def set_retention_policy(request: Request, accountId: str) -> JSONResponse
     actor = await run_in_threadpool(_actor, request, accountId)
     body = await read_json(request)
     policy = await run_in_threadpool(retention.set_policy, services_of(request).store, actor, accountId, body)
+    return JSONResponse(policy.to_json())
+
+
+@router.get("/accounts/{accountId}/redactionPolicy")
+def get_redaction_policy(request: Request, accountId: str) -> JSONResponse:
+    actor = _actor(request, accountId)
+    return JSONResponse(redaction.get_policy(services_of(request).store, actor, accountId).to_json())
+
+
+@router.put("/accounts/{accountId}/redactionPolicy")
+async def set_redaction_policy(request: Request, accountId: str) -> JSONResponse:
+    actor = await run_in_threadpool(_actor, request, accountId)
+    body = await read_json(request)
+    policy = await run_in_threadpool(redaction.set_policy, services_of(request).store, actor, accountId, body)
     return JSONResponse(policy.to_json())
 
 
