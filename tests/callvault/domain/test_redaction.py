@@ -55,6 +55,7 @@ def test_ssn_is_redacted_and_oh_is_zero() -> None:
     [
         "call me at 919 555 1234 please",  # a phone number: ten digits, not nine
         "my card is 4111 1111 1111 1112 thanks",  # fails Luhn
+        "my card is 2 2 9 1 9 2 9 3 7 2 8 9 0 0 0 3 thanks",  # fails Luhn; 1929372890003 in it passes
         "social is 000 12 3456 ok",  # area 000 is never issued
         "social is 666 12 3456 ok",
         "I paid for two tickets to four shows",  # sound-alikes outside digits are words
