@@ -23,6 +23,7 @@ app.add_typer(sources.token_app, name="stream-tokens")
 app.add_typer(sources.accounts_app, name="accounts")
 app.add_typer(governance.retention_app, name="retention")
 app.add_typer(governance.holds_app, name="holds")
+app.add_typer(governance.redaction_app, name="redaction")
 app.command("erase")(governance.erase)
 
 

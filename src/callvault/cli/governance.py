@@ -1,4 +1,5 @@
-"""`callvault retention …`, `callvault holds …` and `callvault erase`: governance at the command line.
+"""`callvault retention …`, `callvault holds …`, `callvault redaction …` and `callvault erase`:
+governance at the command line.
 
 The operator at the CLI acts as `cli:<login name>` (that name is what holds, receipts and the audit
 entries record).
@@ -15,12 +16,13 @@ import typer
 
 from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services, out
 from callvault.domain.errors import VoiceApiError
-from callvault.services import erasure, legal_holds, retention
+from callvault.services import erasure, legal_holds, redaction, retention
 from callvault.services.governance_hooks import Actor
 from callvault.services.wire import erasure_receipt_json, legal_hold_json
 
 retention_app = typer.Typer(help="Retention policies: how long recordings are kept.", no_args_is_help=True)
 holds_app = typer.Typer(help="Legal holds: recordings nothing may remove.", no_args_is_help=True)
+redaction_app = typer.Typer(help="PII redaction of transcripts and audio.", no_args_is_help=True)
 
 
 def _actor() -> Actor:
@@ -80,6 +82,44 @@ def run_retention(
         for recording_id in recording_ids:
             out.print(f"{stage}\t{recording_id}", highlight=False)
     console.print(report.summary())
+
+
+@redaction_app.command("show")
+def show_redaction(account: str = typer.Option(..., "--account"), data_dir: Path = DataDirOption) -> None:
+    services = open_services(load_settings(data_dir=data_dir))
+    try:
+        _print(redaction.get_policy(services.store, _actor(), account).to_json())
+    finally:
+        services.close()
+
+
+@redaction_app.command("set")
+def set_redaction(
+    account: str = typer.Option(..., "--account"),
+    enabled: bool = typer.Option(True, "--enabled/--disabled", help="Redact every transcription"),
+    cards: bool = typer.Option(True, "--cards/--no-cards", help="Payment card numbers (Luhn)"),
+    ssn: bool = typer.Option(True, "--ssn/--no-ssn", help="US social security numbers"),
+    pattern: list[str] = typer.Option([], "--pattern", help="Another regular expression (repeatable)"),
+    audio: str = typer.Option("silence", "--audio", help="silence or tone"),
+    keep_original: bool = typer.Option(True, "--keep-original/--discard-original"),
+    data_dir: Path = DataDirOption,
+) -> None:
+    """Replace the account's redaction policy."""
+    body = {
+        "enabled": enabled,
+        "cards": cards,
+        "ssn": ssn,
+        "patterns": pattern,
+        "audio": audio,
+        "keepOriginal": keep_original,
+    }
+    services = open_services(load_settings(data_dir=data_dir))
+    try:
+        _print(redaction.set_policy(services.store, _actor(), account, body).to_json())
+    except VoiceApiError as exc:
+        fail(exc.description)
+    finally:
+        services.close()
 
 
 @holds_app.command("place")

@@ -274,3 +274,21 @@ def test_retention_dry_run_lists_what_would_go_and_removes_nothing(
     with server.client() as client:
         assert client.get(_path(server, old)).status_code == 404
         assert client.get(_path(server, old_held)).status_code == 200
+
+
+def test_redaction_policy_from_the_cli_and_the_api(server: LiveServer) -> None:
+    refused = _cli(server, "redaction", "set", "--account", "9900001", "--pattern", "(")
+    assert refused.returncode == 1 and "Invalid redaction pattern" in refused.stderr
+    done = _cli(
+        server, "redaction", "set", "--account", "9900001", "--pattern", r"acct \d{8}", "--audio", "tone"
+    )
+    assert done.returncode == 0, done.stderr
+    with server.client() as client:
+        policy = client.get("/api/v2/accounts/9900001/redactionPolicy").json()
+        assert (
+            policy["enabled"] is True and policy["patterns"] == [r"acct \d{8}"] and policy["audio"] == "tone"
+        )
+        assert (
+            client.put("/api/v2/accounts/9900001/redactionPolicy", json={"audio": "beep"}).status_code == 400
+        )
+        assert client.get("/api/v2/accounts/9900001/redactionPolicy").json() == policy
