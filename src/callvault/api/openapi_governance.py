@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callvault.api.openapi import AUTHENTICATED, Operation, _body, _query
+from callvault.api.openapi import AUTHENTICATED, Operation, _body
 
 _TAG = "Governance (callvault)"
 _DAYS = {
@@ -117,7 +117,16 @@ GOVERNANCE_OPERATIONS: dict[str, Operation] = {
         200,
         _content(_HOLD, array=True),
         errors=(400, *AUTHENTICATED),
-        query=(_query("active", "`true` (default): holds in force; `false`: every hold.", "true"),),
+        query=(
+            {
+                "name": "active",
+                "in": "query",
+                "required": False,
+                "description": "`true` (default): holds in force; `false`: every hold.",
+                "schema": {"type": "string", "enum": ["true", "false"]},
+                "example": "true",
+            },
+        ),
     ),
     "place_legal_hold": Operation(
         "Place a legal hold on a recording, a call or a phone number (404: no such recording or call)",
@@ -143,7 +152,13 @@ GOVERNANCE_OPERATIONS: dict[str, Operation] = {
         _content(_RECEIPT),
         errors=(400, 404, 415, *AUTHENTICATED),
         request=_body(
-            _content({"type": "object", "required": ["number"], "properties": {"number": {"type": "string"}}})
+            _content(
+                {
+                    "type": "object",
+                    "required": ["number"],
+                    "properties": {"number": {"type": "string", "pattern": "^\\+?[0-9]{3,20}$"}},
+                }
+            )
         ),
     ),
     "list_erasures": Operation(
