@@ -22,13 +22,16 @@ from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
 from callvault.services.container import Services
 from callvault.services.media_sweep import schedule_sweep
+from callvault.services.retention import schedule_retention
 from callvault.settings import Settings
 
 
 def job_runner(services: Services, *, threads: int, name: str) -> JobRunner:
-    """The job runner of this process (not started), with a media sweep asked for at once."""
+    """The job runner of this process (not started), with a media sweep and a retention run asked for
+    at once."""
     settings = services.settings
     schedule_sweep(services.store, delay_seconds=0)
+    schedule_retention(services.store, delay_seconds=0)
     return JobRunner(
         services.store,
         build_handlers(services),

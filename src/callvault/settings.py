@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, description="Base URL used in mediaUrl when set")
     purge_grace: float = 24 * 3600.0
     sweep_age: float = 6 * 3600.0
+    retention_interval: float = 3600.0
+    """How often the retention job applies the accounts' retention policies."""
     rate_limit: str | None = None
     redis_url: str | None = None
     max_upload: int = 2 * 1024**3
@@ -121,6 +123,7 @@ class Settings(BaseSettings):
     @field_validator(
         "purge_grace",
         "sweep_age",
+        "retention_interval",
         "job_lease_seconds",
         "transcription_timeout",
         "media_owner_timeout",

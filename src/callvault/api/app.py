@@ -22,7 +22,17 @@ from callvault.api.console.routes import router as console_router
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
-from callvault.api.routes import calls, encryption, governance, health, ingest, oauth2, recordings, streams
+from callvault.api.routes import (
+    calls,
+    encryption,
+    governance,
+    health,
+    ingest,
+    oauth2,
+    recordings,
+    retention,
+    streams,
+)
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
 
@@ -86,6 +96,7 @@ def create_app(
             streams.router,
             encryption.router,
             governance.router,
+            retention.router,
         ):
             app.include_router(router, prefix=prefix, include_in_schema=documented)
     return app

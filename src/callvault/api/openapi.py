@@ -28,6 +28,7 @@ from bandwidth.models import (
     UpdateCallRecording,
     VoiceApiError,
 )
+from callvault.api.openapi_governance import GOVERNANCE_OPERATIONS
 from callvault.api.openapi_operations import (
     ERROR_DESCRIPTIONS,
     OPERATIONS,
@@ -188,7 +189,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
-        operation = OPERATIONS.get(str(route.name))
+        operation = OPERATIONS.get(str(route.name)) or GOVERNANCE_OPERATIONS.get(str(route.name))
         if operation is None:
             raise KeyError(
                 f"route {route.name!r} ({route.path}) is not described in callvault.api.openapi_operations"

@@ -29,7 +29,8 @@ ERROR_DESCRIPTIONS = {
     404: "No such call, recording, media or transcription (type `not-found`)",
     405: "Method not allowed on this path; the `Allow` header lists those that are",
     409: (
-        "A recording with this recordingId already exists, or its media is sealed to the account's "
+        "A recording with this recordingId already exists, a legal hold (named) keeps the recording, "
+        "or its media is sealed to the account's "
         "public key (type `conflict`)"
     ),
     413: "The upload is larger than CALLVAULT_MAX_UPLOAD (type `validation`)",
@@ -42,6 +43,8 @@ PATH_PARAMETERS = {
     "accountId": "Your Bandwidth account id.",
     "callId": "Programmable Voice API call id.",
     "recordingId": "Programmable Voice API recording id.",
+    "holdId": "callvault legal hold id.",
+    "receiptId": "callvault erasure receipt id.",
 }
 AUTHENTICATED = (401, 403, 405, 429, 500)
 
@@ -209,7 +212,7 @@ OPERATIONS: dict[str, Operation] = {
         },
         errors=(404, 409, *AUTHENTICATED),
     ),
-    "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)),
+    "delete_recording": Operation("Delete Recording", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)),
     "download_call_recording": Operation(
         "Download Recording",
         _RECORDINGS,
@@ -229,7 +232,7 @@ OPERATIONS: dict[str, Operation] = {
         extra_responses={"206": {"description": "The requested byte range of the media", "content": _AUDIO}},
     ),
     "delete_recording_media": Operation(
-        "Delete Recording Media", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)
+        "Delete Recording Media", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)
     ),
     "transcribe_call_recording": Operation(
         "Create Transcription Request",
@@ -246,7 +249,7 @@ OPERATIONS: dict[str, Operation] = {
         errors=(404, *AUTHENTICATED),
     ),
     "delete_recording_transcription": Operation(
-        "Delete Transcription", _RECORDINGS, 204, errors=(404, *AUTHENTICATED)
+        "Delete Transcription", _RECORDINGS, 204, errors=(404, 409, *AUTHENTICATED)
     ),
     "update_call_recording_state": Operation(
         "Update Recording",

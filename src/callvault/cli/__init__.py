@@ -9,6 +9,7 @@ from callvault.cli import (
     calls,
     credentials,
     db,
+    governance,
     importer,
     keys,
     media,
@@ -38,6 +39,10 @@ app.add_typer(sources.token_app, name="stream-tokens")
 app.add_typer(sources.accounts_app, name="accounts")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(audit.app, name="audit")
+app.add_typer(governance.retention_app, name="retention")
+app.add_typer(governance.holds_app, name="holds")
+app.add_typer(governance.redaction_app, name="redaction")
+app.command("erase")(governance.erase)
 
 
 def main() -> None:

@@ -54,7 +54,17 @@ class Recording:
     tag: str | None = None
     source: dict[str, Any] | None = None
     """Where the audio came from when the call ran elsewhere (SIPREC, a CPaaS stream)."""
+    original_media_key: str | None = None
+    """A redacted recording's original audio, when kept (media_key names the redacted copy)."""
+    original_media_size: int | None = None
+    original_media_sha256: str | None = None
+    redacted_at: datetime | None = None
     id: int | None = None
+
+    @property
+    def media_keys(self) -> list[str]:
+        """Every blob this recording names (its media, and a redacted recording's kept original)."""
+        return [key for key in (self.media_key, self.original_media_key) if key]
 
 
 @dataclass(frozen=True)
@@ -75,9 +85,12 @@ class TranscriptionRequest:
     tag: str | None = None
     callback_timeout: float | None = None
     detect_language: bool = False
+    redact: bool | None = None
+    """callvault extension: redact PII (true), don't (false), or as the account's policy says (None)."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
+            "redact": self.redact,
             "callbackUrl": self.callback_url,
             "callbackMethod": self.callback_method,
             "username": self.username,
@@ -104,6 +117,7 @@ class TranscriptionRequest:
             tag=data.get("tag"),
             callback_timeout=float(timeout) if timeout is not None else None,
             detect_language=bool(data.get("detectLanguage")),
+            redact=data.get("redact") if isinstance(data.get("redact"), bool) else None,
         )
 
 

@@ -14,15 +14,19 @@ from typing import Any
 from callvault.domain.errors import MediaIntegrityFailed, MediaSealed
 from callvault.domain.recordings import transcription_size_status
 from callvault.domain.records import Job, Recording, Transcription, TranscriptionRequest
+from callvault.domain.redaction import RedactionPolicy
 from callvault.domain.timefmt import utcnow
 from callvault.jobs.runner import JobHandler
-from callvault.media.blobstore import BlobStore
+from callvault.media.blobstore import BlobInfo, BlobStore
 from callvault.services.container import Services
 from callvault.services.media_keys import media_errors, seal_if_customer_held
 from callvault.services.notifications import enqueue_webhook
+from callvault.services.recordings import enqueue_purge
+from callvault.services.redaction import adopt_redacted_copy, policy_for, redact_output, write_redacted_copy
 from callvault.services.wire import recording_event_fields, transcription_url
 from callvault.store import recordings_repo
 from callvault.transcription import TranscriptionError
+from callvault.transcription.output import Clip
 from callvault.webhooks import events
 from callvault.webhooks.delivery import WebhookRequest
 
@@ -58,29 +62,56 @@ def _load(services: Services, transcription_id: str) -> tuple[Transcription, Rec
     return transcription, recording
 
 
+@dataclasses.dataclass
+class EngineOutcome:
+    status: str
+    result: dict[str, Any] | None = None
+    language: str | None = None
+    error: str | None = None
+    redacted_copy: BlobInfo | None = None
+    """The recording's audio with the redacted spans filled (when redaction found something)."""
+
+
 def _run_engine(
-    services: Services, recording: Recording, request: TranscriptionRequest
-) -> tuple[str, dict[str, Any] | None, str | None, str | None]:
-    """-> (status, result, language, error)."""
+    services: Services, recording: Recording, request: TranscriptionRequest, redaction: RedactionPolicy | None
+) -> EngineOutcome:
     size_status = transcription_size_status(recording.duration_seconds)
     if size_status is not None:
-        return size_status, None, None, None
+        return EngineOutcome(size_status)
     deadline = time.monotonic() + services.settings.transcription_timeout
     assert recording.media_key is not None
+    copy = None
     try:
         with media_errors(recording.recording_id), local_media(services.blobs, recording.media_key) as path:
             output = services.speech.transcribe(
-                path, detect_language=request.detect_language, deadline=deadline
+                path,
+                detect_language=request.detect_language,
+                deadline=deadline,
+                word_timestamps=redaction is not None,
             )
+            if redaction is not None:
+                redacted = redact_output(output, redaction)
+                output = redacted.output
+                if redacted.spans:
+                    copy = write_redacted_copy(
+                        services.blobs, path, recording, redacted.spans, redaction.audio
+                    )
+                    log.info("redacted %s: %s", recording.recording_id, ", ".join(redacted.kinds))
     except TranscriptionError as exc:
-        return exc.status, None, None, str(exc)
+        return EngineOutcome(exc.status, error=str(exc))
     except (MediaIntegrityFailed, MediaSealed) as exc:
-        return "error", None, None, exc.description
+        return EngineOutcome("error", error=exc.description)
     result = {
         "transcripts": [dataclasses.asdict(t) for t in output.transcripts],
-        "clips": [dataclasses.asdict(c) for c in output.clips],
+        "clips": [_stored_clip(c) for c in output.clips],
     }
-    return "available", result, output.language, None
+    return EngineOutcome("available", result, output.language, None, copy)
+
+
+def _stored_clip(clip: Clip) -> dict[str, Any]:
+    stored = dataclasses.asdict(clip)
+    del stored["words"]  # word timings serve redaction only
+    return stored
 
 
 def _callback_body(
@@ -104,7 +135,9 @@ def make_transcribe_handler(services: Services) -> JobHandler:
         transcription, recording = loaded
         request = transcription.request
         started = time.monotonic()
-        status, result, language, error = _run_engine(services, recording, request)
+        redaction = policy_for(services.store, recording.account_id, request.redact)
+        outcome = _run_engine(services, recording, request, redaction)
+        status = outcome.status
         completed = utcnow()
         if status == "available":
             services.telemetry.observe_transcription(
@@ -118,13 +151,23 @@ def make_transcribe_handler(services: Services) -> JobHandler:
                 transcription.transcription_id,
                 status=status,
                 completed_time=completed,
-                result=result,
-                language=language,
-                error=error,
+                result=outcome.result,
+                language=outcome.language,
+                error=outcome.error,
             )
-            seal_if_customer_held(
-                conn, services.media_keys, recording.account_id, recording.recording_id, recording.media_key
-            )
+            if outcome.redacted_copy is not None:
+                assert redaction is not None
+                if recorded:
+                    adopt_redacted_copy(
+                        conn, recording, outcome.redacted_copy, redaction, services.settings.purge_grace
+                    )
+                else:
+                    enqueue_purge(conn, outcome.redacted_copy.key, 0)
+            current = recordings_repo.get_recording_by_id(conn, recording.account_id, recording.recording_id)
+            if current is not None:  # the media as it now is (a redacted copy replaces it)
+                seal_if_customer_held(
+                    conn, services.media_keys, current.account_id, current.recording_id, current.media_key
+                )
             if recorded and request.callback_url:
                 webhook = WebhookRequest(
                     url=request.callback_url,

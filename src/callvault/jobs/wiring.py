@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from callvault.domain.jobs import ANSWER_JOB, PURGE_MEDIA_JOB, SWEEP_MEDIA_JOB, TRANSCRIBE_JOB, WEBHOOK_JOB
+from callvault.domain.jobs import (
+    ANSWER_JOB,
+    PURGE_MEDIA_JOB,
+    RETENTION_JOB,
+    SWEEP_MEDIA_JOB,
+    TRANSCRIBE_JOB,
+    WEBHOOK_JOB,
+)
 from callvault.domain.records import Job
 from callvault.jobs.answer_job import make_answer_handler
+from callvault.jobs.retention_job import make_retention_handler
 from callvault.jobs.runner import JobHandler
 from callvault.jobs.sweep_job import make_sweep_handler
 from callvault.jobs.transcribe_job import make_transcribe_handler
@@ -20,6 +28,7 @@ def build_handlers(services: Services) -> dict[str, JobHandler]:
     return {
         PURGE_MEDIA_JOB: purge,
         SWEEP_MEDIA_JOB: make_sweep_handler(services),
+        RETENTION_JOB: make_retention_handler(services),
         TRANSCRIBE_JOB: make_transcribe_handler(services),
         WEBHOOK_JOB: make_webhook_handler(services.store, services.callback_policy),
         ANSWER_JOB: make_answer_handler(services),

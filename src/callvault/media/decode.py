@@ -76,7 +76,7 @@ def probe_audio(path: Path) -> AudioInfo:
                 return AudioInfo(float(stream.duration * stream.time_base), channels, sample_rate)
             if container.duration is not None:
                 return AudioInfo(container.duration / av.time_base, channels, sample_rate)
-            decoded_samples = sum(frame.samples for frame in _decoded_frames(container, stream))
+            decoded_samples = sum(frame.samples for frame in decoded_frames(container, stream))
             return AudioInfo(decoded_samples / sample_rate, channels, sample_rate)
     except av.FFmpegError as exc:
         raise AudioDecodeError(f"cannot read audio from {path}: {exc}") from exc
@@ -106,7 +106,7 @@ def iter_channel_chunks(
             stream = _first_audio_stream(container, path)
             resampler = av.AudioResampler(format="fltp", rate=sample_rate)
             buffer = _ChunkBuffer(sample_rate)
-            for frame in _decoded_frames(container, stream):
+            for frame in decoded_frames(container, stream):
                 for block in _resampled(resampler, frame):
                     buffer.append(block)
                 while buffer.pending_samples >= chunk_samples:
@@ -180,9 +180,7 @@ def _first_audio_stream(container: av.container.InputContainer, path: Path) -> a
     return container.streams.audio[0]
 
 
-def _decoded_frames(
-    container: av.container.InputContainer, stream: av.AudioStream
-) -> Iterator[av.AudioFrame]:
+def decoded_frames(container: av.container.InputContainer, stream: av.AudioStream) -> Iterator[av.AudioFrame]:
     """Decoded frames, skipping packets the decoder rejects (damaged MP3 frames) as players do."""
     for packet in container.demux(stream):
         try:

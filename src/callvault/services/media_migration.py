@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ class MigrationReport:
 
 
 def recordings_with_media(store: MetadataStore, batch: int = 500) -> Iterator[Recording]:
+    """Each recording with media; a redacted one's kept original comes as one more (its media_* fields
+    naming the original)."""
     after = 0
     while True:
         with store.read() as conn:
@@ -36,6 +39,13 @@ def recordings_with_media(store: MetadataStore, batch: int = 500) -> Iterator[Re
         for row in rows:
             if row.media_key:
                 yield row
+            if row.original_media_key:
+                yield dataclasses.replace(
+                    row,
+                    media_key=row.original_media_key,
+                    media_size=row.original_media_size,
+                    media_sha256=row.original_media_sha256,
+                )
         after = rows[-1].id or after
 
 

@@ -19,6 +19,7 @@ from callvault.media.blobstore import BlobStore
 from callvault.media.encrypted import EncryptedBlobStore, MediaKeyUnavailable
 from callvault.media.sealed_media import MEDIA_TYPE as SEALED_MEDIA_TYPE
 from callvault.media.sealed_media import envelope_prefix
+from callvault.services.legal_holds import refuse_if_held
 from callvault.services.media_keys import media_errors
 from callvault.store import jobs_repo, media_keys_repo, recordings_repo
 from callvault.store.database import MetadataStore
@@ -176,22 +177,37 @@ def enqueue_purge(conn: Connection, media_key: str, grace_seconds: float) -> Non
 def delete_recording(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str, grace_seconds: float
 ) -> None:
+    """Remove the row, its transcript and its media (409 while a legal hold covers it)."""
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        recordings_repo.delete_recording_row(conn, account_id, recording_id)
-        if recording.media_key:
-            enqueue_purge(conn, recording.media_key, grace_seconds)
+        remove_recording(conn, recording, grace_seconds)
+
+
+def remove_recording(conn: Connection, recording: Recording, grace_seconds: float) -> None:
+    """Remove a recording's row, transcript and media in the caller's transaction, unless held."""
+    refuse_if_held(conn, recording)
+    recordings_repo.delete_recording_row(conn, recording.account_id, recording.recording_id)
+    for key in recording.media_keys:
+        enqueue_purge(conn, key, grace_seconds)
 
 
 def delete_media(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str, grace_seconds: float
 ) -> None:
+    """Remove the recording's media, keeping its row (409 while a legal hold covers it)."""
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
         if recording.media_key is None:
             raise NotFound(f"Recording {recording_id} has no media: it was already deleted")
-        recordings_repo.clear_media(conn, account_id, recording_id)
-        enqueue_purge(conn, recording.media_key, grace_seconds)
+        remove_media(conn, recording, grace_seconds)
+
+
+def remove_media(conn: Connection, recording: Recording, grace_seconds: float) -> None:
+    """Remove a recording's media (and a kept original) in the caller's transaction, unless held."""
+    refuse_if_held(conn, recording)
+    recordings_repo.clear_media(conn, recording.account_id, recording.recording_id)
+    for key in recording.media_keys:
+        enqueue_purge(conn, key, grace_seconds)
 
 
 def purge_media(blobs: BlobStore, media_key: str) -> None:

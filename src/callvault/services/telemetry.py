@@ -15,7 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from callvault.domain.timefmt import utcnow
-from callvault.store import jobs_repo, operations_repo
+from callvault.store import governance_repo, jobs_repo, operations_repo
 from callvault.store.database import MetadataStore
 
 _LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600)
@@ -42,6 +42,12 @@ class Telemetry:
             "callvault_transcription_real_time_factor",
             "Speech engine seconds per second of audio, for transcriptions this process ran",
             buckets=_RTF_BUCKETS,
+            registry=self.registry,
+        )
+        self.retention_removed = Counter(
+            "callvault_retention_removed",
+            "Recordings whose metadata row, media or transcript retention removed in this process",
+            labelnames=["stage"],
             registry=self.registry,
         )
         self.media_streams_open = Gauge(
@@ -72,6 +78,7 @@ class _StoredNumbers(Collector):
             oldest = operations_repo.oldest_queued_by_kind(conn)
             attempts = operations_repo.webhook_attempts_by_outcome(conn)
             live_calls = operations_repo.live_calls(conn)
+            holds = governance_repo.active_hold_count(conn)
         yield GaugeMetricFamily("callvault_recordings", "Recordings stored", value=count)
         yield GaugeMetricFamily(
             "callvault_recording_bytes", "Media bytes the stored recordings name", value=size
@@ -95,6 +102,7 @@ class _StoredNumbers(Collector):
             deliveries.add_metric([event_type, outcome], number)
         yield deliveries
         yield GaugeMetricFamily("callvault_live_calls", "Calls in progress", value=live_calls)
+        yield GaugeMetricFamily("callvault_legal_holds_active", "Legal holds in force", value=holds)
         yield CounterMetricFamily(
             "callvault_failed_logins",
             "Wrong user names or passwords seen by this process",

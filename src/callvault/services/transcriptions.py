@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bandwidth.models import TranscribeRecording
-from callvault.domain.errors import NotFound
+from callvault.domain.errors import NotFound, ValidationFailed
 from callvault.domain.ids import new_transcription_id
 from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import require_callback_url
+from callvault.services.legal_holds import refuse_if_held
 from callvault.services.media_keys import require_unsealed
 from callvault.services.recordings import require_recording
 from callvault.services.validation import parse_body
@@ -24,7 +25,16 @@ def parse_request(body: Any) -> TranscribeRecording:
     request = parse_body(TranscribeRecording, body)
     if request.callback_url is not None:
         require_callback_url(str(request.callback_url), "callbackUrl")
+    redact_flag(request)
     return request
+
+
+def redact_flag(request: TranscribeRecording) -> bool | None:
+    """callvault's `redact` extension field: true, false, or absent (the account's policy decides)."""
+    value = (request.additional_properties or {}).get("redact")
+    if value is not None and not isinstance(value, bool):
+        raise ValidationFailed("Invalid redact: true or false (callvault extension: PII redaction)")
+    return value
 
 
 def request_transcription(
@@ -47,6 +57,7 @@ def request_transcription(
         tag=request.tag,
         callback_timeout=request.callback_timeout,
         detect_language=bool(request.detect_language),
+        redact=redact_flag(request),
     )
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
@@ -85,7 +96,9 @@ def get_transcription(
 
 
 def delete_transcription(store: MetadataStore, account_id: str, call_id: str, recording_id: str) -> None:
+    """Remove the transcript and its search entries (409 while a legal hold covers the recording)."""
     with store.write() as conn:
-        require_recording(conn, account_id, call_id, recording_id)
+        recording = require_recording(conn, account_id, call_id, recording_id)
+        refuse_if_held(conn, recording)
         if not recordings_repo.delete_transcription(conn, account_id, recording_id):
             raise NotFound(f"Recording {recording_id} has no transcription")

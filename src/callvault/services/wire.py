@@ -16,6 +16,7 @@ from bandwidth.models import (
 from bandwidth.models import (
     Transcription as WireTranscript,
 )
+from callvault.domain.governance import ErasureReceipt, LegalHold
 from callvault.domain.records import Call, Recording, Transcription
 from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcnow
@@ -210,3 +211,37 @@ def search_hit_json(base_url: str, hit: TranscriptHit, transcription: Transcript
 def peaks_json(peaks: WaveformPeaks) -> dict[str, Any]:
     """Waveform peaks: one list per channel of 0..1 levels over `duration` seconds."""
     return {"channels": peaks.channels, "duration": peaks.duration_seconds, "peaks": peaks.as_fractions()}
+
+
+def legal_hold_json(hold: LegalHold) -> dict[str, Any]:
+    """callvault extension: a legal hold as `/accounts/{a}/legalHolds` answers it."""
+    return {
+        "holdId": hold.hold_id,
+        "accountId": hold.account_id,
+        "type": hold.kind,
+        "target": hold.target,
+        "reason": hold.reason,
+        "placedBy": hold.placed_by,
+        "placedTime": format_iso_time(hold.placed_at),
+        "active": hold.active,
+        "releasedBy": hold.released_by,
+        "releasedTime": format_iso_time(hold.released_at) if hold.released_at else None,
+        "releaseReason": hold.release_reason,
+    }
+
+
+def erasure_receipt_json(receipt: ErasureReceipt) -> dict[str, Any]:
+    """callvault extension: an erasure's receipt (the number only as its last digits)."""
+    return {
+        "receiptId": receipt.receipt_id,
+        "accountId": receipt.account_id,
+        "number": receipt.number_hint,
+        "requestedBy": receipt.requested_by,
+        "time": format_iso_time(receipt.created_at),
+        "recordingsErased": len(receipt.erased),
+        "mediaRemoved": receipt.media_removed,
+        "transcriptsRemoved": receipt.transcripts_removed,
+        "recordingsHeld": len(receipt.held),
+        "erasedRecordingIds": receipt.erased,
+        "held": [{"recordingId": rid, "holdIds": holds} for rid, holds in receipt.held.items()],
+    }

@@ -91,8 +91,9 @@ def named_media_keys(conn: Connection, keys: list[str]) -> set[str]:
     """Which of ``keys`` a recording row names as its media."""
     if not keys:
         return set()
-    query = select(recordings.c.media_key).where(recordings.c.media_key.in_(keys))
-    return {row.media_key for row in conn.execute(query)}
+    named = select(recordings.c.media_key).where(recordings.c.media_key.in_(keys))
+    kept_originals = select(recordings.c.original_media_key).where(recordings.c.original_media_key.in_(keys))
+    return {row[0] for row in conn.execute(named.union(kept_originals))}
 
 
 def get_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> Recording | None:
@@ -236,7 +237,42 @@ def clear_media(conn: Connection, account_id: str, recording_id: str) -> None:
     conn.execute(
         update(recordings)
         .where(_recording_is(account_id, recording_id))
-        .values(media_key=None, media_size=None, media_sha256=None)
+        .values(
+            media_key=None,
+            media_size=None,
+            media_sha256=None,
+            original_media_key=None,
+            original_media_size=None,
+            original_media_sha256=None,
+        )
+    )
+
+
+def replace_media(
+    conn: Connection,
+    account_id: str,
+    recording_id: str,
+    *,
+    media: tuple[str, int, str],
+    original: tuple[str, int, str] | None,
+    at: datetime,
+) -> None:
+    """Name a redacted copy as the recording's media (key, size, sha256), and its original if kept."""
+    peaks_repo.delete_peaks(conn, account_id, recording_id)
+    key, size, sha256 = media
+    kept_key, kept_size, kept_sha256 = original or (None, None, None)
+    conn.execute(
+        update(recordings)
+        .where(_recording_is(account_id, recording_id))
+        .values(
+            media_key=key,
+            media_size=size,
+            media_sha256=sha256,
+            original_media_key=kept_key,
+            original_media_size=kept_size,
+            original_media_sha256=kept_sha256,
+            redacted_at=at,
+        )
     )
 
 

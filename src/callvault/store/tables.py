@@ -92,6 +92,12 @@ recordings = Table(
     Column("recording_name", String(256)),
     Column("tag", Text),
     Column("source", JSON),  # where the audio came from: SIPREC session, CPaaS stream (see domain.sources)
+    # A redacted recording (services/redaction.py) names its redacted copy as media_key; these name the
+    # original when the account keeps it (or a legal hold forbids removing it).
+    Column("original_media_key", String(256)),
+    Column("original_media_size", BigInteger),
+    Column("original_media_sha256", String(64)),
+    Column("redacted_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_recordings_account_start", "account_id", "start_time", "id"),
     Index("ix_recordings_account_from_start", "account_id", "from_number", "start_time"),
@@ -335,4 +341,46 @@ access_log_anchors = Table(
     Column("signed_at", UTCDateTime, nullable=False),
     Column("key_id", String(32), nullable=False),
     Column("signature", String(128), nullable=False),
+)
+
+# Governance (docs/governance.md): legal holds, per-account policies, erasure receipts.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hold_id", String(64), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),  # recording | call | number (domain.governance.HOLD_KINDS)
+    Column("target", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(128), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("released_at", UTCDateTime),
+    Column("released_by", String(128)),
+    Column("release_reason", Text),
+    Index("ix_legal_holds_active", "account_id", "kind", "target", "released_at"),
+)
+
+account_policies = Table(
+    "account_policies",
+    metadata,
+    Column("account_id", String(128), primary_key=True),
+    Column("name", String(32), primary_key=True),  # retention | redaction
+    Column("settings", JSON, nullable=False),
+    Column("updated_by", String(128), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+erasure_receipts = Table(
+    "erasure_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receipt_id", String(64), nullable=False, unique=True),
+    Column("account_id", String(128), nullable=False),
+    Column("number_sha256", String(64), nullable=False),  # the erased number itself is not kept
+    Column("number_hint", String(16), nullable=False),  # its last digits, for people reading receipts
+    Column("requested_by", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("receipt", JSON, nullable=False),
+    Index("ix_erasure_receipts_account", "account_id", "created_at"),
 )

@@ -13,12 +13,18 @@ __all__ = ["Engine", "load_engine"]
 
 class Engine(Protocol):
     def transcribe(
-        self, audio_path: Path, *, detect_language: bool = False, deadline: float | None = None
+        self,
+        audio_path: Path,
+        *,
+        detect_language: bool = False,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
     ) -> TranscriptionOutput:
         """Transcribe every channel of a WAV/MP3 recording.
 
         ``detect_language``: pick the dominant of English, French and Spanish, else English.
         ``deadline``: a time.monotonic() value after which TranscriptionTimeout is raised.
+        ``word_timestamps``: give each clip its timed words (what redaction needs).
         Raises AudioTooShort, AudioTooLong, TranscriptionTimeout or TranscriptionFailed, each with the
         ``status`` to record.
         """

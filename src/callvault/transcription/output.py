@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["ChannelTranscript", "Clip", "TranscriptionOutput"]
+__all__ = ["ChannelTranscript", "Clip", "TranscriptionOutput", "Word"]
 
 
 @dataclass(frozen=True)
@@ -16,14 +16,25 @@ class ChannelTranscript:
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word with its time in the recording (seconds); ``text`` as the engine wrote it."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Clip:
-    """One utterance: ``speaker`` is the 0-based channel index, ``start``/``end`` in seconds."""
+    """One utterance: ``speaker`` is the 0-based channel index, ``start``/``end`` in seconds;
+    ``words`` only when word timings were asked for (they are not stored)."""
 
     speaker: int
     start: float
     end: float
     text: str
     confidence: float
+    words: tuple[Word, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .errors import AudioTooLong, TranscriptionError, TranscriptionFailed, Trans
 from .language import DEFAULT_LANGUAGE, detect_dominant_language
 from .limits import check_duration
 from .model_store import assemble_default_model, check_model_dir
-from .output import ChannelTranscript, Clip, TranscriptionOutput
+from .output import ChannelTranscript, Clip, TranscriptionOutput, Word
 
 __all__ = ["WhisperEngine"]
 
@@ -80,7 +80,12 @@ class WhisperEngine:
         self._loaded_model()
 
     def transcribe(
-        self, audio_path: Path, *, detect_language: bool = False, deadline: float | None = None
+        self,
+        audio_path: Path,
+        *,
+        detect_language: bool = False,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
     ) -> TranscriptionOutput:
         """Transcribe every channel of ``audio_path``; ``deadline`` is a time.monotonic() value.
 
@@ -92,7 +97,7 @@ class WhisperEngine:
             info = probe_audio(audio_path)
             check_duration(info.duration)
             model = self._loaded_model()
-            output = self._transcribe_chunks(model, audio_path, detect_language, deadline)
+            output = self._transcribe_chunks(model, audio_path, detect_language, deadline, word_timestamps)
         except TranscriptionError:
             raise
         except AudioDecodeError as exc:
@@ -110,7 +115,12 @@ class WhisperEngine:
         return output
 
     def _transcribe_chunks(
-        self, model: WhisperModel, audio_path: Path, detect_language: bool, deadline: float | None
+        self,
+        model: WhisperModel,
+        audio_path: Path,
+        detect_language: bool,
+        deadline: float | None,
+        word_timestamps: bool = False,
     ) -> TranscriptionOutput:
         language = None if detect_language else DEFAULT_LANGUAGE
         channels: list[_ChannelResult] = []
@@ -125,7 +135,9 @@ class WhisperEngine:
             while len(channels) < len(chunk.channels):
                 channels.append(_ChannelResult())
             for index, samples in enumerate(chunk.channels):
-                clips = self._transcribe_channel(model, samples, index, chunk.start, language, deadline)
+                clips = self._transcribe_channel(
+                    model, samples, index, chunk.start, language, deadline, word_timestamps
+                )
                 channels[index].clips.extend(clips)
                 del samples
             del chunk  # free this chunk before the decoder builds the next one
@@ -152,6 +164,7 @@ class WhisperEngine:
         offset: float,
         language: str | None,
         deadline: float | None,
+        word_timestamps: bool = False,
     ) -> list[Clip]:
         end_of_chunk = offset + samples.shape[0] / SPEECH_SAMPLE_RATE
         clips: list[Clip] = []
@@ -163,6 +176,7 @@ class WhisperEngine:
                 vad_filter=True,
                 vad_parameters=self._vad_options,
                 condition_on_previous_text=False,
+                word_timestamps=word_timestamps,
             )
             for segment in segments:
                 _check_deadline(deadline)
@@ -178,6 +192,14 @@ class WhisperEngine:
                         end=round(end, 3),
                         text=text,
                         confidence=round(segment_confidence(segment.avg_logprob), 4),
+                        words=tuple(
+                            Word(
+                                word.word,
+                                round(float(offset + word.start), 3),
+                                round(float(offset + word.end), 3),
+                            )
+                            for word in segment.words or ()
+                        ),
                     )
                 )
         return clips

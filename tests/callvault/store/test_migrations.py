@@ -1,4 +1,5 @@
-"""Migrations on databases that hold rows: 0007 (recording ids unique per account), 0010 (encryption keys)."""
+"""Migrations on databases that hold rows: 0007 (recording ids unique per account), 0010 (encryption
+keys), 0012 (governance)."""
 
 from __future__ import annotations
 
@@ -60,4 +61,26 @@ def test_0010_encryption_keys_goes_up_and_down(tmp_path: Path) -> None:
         tables = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
     assert "media_keys" not in tables and "account_public_keys" not in tables
     command.upgrade(config, "0010")
+    engine.dispose()
+
+
+def test_0012_adds_governance_tables_and_keeps_recordings_both_ways(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0008")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(RECORDING), {"rid": "r-1", "account": "1"})
+    command.upgrade(config, "0012")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT original_media_key FROM recordings")).scalar_one() is None
+        conn.execute(
+            text(
+                "INSERT INTO legal_holds (hold_id, account_id, kind, target, reason, placed_by, placed_at) "
+                "VALUES ('hold-1', '1', 'recording', 'r-1', 'why', 'me', '2030-01-01 00:00:00')"
+            )
+        )
+    command.downgrade(config, "0008")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT recording_id FROM recordings")).scalar_one() == "r-1"
     engine.dispose()
