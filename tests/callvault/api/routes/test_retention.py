@@ -51,7 +51,16 @@ def _cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(tmp_path_factory.mktemp("governance"))
+    """A server whose test user is the account's owner (holds, policies and erasure need `govern`)."""
+    return _owned(server_factory(tmp_path_factory.mktemp("governance")))
+
+
+def _owned(server: LiveServer) -> LiveServer:
+    """The test user made owner of both its accounts (before any request, so no cache holds its roles)."""
+    for account in (server.account_id, "9900001"):
+        promoted = _cli(server, "users", "role", server.username, "--account", account, "--role", "owner")
+        assert promoted.returncode == 0, promoted.stderr
+    return server
 
 
 def test_a_held_recording_survives_every_delete_until_the_hold_is_released(
@@ -214,7 +223,7 @@ def _metric(server: LiveServer, name: str) -> float:
 def test_retention_removes_what_is_old_keeps_what_is_held_and_counts_it(
     server_factory: ServerFactory, tmp_path: Path, wav_file: Path
 ) -> None:
-    server = server_factory(tmp_path / "data", env_overrides={"CALLVAULT_RETENTION_INTERVAL": "0.2s"})
+    server = _owned(server_factory(tmp_path / "data", env_overrides={"CALLVAULT_RETENTION_INTERVAL": "0.2s"}))
     old = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
     old_held = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
     old_media = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD}, account_id="9900001")
@@ -244,7 +253,7 @@ def test_retention_removes_what_is_old_keeps_what_is_held_and_counts_it(
 def test_retention_dry_run_lists_what_would_go_and_removes_nothing(
     server_factory: ServerFactory, tmp_path: Path, wav_file: Path
 ) -> None:
-    server = server_factory(tmp_path / "data")
+    server = _owned(server_factory(tmp_path / "data"))
     old = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
     old_held = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
     with server.client() as client:
