@@ -6,15 +6,20 @@ rest send nothing. They come from `--addresses` loopback addresses. The server's
 are set so that every one is held (`--connections` within `CALLVAULT_SIP_MAX_CONNECTIONS`, a
 message/idle timeout longer than the run): the worst case the limits allow. With `--defaults` the
 server runs with its default settings instead, and the run reports how many it refused or closed.
-While they are held, `/healthz` is asked `--probes` times; then a SIPREC INVITE over UDP must
-still get its 200. Writes benchmarks/results/sip_soak.json with the command that made it.
+While they are held, `--bombs` Twilio media streams each send a timestamp bomb (audio at 0 ms, then
+at 36,000,000 ms: ten hours later) and stop, and `/healthz` is asked `--probes` times; then a SIPREC
+INVITE over UDP must still get its 200, and each bombed stream's recording must be bounded (seconds,
+not hours). Writes benchmarks/results/sip_soak.json with the command that made it.
 
     .venv/bin/python benchmarks/bench_sip_soak.py [--connections 2000] [--addresses 20] [--seconds 30]
+        [--bombs 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
 import json
 import platform
 import shlex
@@ -22,14 +27,19 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+import numpy as np
+from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from support.server import start_server
+from callvault.media.audio import mulaw_encode
+from support.server import LiveServer, start_server
 from support.sip_client import Client
 from support.siprec import run_cli
 
@@ -90,6 +100,45 @@ def healthz_latencies(url: str, probes: int, seconds: float) -> list[float]:
     return latencies
 
 
+def timestamp_bombs(server: LiveServer, count: int) -> list[str]:
+    """`count` Twilio streams, each: start, 20 ms of audio at 0 ms, 20 ms at 36,000,000 ms, stop.
+    Returns their call ids."""
+    token = run_cli(
+        server.env, server.data_dir, "stream-tokens", "create", "bomb", "--account", server.account_id
+    )
+    url = server.url.replace("http", "ws", 1) + f"/ingest/streams/twilio/{token.strip()}"
+    frame = base64.b64encode(mulaw_encode(np.full(160, 500, np.int16))).decode()
+    calls = []
+    for _ in range(count):
+        call_id = f"CA{uuid.uuid4().hex}"
+        start = {"callSid": call_id, "streamSid": "MZ1", "tracks": ["inbound"]}
+        with connect(url, close_timeout=60) as ws:
+            ws.send(json.dumps({"event": "start", "start": start}))
+            for timestamp in ("0", "36000000"):
+                media = {"track": "inbound", "timestamp": timestamp, "payload": frame}
+                ws.send(json.dumps({"event": "media", "media": media}))
+            ws.send(json.dumps({"event": "stop"}))
+            with contextlib.suppress(Exception):  # the server closes the stream after its stop
+                ws.recv(timeout=60)
+        calls.append(call_id)
+    return calls
+
+
+def bombed_durations(server: LiveServer, calls: list[str]) -> list[float]:
+    deadline = time.monotonic() + 120
+    durations: list[float] = []
+    while time.monotonic() < deadline:
+        durations = [
+            float(row[0])
+            for call_id in calls
+            for row in server.db_rows("SELECT duration_seconds FROM recordings WHERE call_id = :c", c=call_id)
+        ]
+        if len(durations) == len(calls):
+            break
+        time.sleep(0.5)
+    return durations
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,6 +148,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the connections are held")
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--defaults", action="store_true", help="the server's default caps and timeouts")
+    parser.add_argument("--bombs", type=int, default=5, help="Twilio timestamp bombs sent during the soak")
     args = parser.parse_args()
 
     held = f"{args.seconds * 4 + 60:.0f}s"
@@ -122,7 +172,12 @@ def main() -> None:
             before = healthz_latencies(server.url, min(args.probes, 50), 2.0)
             sockets = open_connections(sip_port, args.connections, args.addresses)
             opened = memory_mib(pid)
+            bombs: list[str] = []
+            bomber = threading.Thread(target=lambda: bombs.extend(timestamp_bombs(server, args.bombs)))
+            bomber.start()
             during = healthz_latencies(server.url, args.probes, args.seconds)
+            bomber.join()
+            durations = bombed_durations(server, bombs)
             kept = still_open(sockets)
             client = Client(sip_port)
             invite = client.invite()
@@ -161,6 +216,7 @@ def main() -> None:
             "peak": after.get("VmHWM"),
         },
         "invite_during_soak": invite.status,
+        "timestamp_bombs": {"sent": len(bombs), "recording_seconds": durations},
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "sip_soak.json").write_text(json.dumps(result, indent=2) + "\n")
