@@ -27,6 +27,7 @@ def test_a_copied_cookie_stops_working_once_its_session_signs_out(
         env_overrides={
             "CALLVAULT_DATABASE_URL": live_server.database_url,
             "CALLVAULT_MEDIA_URL": live_server.media_url,
+            "CALLVAULT_MASTER_KEY_FILE": str(live_server.data_dir / "master.key"),  # one key per database
         },
     )
     with signed_in_client(live_server) as browser, _copy_of(browser, second) as thief:
