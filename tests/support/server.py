@@ -71,6 +71,17 @@ class LiveServer:
         """`callvault users add` against this (running) server's database."""
         add_user(self.data_dir, name, password, accounts, self.env)
 
+    def make_owner(self, *accounts: str) -> LiveServer:
+        """`callvault users role` makes the test user the owner of `accounts` (this server's account if
+        none), before any request of the test caches its roles; policies, holds and erasure need it."""
+        for account in accounts or (self.account_id,):
+            args = ["users", "role", self.username, "--account", account, "--role", "owner"]
+            command = [sys.executable, "-m", "callvault", *args, "--data-dir", str(self.data_dir)]
+            result = subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=120)
+            if result.returncode != 0:
+                raise RuntimeError(f"callvault users role failed: {result.stderr}")
+        return self
+
     def ingest(
         self,
         call_id: str,

@@ -29,7 +29,7 @@ def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFacto
     why_not = ensure_sounds()
     if why_not:
         unavailable(f"no real speech: {why_not}")
-    return server_factory(tmp_path_factory.mktemp("redaction"))
+    return server_factory(tmp_path_factory.mktemp("redaction")).make_owner()  # policies need `govern`
 
 
 @pytest.fixture(scope="module")

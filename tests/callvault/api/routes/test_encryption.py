@@ -22,7 +22,6 @@ from callvault.media.chunked_cipher import CHUNK_OVERHEAD, DEFAULT_CHUNK_SIZE, H
 from callvault.media.store_url import open_blob_store
 from support.audio_files import write_wav
 from support.server import LiveServer, ServerFactory
-from support.siprec import run_cli
 
 UNIT = DEFAULT_CHUNK_SIZE + CHUNK_OVERHEAD
 
@@ -167,8 +166,7 @@ def test_customer_held_recordings_open_only_with_the_private_key(
 ) -> None:
     server = server_factory(tmp_path / "data")
     # choosing who holds the keys is an account policy (`govern`): the test user is the owner
-    run_cli(server.env, server.data_dir, "users", "role", server.username, "--account", server.account_id,
-            "--role", "owner")  # fmt: skip
+    server.make_owner()
     account = f"/api/v2/accounts/{server.account_id}/encryption"
     public_pem, private_path = _key_pair(tmp_path)
     _, other_private = _key_pair(tmp_path)

@@ -56,11 +56,7 @@ def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFacto
 
 
 def _owned(server: LiveServer) -> LiveServer:
-    """The test user made owner of both its accounts (before any request, so no cache holds its roles)."""
-    for account in (server.account_id, "9900001"):
-        promoted = _cli(server, "users", "role", server.username, "--account", account, "--role", "owner")
-        assert promoted.returncode == 0, promoted.stderr
-    return server
+    return server.make_owner(server.account_id, "9900001")
 
 
 def test_a_held_recording_survives_every_delete_until_the_hold_is_released(
