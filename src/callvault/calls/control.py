@@ -10,7 +10,8 @@ overtake one another, cannot mislead it.
 
 The interface is deliberately tiny (``publish``/``subscribe``) so that a PostgreSQL ``LISTEN/NOTIFY``
 or Redis pub/sub implementation can replace :class:`InProcessControlBus`. Delivery is at-most-once
-and in publish order per call; subscribers follow the row, so a repeated signal is harmless.
+and in publish order per call; subscribers follow the row, so a repeated signal is harmless. A call
+is named by its account and its id (call ids are unique within an account, not across accounts).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ CallChanged = Callable[[], None]
 
 
 class CallControlBus(Protocol):
-    def publish(self, call_id: str) -> None:
-        """Tell whoever subscribed to `call_id` that its row changed (nobody: the signal is dropped)."""
+    def publish(self, account_id: str, call_id: str) -> None:
+        """Tell whoever subscribed to the account's call that its row changed (nobody: dropped)."""
         ...
 
-    def subscribe(self, call_id: str, callback: CallChanged) -> Callable[[], None]:
-        """Run `callback` on every later signal for `call_id`; returns unsubscribe."""
+    def subscribe(self, account_id: str, call_id: str, callback: CallChanged) -> Callable[[], None]:
+        """Run `callback` on every later signal for the account's call; returns unsubscribe."""
         ...
 
     def close(self) -> None:
@@ -51,28 +52,29 @@ class InProcessControlBus:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[str, list[CallChanged]] = {}
+        self._subscribers: dict[tuple[str, str], list[CallChanged]] = {}
 
-    def publish(self, call_id: str) -> None:
+    def publish(self, account_id: str, call_id: str) -> None:
         with self._lock:
-            callbacks = list(self._subscribers.get(call_id, ()))
+            callbacks = list(self._subscribers.get((account_id, call_id), ()))
         for callback in callbacks:
             try:
                 callback()
             except Exception:
-                log.exception("call %s: following its change failed", call_id)
+                log.exception("call %s of account %s: following its change failed", call_id, account_id)
 
-    def subscribe(self, call_id: str, callback: CallChanged) -> Callable[[], None]:
+    def subscribe(self, account_id: str, call_id: str, callback: CallChanged) -> Callable[[], None]:
+        key = (account_id, call_id)
         with self._lock:
-            self._subscribers.setdefault(call_id, []).append(callback)
+            self._subscribers.setdefault(key, []).append(callback)
 
         def unsubscribe() -> None:
             with self._lock:
-                callbacks = self._subscribers.get(call_id, [])
+                callbacks = self._subscribers.get(key, [])
                 if callback in callbacks:
                     callbacks.remove(callback)
                 if not callbacks:
-                    self._subscribers.pop(call_id, None)
+                    self._subscribers.pop(key, None)
 
         return unsubscribe
 

@@ -35,13 +35,13 @@ class _BroadcastBus:
         self._listener_lock = threading.Lock()
         self._listener: threading.Thread | None = None
 
-    def subscribe(self, call_id: str, callback: CallChanged) -> Callable[[], None]:
+    def subscribe(self, account_id: str, call_id: str, callback: CallChanged) -> Callable[[], None]:
         self._start_listener()
-        return self._local.subscribe(call_id, callback)
+        return self._local.subscribe(account_id, call_id, callback)
 
-    def publish(self, call_id: str) -> None:
-        self._local.publish(call_id)
-        message = json.dumps({"origin": self._origin, "callId": call_id})
+    def publish(self, account_id: str, call_id: str) -> None:
+        self._local.publish(account_id, call_id)
+        message = json.dumps({"origin": self._origin, "accountId": account_id, "callId": call_id})
         try:
             self._broadcast(message)
         except Exception:
@@ -52,7 +52,7 @@ class _BroadcastBus:
             data = json.loads(message)
             if data.get("origin") == self._origin:
                 return
-            self._local.publish(str(data["callId"]))
+            self._local.publish(str(data["accountId"]), str(data["callId"]))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed call control message: %r", message[:200])
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -45,6 +45,7 @@ from callvault.calls.sinks import (
     CREATING_SUFFIX,
     SPOOL_SUFFIX,
     SpoolBusy,
+    SpoolName,
     SpoolSink,
     parse_spool_name,
     spool_name,
@@ -170,14 +171,15 @@ class LiveCallRuntime:
     def session(self, account_id: str, call_id: str) -> MediaSession:
         return MediaSession(self, account_id, call_id)
 
-    def spool_path(self, call_id: str, recording_id: str) -> Path:
-        return self.spool_dir / spool_name(call_id, recording_id)
+    def spool_path(self, account_id: str, call_id: str, recording_id: str) -> Path:
+        return self.spool_dir / spool_name(account_id, call_id, recording_id)
 
-    def open_sink(self, call_id: str, active: ActiveRecording, sample_rate: int, channels: int) -> SpoolSink:
+    def open_sink(
+        self, account_id: str, call_id: str, active: ActiveRecording, sample_rate: int, channels: int
+    ) -> SpoolSink:
         """The recording's spool; FileExistsError while one from an earlier stream is still there."""
-        return SpoolSink.create(
-            self.spool_path(call_id, active.recording_id), active.file_format, sample_rate, channels
-        )
+        path = self.spool_path(account_id, call_id, active.recording_id)
+        return SpoolSink.create(path, active.file_format, sample_rate, channels)
 
     def finish_abandoned(self, call: Call, active: ActiveRecording) -> Recording | None:
         """End a recording whose media no live process holds, as `partial`: from the spool a killed
@@ -185,7 +187,7 @@ class LiveCallRuntime:
         a live process still holds its spool (that process finishes it)."""
         try:
             reclaimed = SpoolSink.reclaim(
-                self.spool_path(call.call_id, active.recording_id), active.file_format
+                self.spool_path(call.account_id, call.call_id, active.recording_id), active.file_format
             )
         except SpoolBusy:
             return None
@@ -193,7 +195,7 @@ class LiveCallRuntime:
             return self._finish_from_spool(call, active, *reclaimed)
         tracks = TRACK_NAMES if active.multi_channel else ("inbound",)
         try:
-            sink = self.open_sink(call.call_id, active, 8000, len(tracks))
+            sink = self.open_sink(call.account_id, call.call_id, active, 8000, len(tracks))
         except FileExistsError:  # another process is finishing it from a spool just now
             return None
         summary = CallRecorder(
@@ -212,7 +214,7 @@ class LiveCallRuntime:
             if names is None:
                 continue
             try:
-                if self._recover_spool(*names):
+                if self._recover_spool(path, names):
                     recovered += 1
             except Exception:
                 log.exception("recovering the live recording spool %s failed", path.name)
@@ -234,23 +236,24 @@ class LiveCallRuntime:
         self._recovery_thread = threading.Thread(target=run, name="spool-recovery", daemon=True)
         self._recovery_thread.start()
 
-    def _recover_spool(self, call_id: str, recording_id: str) -> bool:
-        if not SpoolSink.is_abandoned(self.spool_path(call_id, recording_id)):
+    def _recover_spool(self, path: Path, names: SpoolName) -> bool:
+        if not SpoolSink.is_abandoned(path):
             return False  # a live process is recording into it: no need to read the database
+        recording_id = names.recording_id
         with self.store.read() as conn:
-            call = calls_repo.get_call_by_id(conn, call_id)
+            call = _spooled_call(conn, names)
             stored = (
                 recordings_repo.get_recording_by_id(conn, call.account_id, recording_id) if call else None
             )
         if call is None:
-            log.error("spool %s names no call; left as it is", spool_name(call_id, recording_id))
+            log.error("spool %s names no call (or more than one); left as it is", path.name)
             return False
         active = call.recording if call.recording and call.recording.recording_id == recording_id else None
         file_format = (
             active.file_format if active else "mp3" if stored and stored.file_format == "mp3" else "wav"
         )
         try:
-            reclaimed = SpoolSink.reclaim(self.spool_path(call_id, recording_id), file_format)
+            reclaimed = SpoolSink.reclaim(path, file_format)
         except SpoolBusy:
             return False
         if reclaimed is None:
@@ -279,6 +282,15 @@ class LiveCallRuntime:
         )
         summary = RecordingSummary(audio.frames, audio.sample_rate, audio.channels, ())
         return self.keep_recording(call, active, summary, sink, outcome="recovered")
+
+
+def _spooled_call(conn: Any, names: SpoolName) -> Call | None:
+    """The call a spool belongs to: by account and id, or (a spool named before call ids were unique
+    per account only) the one call in any account with its id."""
+    if names.account_id is not None:
+        return calls_repo.get_call(conn, names.account_id, names.call_id)
+    found = calls_repo.find_calls_in_any_account(conn, names.call_id)
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass
@@ -335,7 +347,7 @@ class MediaSession:
             raise MediaStreamError(f"tracks must be among {', '.join(TRACK_NAMES)}, got {sorted(tracks)}")
         self._rates = dict(tracks)
         self._sample_rate = recording_sample_rate(tracks.values())
-        self._unsubscribe = self._live.bus.subscribe(self.call_id, self._on_call_changed)
+        self._unsubscribe = self._live.bus.subscribe(self.account_id, self.call_id, self._on_call_changed)
         try:
             locked = self._attach()
         except BaseException:
@@ -385,7 +397,7 @@ class MediaSession:
         if self._unsubscribe is not None:
             self._unsubscribe()
             with self._live.store.write() as conn:
-                calls_repo.release_media_owner(conn, self.call_id, self.owner)
+                calls_repo.release_media_owner(conn, self.account_id, self.call_id, self.owner)
             self._live.heartbeat.discard(self.owner)
 
     # --- commands --------------------------------------------------------------------------------
@@ -432,7 +444,7 @@ class MediaSession:
             locked = calls_repo.lock_call(conn, self.account_id, self.call_id)
             if locked is None or locked.call.state != "active":
                 raise CallNotActive(f"Call {self.call_id} has ended")
-            calls_repo.set_media_owner(conn, self.call_id, self.owner, utcnow())
+            calls_repo.set_media_owner(conn, self.account_id, self.call_id, self.owner, utcnow())
         self._live.heartbeat.add(self.owner)
         return locked
 
@@ -443,7 +455,7 @@ class MediaSession:
             tracks = tuple(name for name in TRACK_NAMES if name in self._rates)
         channels = len(tracks) if active.multi_channel else 1
         try:
-            sink = self._live.open_sink(self.call_id, active, self._sample_rate, channels)
+            sink = self._live.open_sink(self.account_id, self.call_id, active, self._sample_rate, channels)
         except FileExistsError:  # an earlier stream's process was killed: its audio is the recording
             self._finished.add(active.recording_id)
             if self._call is not None:

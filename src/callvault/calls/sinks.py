@@ -26,6 +26,7 @@ import fcntl
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
@@ -38,6 +39,7 @@ __all__ = [
     "CHUNK_BYTES",
     "CREATING_SUFFIX",
     "SPOOL_SUFFIX",
+    "SpoolName",
     "SpoolBusy",
     "SpoolSink",
     "parse_spool_name",
@@ -63,17 +65,29 @@ class SpoolBusy(Exception):
     """A live process holds the spool (it is recording into it or storing it)."""
 
 
-def spool_name(call_id: str, recording_id: str) -> str:
+@dataclass(frozen=True)
+class SpoolName:
+    """Whose recording a spool file holds. `account_id` is None in the name of a spool written before
+    call ids were unique per account only (`<call>.<recording>.wav`)."""
+
+    account_id: str | None
+    call_id: str
+    recording_id: str
+
+
+def spool_name(account_id: str, call_id: str, recording_id: str) -> str:
     """The spool file's name: ids are letters, digits, '-' and '_', so '.' separates them."""
-    return f"{call_id}.{recording_id}{SPOOL_SUFFIX}"
+    return f"{account_id}.{call_id}.{recording_id}{SPOOL_SUFFIX}"
 
 
-def parse_spool_name(name: str) -> tuple[str, str] | None:
-    """(call id, recording id) of a spool file's name; None for any other file."""
+def parse_spool_name(name: str) -> SpoolName | None:
+    """Whose recording a spool file's name says it holds; None for any other file."""
     if not name.endswith(SPOOL_SUFFIX):
         return None
-    call_id, dot, recording_id = name.removesuffix(SPOOL_SUFFIX).partition(".")
-    return (call_id, recording_id) if dot and call_id and recording_id and "." not in recording_id else None
+    parts = name.removesuffix(SPOOL_SUFFIX).split(".")
+    if not all(parts) or len(parts) not in (2, 3):
+        return None
+    return SpoolName(parts[0], parts[1], parts[2]) if len(parts) == 3 else SpoolName(None, *parts)
 
 
 class SpoolSink:

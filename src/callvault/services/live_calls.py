@@ -235,6 +235,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
         now = utcnow()
         calls_repo.update_call(
             conn,
+            account_id,
             call_id,
             state="completed",
             end_time=now,
@@ -243,7 +244,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
             recording_state=None,
         )
     active = call.recording
-    services.live.bus.publish(call_id)
+    services.live.bus.publish(account_id, call_id)
     if active is not None and not _owner_alive(services, locked):
         services.live.finish_abandoned(call, active)
 
@@ -274,8 +275,8 @@ def set_recording_state(services: Services, account_id: str, call_id: str, state
             )
         if call.recording_state == state:
             return
-        calls_repo.update_call(conn, call_id, recording_state=state)
-    services.live.bus.publish(call_id)
+        calls_repo.update_call(conn, account_id, call_id, recording_state=state)
+    services.live.bus.publish(account_id, call_id)
 
 
 def execute_bxml(
@@ -340,9 +341,11 @@ def execute_verbs(
         for verb in verbs:
             plan.apply(verb, base_url)
         if plan.changed:
-            calls_repo.update_call(conn, call_id, recording=plan.recording, recording_state=plan.state)
+            calls_repo.update_call(
+                conn, account_id, call_id, recording=plan.recording, recording_state=plan.state
+            )
     if plan.changed:
-        services.live.bus.publish(call_id)
+        services.live.bus.publish(account_id, call_id)
     if not _owner_alive(services, locked):
         for active in plan.ended:
             services.live.finish_abandoned(call, active)

@@ -65,7 +65,9 @@ def keep_recording(
             summary = summary.truncated(0)  # an empty `partial` row, for spool recovery to fill
         recording = _recording_row(call, active, summary, sink, blob, keep_spool=keep_spool)
         with store.write() as conn:
-            still_active = calls_repo.clear_recording(conn, call.call_id, active.recording_id)
+            still_active = calls_repo.clear_recording(
+                conn, call.account_id, call.call_id, active.recording_id
+            )
             recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
             stored: Recording | None
             try:

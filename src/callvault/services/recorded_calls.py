@@ -77,10 +77,10 @@ def open_recorded_call(
             recording=active,
             recording_state="recording",
         )
-        existing = calls_repo.get_call_by_id(conn, call.call_id)
+        existing = calls_repo.get_call(conn, account_id, call.call_id)
         if existing is not None:
-            if existing.account_id == account_id and existing.state == "active":
+            if existing.state == "active":
                 return existing, False  # the platform reconnected its stream: go on with the call
-            raise Conflict(f"call {call.call_id} has ended or belongs to another account")
+            raise Conflict(f"call {call.call_id} has ended")
         calls_repo.insert_call(conn, call)
     return call, True

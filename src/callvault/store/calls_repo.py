@@ -79,13 +79,17 @@ def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | N
     return LockedCall(_call(row), row.media_owner, row.media_owner_seen_at) if row else None
 
 
-def update_call(conn: Connection, call_id: str, **values: Any) -> None:
-    conn.execute(update(calls).where(calls.c.call_id == call_id).values(**_columns(values)))
+def _the_call(account_id: str, call_id: str) -> Any:
+    return (calls.c.account_id == account_id) & (calls.c.call_id == call_id)
 
 
-def set_media_owner(conn: Connection, call_id: str, owner: str, now: datetime) -> None:
+def update_call(conn: Connection, account_id: str, call_id: str, **values: Any) -> None:
+    conn.execute(update(calls).where(_the_call(account_id, call_id)).values(**_columns(values)))
+
+
+def set_media_owner(conn: Connection, account_id: str, call_id: str, owner: str, now: datetime) -> None:
     conn.execute(
-        update(calls).where(calls.c.call_id == call_id).values(media_owner=owner, media_owner_seen_at=now)
+        update(calls).where(_the_call(account_id, call_id)).values(media_owner=owner, media_owner_seen_at=now)
     )
 
 
@@ -95,23 +99,26 @@ def touch_media_owners(conn: Connection, owners: list[str], now: datetime) -> No
         conn.execute(update(calls).where(calls.c.media_owner.in_(owners)).values(media_owner_seen_at=now))
 
 
-def release_media_owner(conn: Connection, call_id: str, owner: str) -> None:
+def release_media_owner(conn: Connection, account_id: str, call_id: str, owner: str) -> None:
     """Clear the media owner if it is still `owner` (a newer stream may have taken the call over)."""
     conn.execute(
-        update(calls).where(calls.c.call_id == call_id, calls.c.media_owner == owner).values(media_owner=None)
+        update(calls)
+        .where(_the_call(account_id, call_id), calls.c.media_owner == owner)
+        .values(media_owner=None)
     )
 
 
-def clear_recording(conn: Connection, call_id: str, recording_id: str) -> bool:
+def clear_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> bool:
     """End the call's active recording if it is still `recording_id`; whether it was."""
-    row = conn.execute(select(calls.c.recording).where(calls.c.call_id == call_id)).first()
+    row = conn.execute(select(calls.c.recording).where(_the_call(account_id, call_id))).first()
     if row is None or not row.recording or row.recording.get("recording_id") != recording_id:
         return False
-    update_call(conn, call_id, recording=None, recording_state=None)
+    update_call(conn, account_id, call_id, recording=None, recording_state=None)
     return True
 
 
-def get_call_by_id(conn: Connection, call_id: str) -> Call | None:
-    """The call with `call_id` in any account (call ids are unique across accounts)."""
-    row = conn.execute(select(calls).where(calls.c.call_id == call_id)).first()
-    return _call(row) if row else None
+def find_calls_in_any_account(conn: Connection, call_id: str, limit: int = 2) -> list[Call]:
+    """Calls with `call_id` in whichever account (ids are unique per account only): for what names a
+    call without its account, such as a spool file left by a version before accounts named spools."""
+    query = select(calls).where(calls.c.call_id == call_id).order_by(calls.c.id).limit(limit)
+    return [_call(row) for row in conn.execute(query)]

@@ -162,7 +162,7 @@ calls = Table(
     "calls",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("call_id", String(128), nullable=False, unique=True),
+    Column("call_id", String(128), nullable=False),
     Column("account_id", String(128), nullable=False),
     Column("application_id", String(128)),
     Column("from_number", String(64)),
@@ -183,6 +183,7 @@ calls = Table(
     Column("media_owner", String(128)),  # the process holding the call's media stream, if any
     Column("media_owner_seen_at", UTCDateTime),  # that process's last heartbeat
     Index("ix_calls_account", "account_id", "start_time"),
+    UniqueConstraint("account_id", "call_id", name="uq_calls_account_call"),
 )
 
 system_settings = Table(

@@ -139,13 +139,14 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
 def test_the_in_process_bus_signals_subscribers_until_they_leave(caplog: pytest.LogCaptureFixture) -> None:
     bus = InProcessControlBus()
     got: list[str] = []
-    unsubscribe = bus.subscribe("c-1", lambda: got.append("c-1"))
-    bus.subscribe("c-1", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
-    bus.publish("c-1")
-    bus.publish("c-2")
-    bus.publish("c-1")
+    unsubscribe = bus.subscribe("a-1", "c-1", lambda: got.append("c-1"))
+    bus.subscribe("a-1", "c-1", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    bus.publish("a-1", "c-1")
+    bus.publish("a-1", "c-2")
+    bus.publish("a-2", "c-1")  # the same call id in another account is another call
+    bus.publish("a-1", "c-1")
     unsubscribe()
-    bus.publish("c-1")
+    bus.publish("a-1", "c-1")
     assert got == ["c-1", "c-1"]
     assert any("boom" in (r.exc_text or "") for r in caplog.records if r.levelno == logging.ERROR)
 
@@ -153,7 +154,7 @@ def test_the_in_process_bus_signals_subscribers_until_they_leave(caplog: pytest.
 def test_a_run_of_verbs_signals_the_call_once(services: Services) -> None:
     call_id = _call(services)
     signals: list[str] = []
-    services.live.bus.subscribe(call_id, lambda: signals.append(call_id))
+    services.live.bus.subscribe(ACCOUNT, call_id, lambda: signals.append(call_id))
     verbs = [StartRecording(), PauseRecording(), ResumeRecording(), StopRecording(), StartRecording()]
     call_service.execute_verbs(services, ACCOUNT, call_id, verbs, base_url=BASE)
     assert signals == [call_id]
@@ -178,7 +179,7 @@ def test_the_owner_follows_the_call_row_not_a_stale_signal(services: Services) -
     with services.store.read() as conn:
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
-    live.bus.publish(call_id)  # a stale signal: the row still says recording
+    live.bus.publish(ACCOUNT, call_id)  # a stale signal: the row still says recording
     for _ in range(50):
         session.feed_samples("inbound", packet)
     session.stream_stopped()
@@ -197,7 +198,7 @@ def _recording_with_killed_owner(services: Services, *, file_format: str, second
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
     recording_id = call.recording.recording_id
-    spool_left_by_killed_process(services.live.spool_path(call_id, recording_id), seconds=seconds)
+    spool_left_by_killed_process(services.live.spool_path(ACCOUNT, call_id, recording_id), seconds=seconds)
     return call_id, recording_id
 
 
@@ -225,6 +226,19 @@ def test_a_killed_owners_recording_is_finished_from_its_spool(services: Services
     assert services.live.recover_abandoned_spools() == 0
 
 
+def test_a_spool_named_before_accounts_named_spools_is_still_recovered(services: Services) -> None:
+    call_id, recording_id = _recording_with_killed_owner(services, file_format="wav", seconds=1.5)
+    spool = services.live.spool_path(ACCOUNT, call_id, recording_id)
+    spool.rename(spool.with_name(f"{call_id}.{recording_id}.wav"))  # how an older version named it
+
+    assert services.live.recover_abandoned_spools() == 1
+
+    with services.store.read() as conn:
+        [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
+    assert (recording.status, recording.duration_seconds) == ("partial", 1.5)
+    assert list(services.live.spool_dir.iterdir()) == []
+
+
 def test_hanging_up_after_the_owner_was_killed_keeps_the_spooled_audio(services: Services) -> None:
     call_id, _ = _recording_with_killed_owner(services, file_format="wav", seconds=2.5)
 
@@ -239,7 +253,7 @@ def test_hanging_up_after_the_owner_was_killed_keeps_the_spooled_audio(services:
 def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Services) -> None:
     """Hung up by a process that could not reach the spool: the restarted owner fills the empty row."""
     call_id, recording_id = _recording_with_killed_owner(services, file_format="wav", seconds=3.0)
-    spool = services.live.spool_path(call_id, recording_id)
+    spool = services.live.spool_path(ACCOUNT, call_id, recording_id)
     hidden = spool.rename(spool.with_name("elsewhere"))
     call_service.hang_up(services, ACCOUNT, call_id)
     with services.store.read() as conn:

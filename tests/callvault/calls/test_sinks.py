@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callvault.calls.sinks import SpoolBusy, SpoolSink, parse_spool_name, spool_name
+from callvault.calls.sinks import SpoolBusy, SpoolName, SpoolSink, parse_spool_name, spool_name
 from callvault.media.probe import probe
 from support.crash import SpoolWriter, spool_left_by_killed_process
 
@@ -66,7 +66,8 @@ def test_a_second_spool_for_one_recording_is_refused(tmp_path: Path) -> None:
     sink.discard()
 
 
-def test_spool_names_carry_the_call_and_the_recording() -> None:
-    assert parse_spool_name(spool_name("c-1a", "r-2_b")) == ("c-1a", "r-2_b")
-    for other in ("c-1.wav", "x.y.z.wav", ".r-1.wav", "c-1.r-1.mp3", "c-1.r-1.wav.part"):
+def test_spool_names_carry_the_account_the_call_and_the_recording() -> None:
+    assert parse_spool_name(spool_name("99", "c-1a", "r-2_b")) == SpoolName("99", "c-1a", "r-2_b")
+    assert parse_spool_name("c-1a.r-2_b.wav") == SpoolName(None, "c-1a", "r-2_b")  # named before accounts
+    for other in ("c-1.wav", "w.x.y.z.wav", ".r-1.wav", "a..r-1.wav", "c-1.r-1.mp3", "c-1.r-1.wav.part"):
         assert parse_spool_name(other) is None

@@ -61,7 +61,11 @@ def test_a_wav_that_reaches_its_size_limit_ends_partial_with_every_frame_up_to_i
     call, active = recording_call(services)
     limit = 2 * RATE * 2  # two seconds of mono audio, standing in for the 4 GiB a WAV header can state
     sink = SpoolSink.create(
-        services.live.spool_path(call.call_id, active.recording_id), "wav", RATE, 1, max_data_bytes=limit
+        services.live.spool_path(ACCOUNT, call.call_id, active.recording_id),
+        "wav",
+        RATE,
+        1,
+        max_data_bytes=limit,
     )
     audio = np.random.default_rng(1).integers(-9000, 9000, 5 * RATE).astype(np.int16)
     summary = record(sink, audio).stop()
@@ -89,7 +93,9 @@ def test_a_media_store_that_cannot_take_the_media_leaves_the_spool_for_recovery(
     services: Services, tmp_path: Path
 ) -> None:
     call, active = recording_call(services)
-    sink = SpoolSink.create(services.live.spool_path(call.call_id, active.recording_id), "wav", RATE, 1)
+    sink = SpoolSink.create(
+        services.live.spool_path(ACCOUNT, call.call_id, active.recording_id), "wav", RATE, 1
+    )
     audio = np.random.default_rng(2).integers(-9000, 9000, 3 * RATE).astype(np.int16)
     summary = record(sink, audio).stop()
 

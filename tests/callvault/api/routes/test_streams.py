@@ -364,3 +364,57 @@ def _iso_seconds(duration: str) -> float:
             value, body = body.split(unit, 1)
             total += float(value) * factor
     return total
+
+
+def _stream_raw(server: LiveServer, token: str, call_id: str, samples: np.ndarray) -> None:
+    with connect(ws_url(server, f"/ingest/streams/raw/{token}")) as ws:
+        ws.send(json.dumps({"callSid": call_id, "sampleRate": 8000, "mixType": "mono"}))
+        ws.send(samples.astype("<i2").tobytes())
+
+
+def _stored_audio(server: LiveServer, account_id: str, call_id: str) -> np.ndarray:
+    base = f"/api/v2/accounts/{account_id}/calls/{call_id}/recordings"
+    deadline = time.monotonic() + 60
+    with server.client() as client:
+        while True:
+            listed = client.get(base).json()
+            if listed and listed[0]["status"] == "complete":
+                break
+            assert time.monotonic() < deadline, listed
+            time.sleep(0.1)
+        assert len(listed) == 1, listed
+        media = client.get(f"{base}/{listed[0]['recordingId']}/media")
+    with wave.open(io.BytesIO(media.content)) as wav:  # the first channel: the account may record stereo
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        return frames.reshape(-1, wav.getnchannels())[:, 0]
+
+
+def test_two_accounts_may_stream_the_same_call_id_and_neither_learns_of_the_other(
+    live_server: LiveServer,
+) -> None:
+    """Call ids are unique within an account: a second account's stream of an existing call id is a
+    call of its own (no 1008 "belongs to another account"), and each account sees only its audio."""
+    server, call_id = live_server, f"CA{uuid.uuid4().hex}"
+    first, second = server.account_id, "9900001"
+    tokens = {
+        account: run_cli(
+            server.env,
+            server.data_dir,
+            "stream-tokens",
+            "create",
+            f"t-{uuid.uuid4().hex[:6]}",
+            "--account",
+            account,
+        ).strip()  # fmt: skip
+        for account in (first, second)
+    }
+    audio = {first: speech(1.0, 11), second: speech(1.5, 12)}
+    for account in (first, second):
+        _stream_raw(server, tokens[account], call_id, audio[account])
+
+    for account in (first, second):
+        assert np.array_equal(_stored_audio(server, account, call_id), audio[account])
+    with server.client() as client:
+        for account in (first, second):
+            call = client.get(f"/api/v2/accounts/{account}/calls/{call_id}")
+            assert call.status_code == 200 and call.json()["accountId"] == account
