@@ -41,7 +41,7 @@ def resume_failed_over_call(
     if template.file_format != "wav":
         return None
     with services.store.read() as conn:
-        candidates = calls_repo.lock_siprec_calls(conn, account_id, session_id, limit=1)
+        candidates = calls_repo.find_siprec_calls(conn, account_id, session_id, limit=1)
     if not candidates:
         return None
     latest = candidates[0]

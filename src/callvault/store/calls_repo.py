@@ -76,14 +76,14 @@ def list_active_calls(
     return [_call(row) for row in conn.execute(query)]
 
 
-def lock_siprec_calls(conn: Connection, account_id: str, session_id: str, limit: int = 5) -> list[LockedCall]:
-    """The account's calls of one SIPREC recording session, newest first, row-locked."""
+def find_siprec_calls(conn: Connection, account_id: str, session_id: str, limit: int = 5) -> list[LockedCall]:
+    """The account's calls of one SIPREC recording session with their media owners, newest first
+    (not locked: lock one with :func:`lock_call` before changing it)."""
     query = (
         select(calls)
         .where(calls.c.account_id == account_id, calls.c.siprec_session_id == session_id)
         .order_by(calls.c.start_time.desc(), calls.c.id.desc())
         .limit(limit)
-        .with_for_update()
     )
     return [LockedCall(_call(row), row.media_owner, row.media_owner_seen_at) for row in conn.execute(query)]
 

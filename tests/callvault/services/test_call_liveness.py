@@ -6,7 +6,9 @@ the same SIPREC session id goes on with the same call and recording, the gap as 
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import time
 import wave
 from collections.abc import Iterator
 from datetime import timedelta
@@ -67,7 +69,7 @@ def killed_siprec_call(services: Services, session_id: str, *, seconds: float, s
     )
     assert call.recording is not None
     started = utcnow() - timedelta(seconds=started_ago)
-    active = call.recording.__class__(**{**call.recording.__dict__, "start_time": started})
+    active = dataclasses.replace(call.recording, start_time=started)
     with services.store.write() as conn:
         calls_repo.update_call(conn, call.call_id, recording=active)
         calls_repo.set_media_owner(conn, call.call_id, "gone-host:1:abc", utcnow() - timedelta(seconds=60))
@@ -129,7 +131,7 @@ def test_the_liveness_loop_ends_orphaned_calls_and_survives_errors(
     try:
         deadline = utcnow() + timedelta(seconds=60)
         while not recordings_of(services, call_id) and utcnow() < deadline:
-            loop._stop.wait(0.05)
+            time.sleep(0.05)
     finally:
         loop.stop()
     [recording] = recordings_of(services, call_id)
