@@ -5,7 +5,8 @@
 (multi-process serve); `job_runner` is the runner of a `callvault worker`; `sip_listener` is the
 SIPREC recording server of `callvault serve --sip` and `callvault sip`. A serving process finishes the
 live recordings that killed processes left spooled in its data dir (at start-up and then every few
-seconds). Every process that runs jobs asks for a media sweep as it starts, so a restart after a crash
+seconds), and ends the calls recorded from outside whose process is gone. Every process that runs
+jobs asks for a media sweep as it starts, so a restart after a crash
 cleans up what the crash left.
 """
 
@@ -20,6 +21,7 @@ from callvault.api.sip.listener import build_sip_server, plan_listener
 from callvault.api.sip.server import SipServer
 from callvault.jobs.runner import JobRunner
 from callvault.jobs.wiring import build_handlers
+from callvault.services.call_liveness import CallLivenessLoop
 from callvault.services.container import Services
 from callvault.services.media_sweep import schedule_sweep
 from callvault.services.retention import schedule_retention
@@ -71,10 +73,25 @@ async def start_sip_listener(services: Services) -> Callable[[], Awaitable[None]
     return server.stop
 
 
-def start_serving_chores(services: Services) -> Callable[[], None] | None:
-    """Beside the app: finish live recordings that killed processes left spooled, and the job threads."""
+def start_liveness_chores(services: Services) -> Callable[[], None]:
+    """What every process that holds live calls runs beside them: finish the live recordings that
+    killed processes left spooled, and end the calls recorded from outside whose process is gone
+    (``services.call_liveness``). Returns what stops the liveness loop."""
     services.live.start_spool_recovery()
-    return start_job_threads(services)
+    return CallLivenessLoop(services).start().stop
+
+
+def start_serving_chores(services: Services) -> Callable[[], None] | None:
+    """Beside the app: the liveness chores (spool recovery, orphaned calls) and the job threads."""
+    stop_liveness = start_liveness_chores(services)
+    stop_jobs = start_job_threads(services)
+
+    def stop() -> None:
+        stop_liveness()
+        if stop_jobs is not None:
+            stop_jobs()
+
+    return stop
 
 
 def serve_app(settings: Settings) -> FastAPI:

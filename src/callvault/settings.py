@@ -75,6 +75,8 @@ class Settings(BaseSettings):
         default="", description="CIDRs and host names webhooks may reach although private (comma-separated)"
     )
     media_owner_timeout: float = 15.0
+    """A live call's media owner that has not beaten its heart for this long is gone: its recording
+    is finished by another process, and a call recorded from outside is ended (``call_liveness``)."""
     max_streams_per_source: int = Field(default=MAX_STREAMS_PER_SOURCE, ge=1)
     """Media streams one stream token, or one account's Basic-auth streams, may hold on one process."""
     max_live_session_seconds: float = Field(default=MAX_LIVE_SESSION_SECONDS, gt=0)
@@ -97,6 +99,9 @@ class Settings(BaseSettings):
     sip_media_timeout: float = 30.0
     sip_jitter_buffer: float = 0.06
     sip_max_hold: float = 3600.0
+    siprec_failover_window: float = 300.0
+    """A SIPREC session re-established (same session id) within this long after its process died
+    continues the same call and recording; later, it is a new call."""
     """A SIPREC session held (paused by its client) longer than this is ended, with a BYE."""
     sip_max_connections: int = Field(default=1024, ge=1)
     """Open SIP TCP/TLS connections at most (more are closed at accept)."""
@@ -131,6 +136,7 @@ class Settings(BaseSettings):
         "sip_media_timeout",
         "sip_jitter_buffer",
         "sip_max_hold",
+        "siprec_failover_window",
         "sip_message_timeout",
         "sip_idle_timeout",
         "audit_anchor_seconds",

@@ -266,6 +266,28 @@ OPERATIONS: dict[str, Operation] = {
         errors=(400, 415, *AUTHENTICATED),
         request=_body(json_content("CreateCallRequest")),
     ),
+    "list_active_calls": Operation(
+        "List active calls (callvault: calls in progress, with the recording's `source` of a call "
+        "recorded from outside, newest first, at most 200)",
+        _CALLS,
+        200,
+        json_content("CallState", array=True),
+        errors=(400, *AUTHENTICATED),
+        query=(
+            _query("from", "Only calls from this number (E.164)." + _PHONE_HINT, "+19195554321"),
+            _query("to", "Only calls to this number (E.164)." + _PHONE_HINT, "+19195551234"),
+            _query(
+                "siprecSessionId",
+                "Only the call of this SIPREC recording session (`source.sessionId`).",
+                "hVpd7YQgRW2nD22h7q60JQ==",
+            ),
+            _query(
+                "streamId",
+                "Only the call of this media stream (Bandwidth `streamId`, Twilio `streamSid`).",
+                "MZ18ad3ab5a668481ce02b83e7395059f0",
+            ),
+        ),
+    ),
     "get_call_state": Operation(
         "Get Call State", _CALLS, 200, json_content("CallState"), errors=(404, *AUTHENTICATED)
     ),

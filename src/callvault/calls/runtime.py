@@ -181,6 +181,11 @@ class LiveCallRuntime:
         path = self.spool_path(account_id, call_id, active.recording_id)
         return SpoolSink.create(path, active.file_format, sample_rate, channels)
 
+    def spool_held(self, account_id: str, call_id: str, recording_id: str) -> bool:
+        """Whether a live process of this machine records into the recording's spool right now."""
+        path = self.spool_path(account_id, call_id, recording_id)
+        return path.exists() and not SpoolSink.is_abandoned(path)
+
     def finish_abandoned(self, call: Call, active: ActiveRecording) -> Recording | None:
         """End a recording whose media no live process holds, as `partial`: from the spool a killed
         process left when this process can reach it, else empty. None when it was stored already or

@@ -12,7 +12,7 @@ import typer
 
 from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services
 from callvault.cli.serve import configure_logging
-from callvault.process import sip_listener
+from callvault.process import sip_listener, start_liveness_chores
 
 
 def sip(
@@ -48,7 +48,9 @@ def sip(
         await stop.wait()
         await server.stop()
 
+    stop_liveness = start_liveness_chores(services)
     try:
         asyncio.run(run())
     finally:
+        stop_liveness()
         services.close()

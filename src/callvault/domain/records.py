@@ -182,6 +182,10 @@ class Call:
     recording: ActiveRecording | None = None
     recording_state: RecordingState | None = None
     disconnect_cause: str | None = None
+    source: dict[str, Any] | None = None
+    """A call recorded from outside: where it comes from (its recording's ``source``)."""
+    siprec_session_id: str | None = None
+    stream_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,9 @@ class ActiveRecording:
     detect_language: bool = False
     source: dict[str, Any] | None = None
     """Where the audio comes from when the call runs elsewhere (see ``domain.sources``)."""
+    continues: dict[str, Any] | None = None
+    """A SIPREC session that failed over: the stored recording this one goes on from (``mediaKey``,
+    ``endTime``), joined to it with the gap as silence (``services.continued_recordings``)."""
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

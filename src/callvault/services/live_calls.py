@@ -33,6 +33,7 @@ from callvault.calls.bxml import (
 from callvault.domain.errors import CallNotActive, NotFound, ValidationFailed
 from callvault.domain.ids import new_call_id, new_recording_id
 from callvault.domain.jobs import ANSWER_JOB
+from callvault.domain.recordings import phone_filter
 from callvault.domain.records import ActiveRecording, Call, RecordingState, recording_state_of
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import callback_url_problem
@@ -46,6 +47,7 @@ from callvault.webhooks.delivery import WebhookRequest
 __all__ = [
     "AnswerJob",
     "CreateCallRequest",
+    "active_call_filter",
     "call_is_active",
     "create_call",
     "execute_answer_bxml",
@@ -187,10 +189,31 @@ def _answer_request(services: Services, call: Call, base_url: str) -> WebhookReq
     )
 
 
-def list_active_calls(services: Services, account_id: str) -> list[Call]:
-    """The account's calls in progress, newest first (the console's live page)."""
+def active_call_filter(
+    *,
+    from_number: str | None = None,
+    to_number: str | None = None,
+    siprec_session_id: str | None = None,
+    stream_id: str | None = None,
+) -> calls_repo.ActiveCallFilter:
+    """The filter of active calls as a caller typed it (phone numbers as ``phone_filter`` reads them)."""
+    for name, value in (("siprecSessionId", siprec_session_id), ("streamId", stream_id)):
+        if value is not None and (len(value) > 256 or any(ord(char) < 32 for char in value)):
+            raise ValidationFailed(f"Invalid {name} filter {value[:64]!r}")
+    return calls_repo.ActiveCallFilter(
+        from_number=phone_filter(from_number, "from"),
+        to_number=phone_filter(to_number, "to"),
+        siprec_session_id=siprec_session_id or None,
+        stream_id=stream_id or None,
+    )
+
+
+def list_active_calls(
+    services: Services, account_id: str, flt: calls_repo.ActiveCallFilter | None = None
+) -> list[Call]:
+    """The account's calls in progress, newest first (the console's live page, ``GET .../calls``)."""
     with services.store.read() as conn:
-        return calls_repo.list_active_calls(conn, account_id)
+        return calls_repo.list_active_calls(conn, account_id, flt)
 
 
 def require_active_call(services: Services, account_id: str, call_id: str) -> Call:
@@ -223,15 +246,25 @@ def update_call(services: Services, account_id: str, call_id: str, update: Updat
         raise NotFound(f"Call {call_id} has ended")
 
 
-def hang_up(services: Services, account_id: str, call_id: str) -> None:
-    """End the call and its recording (finished by the media owner, or here when there is none)."""
+def hang_up(
+    services: Services, account_id: str, call_id: str, *, cause: str = "hangup", orphaned_only: bool = False
+) -> bool:
+    """End the call and its recording (finished by the media owner, or here when there is none);
+    whether this ended it. `orphaned_only`: only when its media owner's process is gone (no
+    heartbeat within ``media_owner_timeout``, and no live process here holds its spool)."""
     with services.store.write() as conn:
         locked = calls_repo.lock_call(conn, account_id, call_id)
         if locked is None:
             raise NotFound(f"Call {call_id} not found in account {account_id}")
         call = locked.call
         if call.state != "active":
-            return
+            return False
+        if orphaned_only and (
+            locked.media_owner is None
+            or _owner_alive(services, locked)
+            or (call.recording and services.live.spool_held(account_id, call_id, call.recording.recording_id))
+        ):
+            return False
         now = utcnow()
         calls_repo.update_call(
             conn,
@@ -239,7 +272,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
             call_id,
             state="completed",
             end_time=now,
-            disconnect_cause="hangup",
+            disconnect_cause=cause,
             recording=None,
             recording_state=None,
         )
@@ -247,6 +280,7 @@ def hang_up(services: Services, account_id: str, call_id: str) -> None:
     services.live.bus.publish(account_id, call_id)
     if active is not None and not _owner_alive(services, locked):
         services.live.finish_abandoned(call, active)
+    return True
 
 
 def _owner_alive(services: Services, locked: calls_repo.LockedCall) -> bool:

@@ -22,9 +22,11 @@ from typing import Any
 from callvault.calls.recorder import RecordingSummary
 from callvault.calls.runtime import Outcome
 from callvault.calls.sinks import SpoolSink
+from callvault.domain.ids import new_recording_id
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
 from callvault.domain.timefmt import end_time_of, utcnow
 from callvault.media.blobstore import BlobInfo, BlobStore
+from callvault.services.continued_recordings import JoinedMedia, joined_media
 from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.notifications import enqueue_webhook
 from callvault.services.recordings import enqueue_purge
@@ -59,23 +61,33 @@ def keep_recording(
     try:
         if sink.frames_kept is not None:
             summary = summary.truncated(sink.frames_kept)
-        blob = _store_media(blobs, sink)
+        joined = joined_media(blobs, active, summary, sink) if active.continues else None
+        if active.continues and joined is None:  # cannot be joined: this part is a recording of its own
+            active = dataclasses.replace(active, recording_id=new_recording_id(), continues=None)
+        blob = _store_media(blobs, sink, joined)
         keep_spool = blob is None and sink.holds_audio
         if keep_spool:
             summary = summary.truncated(0)  # an empty `partial` row, for spool recovery to fill
         recording = _recording_row(call, active, summary, sink, blob, keep_spool=keep_spool)
+        if joined is not None and blob is not None:
+            recording = _joined_row(recording, joined)
         with store.write() as conn:
             still_active = calls_repo.clear_recording(
                 conn, call.account_id, call.call_id, active.recording_id
             )
             recording = dataclasses.replace(recording, status=_status(recording, outcome, still_active))
             stored: Recording | None
-            try:
-                stored = recordings_repo.insert_recording(conn, recording)
-            except DuplicateRecording:
-                stored = _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
+            if joined is not None:
+                stored = _replace_continued(settings, conn, recording, active) if blob else None
             else:
-                _enqueue_follow_ups(settings, conn, stored, active)
+                try:
+                    stored = recordings_repo.insert_recording(conn, recording)
+                except DuplicateRecording:
+                    stored = (
+                        _fill_empty(settings, conn, recording) if outcome == "recovered" and blob else None
+                    )
+                else:
+                    _enqueue_follow_ups(settings, conn, stored, active)
             if stored is not None:
                 seal_if_customer_held(
                     conn, media_keys, stored.account_id, stored.recording_id, stored.media_key
@@ -101,12 +113,36 @@ def _fill_empty(settings: Settings, conn: Any, recording: Recording) -> Recordin
     return stored
 
 
-def _store_media(blobs: BlobStore, sink: SpoolSink) -> BlobInfo | None:
-    if not sink.holds_audio:
+def _replace_continued(
+    settings: Settings, conn: Any, recording: Recording, active: ActiveRecording
+) -> Recording | None:
+    """The earlier part's row takes the joined media; its old media is purged."""
+    earlier_key = (active.continues or {}).get("mediaKey")
+    stored = recordings_repo.replace_continued_recording(conn, recording)
+    if stored is not None:
+        if earlier_key:
+            enqueue_purge(conn, str(earlier_key), settings.purge_grace)
+        _enqueue_follow_ups(settings, conn, stored, active)
+    return stored
+
+
+def _joined_row(recording: Recording, joined: JoinedMedia) -> Recording:
+    return dataclasses.replace(
+        recording,
+        start_time=joined.start_time,
+        duration_seconds=joined.frames / joined.sample_rate,
+        channels=joined.channels,
+        sample_rate=joined.sample_rate,
+        source=joined.source,
+    )
+
+
+def _store_media(blobs: BlobStore, sink: SpoolSink, joined: JoinedMedia | None = None) -> BlobInfo | None:
+    if not sink.holds_audio and joined is None:
         return None
     key = blobs.new_key(f".{sink.file_format}")
     try:
-        return blobs.write(key, sink.chunks())
+        return blobs.write(key, joined.chunks if joined is not None else sink.chunks())
     except Exception:
         log.exception(
             "storing live recording media failed; its spool %s is kept for recovery", sink.path.name

@@ -12,11 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from callvault.domain.errors import Conflict, ValidationFailed
 from callvault.domain.ids import is_valid_id, new_call_id, new_recording_id
 from callvault.domain.records import ActiveRecording, Call
 from callvault.domain.timefmt import utcnow
 from callvault.services.container import Services
+from callvault.services.siprec_failover import resume_failed_over_call
 from callvault.store import calls_repo, sources_repo
 
 __all__ = ["open_recorded_call", "public_base_url"]
@@ -42,29 +45,21 @@ def open_recorded_call(
 ) -> tuple[Call, bool]:
     """An active call with an active recording, in one transaction. `call_id` None: a new id;
     otherwise the platform's own id (409 when callvault already has that call and it has ended).
-    `start_time` is the call's; its recording starts now. Also says whether the call is new."""
+    `start_time` is the call's; its recording starts now. Also says whether the call is new. A SIPREC
+    session re-established after its process died goes on with its call (``siprec_failover``)."""
     if call_id is not None and not is_valid_id(call_id):
         raise ValidationFailed(f"call id {call_id[:64]!r} is not 1-128 letters, digits, '-' or '_'")
     now = utcnow()
+    session_id = source.get("sessionId") if source.get("type") == "siprec" else None
+    if session_id:
+        with services.store.read() as conn:
+            template = _active_recording(services, conn, account_id, now, source)
+        resumed = resume_failed_over_call(services, account_id, str(session_id), template)
+        if resumed is not None:
+            return resumed, True
     with services.store.write() as conn:
-        settings = sources_repo.get_recording_settings(conn, account_id)
-        active = ActiveRecording(
-            recording_id=new_recording_id(),
-            start_time=now,
-            base_url=public_base_url(services),
-            file_format=settings.file_format,
-            multi_channel=settings.multi_channel,
-            recording_available_url=settings.recording_available_url,
-            recording_available_method=settings.recording_available_method,
-            username=settings.username,
-            password=settings.password,
-            tag=settings.tag,
-            transcribe=settings.transcribe,
-            transcription_available_url=settings.transcription_available_url,
-            transcription_available_method=settings.transcription_available_method,
-            detect_language=settings.detect_language,
-            source=source,
-        )
+        active = _active_recording(services, conn, account_id, now, source)
+        stream_id = source.get("streamId") or source.get("streamSid")
         call = Call(
             call_id=call_id or new_call_id(),
             account_id=account_id,
@@ -76,6 +71,9 @@ def open_recorded_call(
             answer_time=now,
             recording=active,
             recording_state="recording",
+            source=source,
+            siprec_session_id=str(session_id)[:256] if session_id else None,
+            stream_id=str(stream_id)[:256] if stream_id else None,
         )
         existing = calls_repo.get_call(conn, account_id, call.call_id)
         if existing is not None:
@@ -84,3 +82,27 @@ def open_recorded_call(
             raise Conflict(f"call {call.call_id} has ended")
         calls_repo.insert_call(conn, call)
     return call, True
+
+
+def _active_recording(
+    services: Services, conn: Connection, account_id: str, now: datetime, source: dict[str, Any]
+) -> ActiveRecording:
+    """A new recording of the account's recording settings, starting `now`."""
+    settings = sources_repo.get_recording_settings(conn, account_id)
+    return ActiveRecording(
+        recording_id=new_recording_id(),
+        start_time=now,
+        base_url=public_base_url(services),
+        file_format=settings.file_format,
+        multi_channel=settings.multi_channel,
+        recording_available_url=settings.recording_available_url,
+        recording_available_method=settings.recording_available_method,
+        username=settings.username,
+        password=settings.password,
+        tag=settings.tag,
+        transcribe=settings.transcribe,
+        transcription_available_url=settings.transcription_available_url,
+        transcription_available_method=settings.transcription_available_method,
+        detect_language=settings.detect_language,
+        source=source,
+    )

@@ -177,6 +177,8 @@ def call_state_json(call: Call) -> dict[str, Any]:
     if call.recording is not None:
         extras["recordingId"] = call.recording.recording_id
         extras["recordingState"] = call.recording_state
+    if call.source is not None:
+        extras["source"] = call.source
     return CallState(
         application_id=call.application_id,
         account_id=call.account_id,

@@ -48,15 +48,61 @@ def insert_call(conn: Connection, call: Call) -> None:
     conn.execute(insert(calls).values(**_columns(values)))
 
 
-def list_active_calls(conn: Connection, account_id: str, limit: int = 200) -> list[Call]:
+@dataclasses.dataclass(frozen=True)
+class ActiveCallFilter:
+    """Which of an account's active calls to list (None: any)."""
+
+    from_number: str | None = None
+    to_number: str | None = None
+    siprec_session_id: str | None = None
+    stream_id: str | None = None
+
+
+def list_active_calls(
+    conn: Connection, account_id: str, flt: ActiveCallFilter | None = None, limit: int = 200
+) -> list[Call]:
     """The account's calls still in progress, newest first."""
+    query = select(calls).where(calls.c.account_id == account_id, calls.c.state == "active")
+    flt = flt or ActiveCallFilter()
+    for column, value in (
+        (calls.c.from_number, flt.from_number),
+        (calls.c.to_number, flt.to_number),
+        (calls.c.siprec_session_id, flt.siprec_session_id),
+        (calls.c.stream_id, flt.stream_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.order_by(calls.c.start_time.desc(), calls.c.id.desc()).limit(limit)
+    return [_call(row) for row in conn.execute(query)]
+
+
+def find_siprec_calls(conn: Connection, account_id: str, session_id: str, limit: int = 5) -> list[LockedCall]:
+    """The account's calls of one SIPREC recording session with their media owners, newest first
+    (not locked: lock one with :func:`lock_call` before changing it)."""
     query = (
         select(calls)
-        .where(calls.c.account_id == account_id, calls.c.state == "active")
+        .where(calls.c.account_id == account_id, calls.c.siprec_session_id == session_id)
         .order_by(calls.c.start_time.desc(), calls.c.id.desc())
         .limit(limit)
     )
-    return [_call(row) for row in conn.execute(query)]
+    return [LockedCall(_call(row), row.media_owner, row.media_owner_seen_at) for row in conn.execute(query)]
+
+
+def orphaned_calls(conn: Connection, seen_before: datetime, limit: int = 100) -> list[tuple[str, str]]:
+    """(account id, call id) of active calls recorded from outside whose media owner has not beaten
+    its heart since `seen_before` (its process is gone)."""
+    query = (
+        select(calls.c.account_id, calls.c.call_id)
+        .where(
+            calls.c.state == "active",
+            calls.c.source.is_not(None),
+            calls.c.media_owner.is_not(None),
+            calls.c.media_owner_seen_at < seen_before,
+        )
+        .order_by(calls.c.media_owner_seen_at)
+        .limit(limit)
+    )
+    return [(row.account_id, row.call_id) for row in conn.execute(query)]
 
 
 def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:

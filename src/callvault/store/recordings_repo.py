@@ -74,6 +74,19 @@ def fill_empty_recording(conn: Connection, recording: Recording) -> tuple[Record
     return filled, existing.media_key
 
 
+def replace_continued_recording(conn: Connection, recording: Recording) -> Recording | None:
+    """Give a stored recording the media, length, status and source of its continuation (a SIPREC
+    session that failed over); the row as stored now, or None when there is no such row."""
+    peaks_repo.delete_peaks(conn, recording.account_id, recording.recording_id)
+    fields = (*_MEDIA_FIELDS, "status", "source")
+    conn.execute(
+        update(recordings)
+        .where(_recording_is(recording.account_id, recording.recording_id))
+        .values(**{name: getattr(recording, name) for name in fields})
+    )
+    return get_recording_by_id(conn, recording.account_id, recording.recording_id)
+
+
 def _recording_is(account_id: str, recording_id: str) -> Any:
     return (recordings.c.account_id == account_id) & (recordings.c.recording_id == recording_id)
 

@@ -182,8 +182,13 @@ calls = Table(
     Column("disconnect_cause", String(64)),
     Column("media_owner", String(128)),  # the process holding the call's media stream, if any
     Column("media_owner_seen_at", UTCDateTime),  # that process's last heartbeat
+    Column("source", JSON(none_as_null=True)),  # a call recorded from outside: its recording's source
+    Column("siprec_session_id", String(256)),  # a SIPREC call's recording session id (failover)
+    Column("stream_id", String(256)),  # a CPaaS stream's id (Bandwidth streamId, Twilio streamSid)
     Index("ix_calls_account", "account_id", "start_time"),
     UniqueConstraint("account_id", "call_id", name="uq_calls_account_call"),
+    Index("ix_calls_siprec_session", "account_id", "siprec_session_id"),
+    Index("ix_calls_stream", "account_id", "stream_id"),
 )
 
 system_settings = Table(

@@ -1,6 +1,7 @@
 """Live-call endpoints: recording state (document) and the calls subset callvault simulates.
 
 * ``POST /accounts/{accountId}/calls``: create an active call (then its ``answer`` webhook).
+* ``GET /accounts/{accountId}/calls``: the active calls (filters: from, to, siprecSessionId, streamId).
 * ``GET|POST /accounts/{accountId}/calls/{callId}``: the call's state; ``{"state": "completed"}`` hangs up.
 * ``PUT /accounts/{accountId}/calls/{callId}/bxml``: recording verbs.
 * ``PUT /accounts/{accountId}/calls/{callId}/recording``: pause or resume (the reference document).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from fastapi import APIRouter, Request, Response, WebSocket
+from fastapi import APIRouter, Query, Request, Response, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -52,6 +53,24 @@ async def create_call(request: Request, accountId: str) -> JSONResponse:
         call_service.create_call, services_of(request), accountId, body, base_url=base
     )
     return JSONResponse(create_call_json(base, call), status_code=201)
+
+
+@router.get("/accounts/{accountId}/calls")
+def list_active_calls(
+    request: Request,
+    accountId: str,
+    from_: str | None = Query(None, alias="from"),
+    to: str | None = None,
+    siprecSessionId: str | None = None,
+    streamId: str | None = None,
+) -> JSONResponse:
+    """The account's active calls (filters: from, to, SIPREC session id, stream id)."""
+    authorize(request, accountId, Permission.READ)
+    flt = call_service.active_call_filter(
+        from_number=from_, to_number=to, siprec_session_id=siprecSessionId, stream_id=streamId
+    )
+    calls = call_service.list_active_calls(services_of(request), accountId, flt)
+    return JSONResponse([call_state_json(call) for call in calls])
 
 
 @router.get(CALL)

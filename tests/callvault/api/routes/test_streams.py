@@ -418,3 +418,49 @@ def test_two_accounts_may_stream_the_same_call_id_and_neither_learns_of_the_othe
         for account in (first, second):
             call = client.get(f"/api/v2/accounts/{account}/calls/{call_id}")
             assert call.status_code == 200 and call.json()["accountId"] == account
+
+
+def test_active_calls_are_listed_with_their_source_while_they_stream(
+    streaming: tuple[LiveServer, str],
+) -> None:
+    """GET /accounts/{a}/calls: the calls in progress, found by stream id or number, with `source`."""
+    server, token = streaming
+    call_sid, stream_sid = f"CA{uuid.uuid4().hex}", f"MZ{uuid.uuid4().hex}"
+    start = {
+        "event": "start",
+        "start": {"accountSid": "AC0000", "streamSid": stream_sid, "callSid": call_sid, "tracks": ["inbound"],
+                  "customParameters": {"from": "+15551234567", "to": "+15557654321"}},
+        "streamSid": stream_sid,
+    }  # fmt: skip
+    calls = f"/api/v2/accounts/{server.account_id}/calls"
+
+    def listed(**params: str) -> list[str]:
+        with server.client() as client:
+            response = client.get(calls, params=params)
+        assert response.status_code == 200, response.text
+        return [str(call["callId"]) for call in response.json()]
+
+    with connect(ws_url(server, f"/ingest/streams/twilio/{token}")) as ws:
+        ws.send(json.dumps(start))
+        deadline = time.monotonic() + 30
+        while call_sid not in listed(streamId=stream_sid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with server.client() as client:
+            [call] = client.get(calls, params={"streamId": stream_sid}).json()
+        assert (call["callId"], call["state"], call["from"]) == (call_sid, "answered", "+15551234567")
+        assert call["source"]["type"] == "twilio" and call["source"]["streamSid"] == stream_sid
+        assert call["recordingState"] == "recording" and call["recordingId"].startswith("r-")
+        assert call_sid in listed()
+        assert listed(**{"from": " 15551234567", "to": "+15557654321"}) == [call_sid]  # " 1..." is "+1..."
+        assert call_sid not in listed(**{"from": "+15550000000"})
+        assert listed(streamId="MZ-other") == [] and listed(siprecSessionId=stream_sid) == []
+        ws.send(json.dumps({"event": "stop", "streamSid": stream_sid, "stop": {"callSid": call_sid}}))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    deadline = time.monotonic() + 30
+    while call_sid in listed() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert call_sid not in listed()
+    with server.client() as client:
+        bad = client.get(calls, params={"streamId": "a\x01b"})
+    assert bad.status_code == 400
