@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from callvault.media.audio import mulaw_encode
 from support.ports import log_tail, start_on_free_ports, wait_until_serving
@@ -30,6 +31,7 @@ def cli(
     return result
 
 
+@pytest.mark.timeout(1200)  # 15 fresh CLI processes, each importing callvault: minutes on a loaded machine
 def test_sources_tokens_and_settings_refuse_bad_input_in_one_line(tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path / "data")]
     cli("sip-sources", "add", "sbc", "--account", "9900000", "--network", "10.0.0.0/8", *data)
