@@ -55,7 +55,7 @@ ALLOWED_METHODS = [
     (RECORDING, {"GET", "DELETE"}),
     (RECORDING + "/media", {"GET", "DELETE"}),
     (RECORDING + "/transcription", {"GET", "POST", "DELETE"}),
-    ("/accounts/{account}/calls", {"POST"}),
+    ("/accounts/{account}/calls", {"GET", "POST"}),
     (LIVE_CALL, {"GET", "POST"}),
     (LIVE_CALL + "/bxml", {"PUT"}),
     (LIVE_CALL + "/recording", {"PUT"}),
