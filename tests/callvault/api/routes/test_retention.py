@@ -281,6 +281,37 @@ def test_retention_dry_run_lists_what_would_go_and_removes_nothing(
         assert client.get(_path(server, old_held)).status_code == 200
 
 
+def test_transcript_retention_keeps_a_held_recordings_transcript_and_search_hit(
+    server_factory: ServerFactory, tmp_path: Path, wav_file: Path
+) -> None:
+    server = _owned(server_factory(tmp_path / "data"))
+    word = f"okapi{uuid.uuid4().hex[:8]}"
+    old = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
+    old_held = server.ingest(f"c-{uuid.uuid4()}", wav_file, {"startTime": OLD})
+    _insert_transcript(server, old["recordingId"], f"gone {word}")
+    _insert_transcript(server, old_held["recordingId"], f"kept {word}")
+    recordings = f"{_account(server)}/recordings"
+    with server.client() as client:
+        assert _hold(client, server, "recording", old_held["recordingId"]).status_code == 201
+        policy = client.put(f"{_account(server)}/retentionPolicy", json={"transcriptDays": 7})
+        assert policy.status_code == 200, policy.text
+        found = {r["recordingId"] for r in client.get(recordings, params={"q": word}).json()}
+        assert found == {old["recordingId"], old_held["recordingId"]}
+
+    done = _cli(server, "retention", "run")
+    assert done.returncode == 0, done.stderr
+    assert "removed 0 recording(s), the media of 0 and the transcript of 1" in done.stderr
+
+    with server.client() as client:
+        assert client.get(_path(server, old) + "/transcription").status_code == 404
+        kept = client.get(_path(server, old_held) + "/transcription")
+        assert kept.status_code == 200 and word in kept.text, kept.text
+        found_after = [r["recordingId"] for r in client.get(recordings, params={"q": word}).json()]
+        assert found_after == [old_held["recordingId"]]
+        assert client.get(_path(server, old_held) + "/media").status_code == 200
+        assert client.get(_path(server, old) + "/media").status_code == 200  # only its transcript went
+
+
 def test_redaction_policy_from_the_cli_and_the_api(server: LiveServer) -> None:
     refused = _cli(server, "redaction", "set", "--account", "9900001", "--pattern", "(")
     assert refused.returncode == 1 and "Invalid redaction pattern" in refused.stderr
