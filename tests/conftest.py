@@ -11,7 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,10 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
-    """Starts servers on the selected backend: each gets its own database and bucket prefix."""
+@contextmanager
+def _servers(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
+    """A factory of servers on the selected backend (each with its own database and bucket prefix),
+    every one stopped, and its database dropped, when the block ends."""
     with ExitStack() as stack:
 
         def make(data_dir: Path, *, env_overrides: dict[str, str] | None = None, **kwargs: Any) -> LiveServer:
@@ -80,9 +81,34 @@ def server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
         yield make
 
 
+# One factory per scope, so that a server lives as long as the fixture or test that asked for it
+# (a test's servers kept until the session ended held ~100 idle PostgreSQL connections at once).
+@pytest.fixture()
+def server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
+    """Servers stopped when the test ends."""
+    with _servers(backend_services) as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def module_server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
+    """Servers stopped when the module's tests are done."""
+    with _servers(backend_services) as make:
+        yield make
+
+
 @pytest.fixture(scope="session")
-def live_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(tmp_path_factory.mktemp("callvault-data"))
+def session_server_factory(backend_services: dict[str, str]) -> Iterator[ServerFactory]:
+    """Servers kept for the whole session."""
+    with _servers(backend_services) as make:
+        yield make
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    session_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
+    return session_server_factory(tmp_path_factory.mktemp("callvault-data"))
 
 
 def _can_bind_port_80() -> bool:
@@ -96,10 +122,12 @@ def _can_bind_port_80() -> bool:
 
 
 @pytest.fixture(scope="session")
-def port80_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def port80_server(
+    session_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
     if not _can_bind_port_80():
         unavailable("port 80 on 127.0.0.1 cannot be bound here (needs root, and nothing else on it)")
-    return server_factory(tmp_path_factory.mktemp("callvault-port80"), port=80)
+    return session_server_factory(tmp_path_factory.mktemp("callvault-port80"), port=80)
 
 
 @pytest.fixture(scope="session")

@@ -33,11 +33,11 @@ def _reference_contract() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     # no job threads: a generated transcription request must not start the speech engine; the
     # failed sign-in throttle (tested in tests/callvault/api/test_login_throttle.py) would answer
     # schemathesis's many wrong-credential probes with 429 instead of the 401 they check
-    return server_factory(
+    return module_server_factory(
         tmp_path_factory.mktemp("schemathesis"),
         env_overrides={
             "CALLVAULT_RUN_WORKERS": "false",

@@ -259,8 +259,10 @@ class UnitFixture:
 
 
 @pytest.fixture(scope="module")
-def upstream_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(tmp_path_factory.mktemp("upstream-suites"))
+def upstream_server(
+    module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
+    return module_server_factory(tmp_path_factory.mktemp("upstream-suites"))
 
 
 @pytest.fixture(scope="module")

@@ -39,8 +39,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def console_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(tmp_path_factory.mktemp("console"))
+def console_server(
+    session_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
+    return session_server_factory(tmp_path_factory.mktemp("console"))
 
 
 @pytest.fixture()

@@ -26,9 +26,9 @@ DEEP_JSON = "[" * 100_000 + "]" * 100_000
 
 @pytest.fixture(scope="module")
 def small_server(
-    server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+    module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    server = server_factory(
+    server = module_server_factory(
         tmp_path_factory.mktemp("small-limits"), env_overrides={"CALLVAULT_MAX_UPLOAD": "1MB"}
     )
     yield server

@@ -20,9 +20,9 @@ from support.server import LiveServer, ServerFactory
 
 @pytest.fixture(scope="module")
 def unallowed_server(
-    server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+    module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    server = server_factory(
+    server = module_server_factory(
         tmp_path_factory.mktemp("no-allow"), env_overrides={"CALLVAULT_CALLBACK_ALLOW": ""}
     )
     yield server

@@ -25,11 +25,11 @@ PHONE = SpokenNumber("9195550123", "phone")
 
 
 @pytest.fixture(scope="module")
-def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     why_not = ensure_sounds()
     if why_not:
         unavailable(f"no real speech: {why_not}")
-    return server_factory(tmp_path_factory.mktemp("redaction")).make_owner()  # policies need `govern`
+    return module_server_factory(tmp_path_factory.mktemp("redaction")).make_owner()  # policies need `govern`
 
 
 @pytest.fixture(scope="module")

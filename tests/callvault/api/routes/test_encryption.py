@@ -27,8 +27,8 @@ UNIT = DEFAULT_CHUNK_SIZE + CHUNK_OVERHEAD
 
 
 @pytest.fixture(scope="module")
-def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(tmp_path_factory.mktemp("callvault-encrypted"))
+def server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return module_server_factory(tmp_path_factory.mktemp("callvault-encrypted"))
 
 
 @pytest.fixture(scope="module")

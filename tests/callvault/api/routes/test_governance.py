@@ -38,8 +38,8 @@ def _eventually(check: Callable[[], Any], what: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    return server_factory(
+def server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    return module_server_factory(
         tmp_path_factory.mktemp("governance"),
         env_overrides={"CALLVAULT_AUTH_CACHE_SECONDS": "1", "CALLVAULT_AUDIT_ANCHOR_SECONDS": "1"},
         extra_users=[("auditor-1", "auditor-password-1", [f"{ACCOUNT}:auditor"])],

@@ -197,8 +197,8 @@ def _wait_until_refused(server: LiveServer, token: str, timeout: float = 10.0) -
 
 
 @pytest.fixture(scope="module")
-def short_cache_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return server_factory(
+def short_cache_server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return module_server_factory(
         tmp_path_factory.mktemp("short-cache"),
         env_overrides={"CALLVAULT_AUTH_CACHE_SECONDS": "1"},
         extra_users=[

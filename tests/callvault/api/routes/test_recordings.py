@@ -121,9 +121,11 @@ def test_delete_recording_hides_everything_and_purges_bytes(
 
 
 @pytest.fixture(scope="module")
-def idle_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def idle_server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """A server without job threads: a requested transcription stays `processing`."""
-    return server_factory(tmp_path_factory.mktemp("idle"), env_overrides={"CALLVAULT_RUN_WORKERS": "false"})
+    return module_server_factory(
+        tmp_path_factory.mktemp("idle"), env_overrides={"CALLVAULT_RUN_WORKERS": "false"}
+    )
 
 
 def test_transcription_request_is_processing_then_get_404(idle_server: LiveServer, wav_file: Path) -> None:
@@ -155,9 +157,13 @@ GRACE_S = 30
 
 
 @pytest.fixture(scope="module")
-def graceful_server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def graceful_server(
+    module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+) -> LiveServer:
     """Job threads running, deleted media purged after 30 s."""
-    return server_factory(tmp_path_factory.mktemp("graceful"), env_overrides={"CALLVAULT_PURGE_GRACE": "30s"})
+    return module_server_factory(
+        tmp_path_factory.mktemp("graceful"), env_overrides={"CALLVAULT_PURGE_GRACE": "30s"}
+    )
 
 
 def _purge_job(server: LiveServer, media_key: str) -> Job:

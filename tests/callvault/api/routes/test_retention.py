@@ -50,9 +50,9 @@ def _cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def server(server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+def server(module_server_factory: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     """A server whose test user is the account's owner (holds, policies and erasure need `govern`)."""
-    return _owned(server_factory(tmp_path_factory.mktemp("governance")))
+    return _owned(module_server_factory(tmp_path_factory.mktemp("governance")))
 
 
 def _owned(server: LiveServer) -> LiveServer:
