@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,13 +61,21 @@ def test_a_recording_page_keeps_the_lists_query_for_its_way_back(
     tag = f"t{uuid.uuid4().hex[:8]}"
     first = live_server.ingest(f"c-{uuid.uuid4()}", wav_file, {"tag": tag, "direction": "inbound"})
     second = live_server.ingest(f"c-{uuid.uuid4()}", wav_file, {"tag": tag, "direction": "inbound"})
-    with live_server.client() as api:  # a page token from the API: the list after the newest
+    # The API filters by time, not tag (the shared server holds other tests' recordings, some dated
+    # later): a page token from the API for these two only, the list after the newest.
+    just_after_second = datetime.fromisoformat(second["startTime"]) + timedelta(milliseconds=1)
+    window = {
+        "minStartTime": first["startTime"],
+        "maxStartTime": just_after_second.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "sort": "-startTime",
+    }  # maxStartTime is exclusive
+    with live_server.client() as api:
         listed = api.get(
-            f"/api/v2/accounts/{live_server.account_id}/recordings",
-            params={"tag": tag, "pageSize": 1, "sort": "-startTime"},
+            f"/api/v2/accounts/{live_server.account_id}/recordings", params=window | {"pageSize": 1}
         )
+    assert [row["recordingId"] for row in listed.json()] == [second["recordingId"]]
     token = parse_qs(urlsplit(listed.links["next"]["url"]).query)["pageToken"][0]
-    wanted = {"tag": tag, "direction": "inbound", "sort": "-startTime", "pageToken": token}
+    wanted = window | {"tag": tag, "direction": "inbound", "pageToken": token}
     with signed_in_client(live_server) as client:
         listing = client.get("/ui", params={"account": live_server.account_id} | wanted)
         assert first["recordingId"] in listing.text and second["recordingId"] not in listing.text
