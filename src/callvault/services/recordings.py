@@ -210,5 +210,12 @@ def remove_media(conn: Connection, recording: Recording, grace_seconds: float) -
         enqueue_purge(conn, key, grace_seconds)
 
 
+def remove_transcription(conn: Connection, recording: Recording) -> bool:
+    """Remove a recording's transcript and its search entries in the caller's transaction, unless
+    held; False when it had none."""
+    refuse_if_held(conn, recording)
+    return recordings_repo.delete_transcription(conn, recording.account_id, recording.recording_id)
+
+
 def purge_media(blobs: BlobStore, media_key: str) -> None:
     blobs.delete(media_key)

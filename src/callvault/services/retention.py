@@ -20,9 +20,8 @@ from callvault.domain.jobs import RETENTION_JOB
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import utcnow
 from callvault.services.governance_hooks import Actor, record_audit, require_permission
-from callvault.services.legal_holds import refuse_if_held
-from callvault.services.recordings import remove_media, remove_recording
-from callvault.store import governance_repo, jobs_repo, recordings_repo
+from callvault.services.recordings import remove_media, remove_recording, remove_transcription
+from callvault.store import governance_repo, jobs_repo
 from callvault.store.database import MetadataStore
 
 log = logging.getLogger("callvault.retention")
@@ -130,8 +129,7 @@ def _remove(conn: Any, recording: Recording, stage: str, grace_seconds: float) -
     elif stage == "media":
         remove_media(conn, recording, grace_seconds)
     else:
-        refuse_if_held(conn, recording)  # the guard every delete passes
-        recordings_repo.delete_transcription(conn, recording.account_id, recording.recording_id)
+        remove_transcription(conn, recording)
 
 
 def schedule_retention(store: MetadataStore, *, delay_seconds: float) -> None:

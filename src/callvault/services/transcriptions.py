@@ -13,9 +13,8 @@ from callvault.domain.jobs import TRANSCRIBE_JOB
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest
 from callvault.domain.timefmt import utcnow
 from callvault.domain.urls import require_callback_url
-from callvault.services.legal_holds import refuse_if_held
 from callvault.services.media_keys import require_unsealed
-from callvault.services.recordings import require_recording
+from callvault.services.recordings import remove_transcription, require_recording
 from callvault.services.validation import parse_body
 from callvault.store import jobs_repo, recordings_repo
 from callvault.store.database import MetadataStore
@@ -99,6 +98,5 @@ def delete_transcription(store: MetadataStore, account_id: str, call_id: str, re
     """Remove the transcript and its search entries (409 while a legal hold covers the recording)."""
     with store.write() as conn:
         recording = require_recording(conn, account_id, call_id, recording_id)
-        refuse_if_held(conn, recording)
-        if not recordings_repo.delete_transcription(conn, account_id, recording_id):
+        if not remove_transcription(conn, recording):
             raise NotFound(f"Recording {recording_id} has no transcription")
