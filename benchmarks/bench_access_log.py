@@ -21,7 +21,6 @@ import base64
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Any
 import dataset
 import httpx
 from loadgen import wrk, wrk_available
+from quiet import Sections, cpu_seconds, median, ratio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -41,11 +41,6 @@ from callvault.store.database import MetadataStore
 from support.server import ACCOUNT, LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _python_load(url: str, headers: dict[str, str], seconds: float, connections: int) -> dict[str, Any]:
@@ -93,12 +88,12 @@ def _drive(server: LiveServer, path: str, seconds: int, connections: int) -> dic
     token = base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
     headers = {"Authorization": f"Basic {token}"}
     httpx.get(server.url + path, headers=headers, timeout=30).raise_for_status()  # credential cached
-    cpu_before = _cpu_seconds(server.process.pid)
+    cpu_before = cpu_seconds(server.process.pid)
     if wrk_available():
         measured = wrk(server.url + path, headers=headers, seconds=seconds, connections=connections)
     else:
         measured = _python_load(server.url + path, headers, seconds, min(connections, 8))
-    cpu = _cpu_seconds(server.process.pid) - cpu_before
+    cpu = cpu_seconds(server.process.pid) - cpu_before
     if measured.get("requests"):
         measured["server_cpu_ms_per_request"] = round(cpu * 1000 / measured["requests"], 4)
     return measured
@@ -123,11 +118,6 @@ def _start(work: Path, name: str, rows: int, audit: bool) -> LiveServer:
     return start_server(data_dir, env_overrides=env)
 
 
-def _median(runs: list[dict[str, Any]], key: str) -> float | None:
-    values = [run[key] for run in runs if run.get(key) is not None]
-    return round(statistics.median(values), 4) if values else None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -138,11 +128,13 @@ def main() -> None:
     args = parser.parse_args()
     call_id, recording_id = dataset.row_ids(args.rows // 2 + 7)
     path = f"/api/v2/accounts/{ACCOUNT}/calls/{call_id}/recordings/{recording_id}"
+    sections = Sections()
     with tempfile.TemporaryDirectory(prefix="callvault-bench-audit-") as tmp:
         work = Path(tmp)
         servers = {"with_access_log": _start(work, "audited", args.rows, True)}
         servers["without_access_log"] = _start(work, "plain", args.rows, False)
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        sections.start("get_one_recording")
         try:
             for _ in range(args.rounds):
                 for name, server in servers.items():
@@ -162,12 +154,13 @@ def main() -> None:
         )
     summary = {
         name: {
-            key: _median(measured, key)
+            key: median(run.get(key) for run in measured)
             for key in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_ms_per_request")
         }
         for name, measured in runs.items()
     }
     with_log, without = summary["with_access_log"], summary["without_access_log"]
+    with_cpu, without_cpu = with_log["server_cpu_ms_per_request"], without["server_cpu_ms_per_request"]
     expected = (
         sum(run["requests"] or 0 for run in runs["with_access_log"]) + args.rounds
     )  # + each warm-up GET
@@ -179,15 +172,12 @@ def main() -> None:
         "rows": args.rows,
         "path": path,
         "summary": summary,
-        "throughput_ratio_with_to_without": (
-            round(with_log["requests_per_second"] / without["requests_per_second"], 3)
-            if with_log["requests_per_second"] and without["requests_per_second"]
-            else None
+        "machine_state": sections.report(),
+        "throughput_ratio_with_to_without": ratio(
+            with_log["requests_per_second"], without["requests_per_second"], valid=sections.valid
         ),
         "extra_cpu_ms_per_request": (
-            round(with_log["server_cpu_ms_per_request"] - without["server_cpu_ms_per_request"], 4)
-            if with_log["server_cpu_ms_per_request"] and without["server_cpu_ms_per_request"]
-            else None
+            round(with_cpu - without_cpu, 4) if sections.valid and with_cpu and without_cpu else None
         ),
         "access_log": {
             "entries_for_the_recording": written,
@@ -205,6 +195,7 @@ def main() -> None:
                 k: results[k]
                 for k in (
                     "summary",
+                    "machine_state",
                     "throughput_ratio_with_to_without",
                     "extra_cpu_ms_per_request",
                     "access_log",

@@ -4,7 +4,9 @@ Two real servers on 127.0.0.1 with their own data dirs, one with CALLVAULT_ENCRY
 one with the default (encrypted); each ingests the same WAV files over HTTP and downloads them again
 (whole, and in 1 MiB ranges, as a player seeks). Also the blob store alone (the encrypting wrapper vs
 the bare directory, in process), which isolates the cipher's cost from HTTP's. Target: encrypted
-throughput >= 0.7x plaintext's.
+throughput >= 0.7x plaintext's. The two are measured in turns (plaintext, encrypted, plaintext, ...),
+medians reported with the server's CPU per MB, and no ratio is given for a section that began on a
+busy machine (benchmarks/quiet.py).
 
     .venv/bin/python benchmarks/bench_encryption.py [--size-mb 32] [--files 4] [--rounds 3] [--smoke]
 
@@ -29,6 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from quiet import Sections, cpu_seconds, in_turns, median, ratio
+
 from callvault.media.encrypted import EncryptedBlobStore, StoredKey
 from callvault.media.files import FileBlobStore
 from support.audio_files import write_wav
@@ -43,38 +47,56 @@ def _mb_per_s(total_bytes: int, seconds: list[float]) -> float:
     return round(total_bytes / statistics.median(seconds) / 1e6, 1)
 
 
-def _server_side(server: LiveServer, files: list[Path], rounds: int) -> dict[str, float]:
-    total = sum(path.stat().st_size for path in files)
-    ingest, download, ranged = [], [], []
-    created: list[dict[str, Any]] = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        created = [server.ingest(f"bench-{uuid.uuid4().hex[:12]}", path) for path in files]
-        ingest.append(time.perf_counter() - started)
+def _one_round(server: LiveServer, files: list[Path]) -> dict[str, float]:
+    """Ingest the files, download them whole, then in 1 MiB ranges: seconds and server CPU of each."""
+    figures: dict[str, float] = {}
+    cpu = cpu_seconds(server.process.pid)
+
+    def lap(name: str, started: float) -> None:
+        nonlocal cpu
+        figures[f"{name}_seconds"] = time.perf_counter() - started
+        now = cpu_seconds(server.process.pid)
+        figures[f"{name}_server_cpu_seconds"], cpu = now - cpu, now
+
+    started = time.perf_counter()
+    created = [server.ingest(f"bench-{uuid.uuid4().hex[:12]}", path) for path in files]
+    lap("ingest", started)
     with server.client() as client:
         paths = [
             f"/api/v2/accounts/{server.account_id}/calls/{c['callId']}/recordings/{c['recordingId']}/media"
             for c in created
         ]
-        for _ in range(rounds):
-            started = time.perf_counter()
-            for path in paths:
-                with client.stream("GET", path) as response:
-                    for _chunk in response.iter_bytes(PIECE):
-                        pass
-            download.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            for path, source in zip(paths, files, strict=True):
-                size = source.stat().st_size
-                for first in range(0, size, PIECE):
-                    got = client.get(path, headers={"Range": f"bytes={first}-{min(first + PIECE, size) - 1}"})
-                    assert got.status_code == 206
-            ranged.append(time.perf_counter() - started)
-    return {
-        "ingest_mb_s": _mb_per_s(total, ingest),
-        "download_mb_s": _mb_per_s(total, download),
-        "ranged_download_mb_s": _mb_per_s(total, ranged),
-    }
+        started = time.perf_counter()
+        for path in paths:
+            with client.stream("GET", path) as response:
+                for _chunk in response.iter_bytes(PIECE):
+                    pass
+        lap("download", started)
+        started = time.perf_counter()
+        for path, source in zip(paths, files, strict=True):
+            size = source.stat().st_size
+            for first in range(0, size, PIECE):
+                got = client.get(path, headers={"Range": f"bytes={first}-{min(first + PIECE, size) - 1}"})
+                assert got.status_code == 206
+        lap("ranged", started)
+    return figures
+
+
+def _server_side(servers: dict[str, LiveServer], files: list[Path], rounds: int) -> dict[str, Any]:
+    """Each server's median throughput (and server CPU per MB) over rounds taken in turns."""
+    total = sum(path.stat().st_size for path in files)
+    runs = in_turns(servers, rounds, lambda name: _one_round(servers[name], files))
+    summary: dict[str, Any] = {}
+    for name, measured in runs.items():
+        summary[name] = {}
+        for what in ("ingest", "download", "ranged_download"):
+            field = what.replace("_download", "")
+            summary[name][f"{what}_mb_s"] = _mb_per_s(total, [m[f"{field}_seconds"] for m in measured])
+            cpu = median(m[f"{field}_server_cpu_seconds"] for m in measured)
+            summary[name][f"{what}_server_cpu_ms_per_mb"] = (
+                round(cpu * 1000 / (total / 1e6), 3) if cpu else None
+            )
+    return summary
 
 
 class _Keys:
@@ -94,31 +116,40 @@ class _Keys:
 def _store_side(root: Path, size: int, rounds: int) -> dict[str, dict[str, float]]:
     payload = bytes(range(256)) * (size // 256)
     pieces = [payload[i : i + PIECE] for i in range(0, len(payload), PIECE)]
-    results = {}
-    for name, store in {
+    stores = {
         "plaintext": FileBlobStore(root / "plain"),
         "encrypted": EncryptedBlobStore(FileBlobStore(root / "enc"), _Keys()),
-    }.items():
-        writes, reads = [], []
-        for _ in range(rounds):
-            key = store.new_key(".wav")
-            started = time.perf_counter()
-            store.write(key, pieces)
-            writes.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            for _chunk in store.open(key, chunk_size=PIECE):
-                pass
-            reads.append(time.perf_counter() - started)
-            store.delete(key)
-        results[name] = {
-            "write_mb_s": _mb_per_s(len(payload), writes),
-            "read_mb_s": _mb_per_s(len(payload), reads),
+    }
+
+    def write_and_read(name: str) -> tuple[float, float]:
+        store = stores[name]
+        key = store.new_key(".wav")
+        started = time.perf_counter()
+        store.write(key, pieces)
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        for _chunk in store.open(key, chunk_size=PIECE):
+            pass
+        read = time.perf_counter() - started
+        store.delete(key)
+        return written, read
+
+    runs = in_turns(stores, rounds, write_and_read)
+    return {
+        name: {
+            "write_mb_s": _mb_per_s(len(payload), [w for w, _ in measured]),
+            "read_mb_s": _mb_per_s(len(payload), [r for _, r in measured]),
         }
-    return results
+        for name, measured in runs.items()
+    }
 
 
-def _ratios(encrypted: dict[str, float], plaintext: dict[str, float]) -> dict[str, float]:
-    return {name: round(encrypted[name] / plaintext[name], 2) for name in plaintext if plaintext[name]}
+def _ratios(figures: dict[str, dict[str, Any]], valid: bool) -> dict[str, float | None]:
+    """Encrypted throughput / plaintext's (None for every figure when the machine was busy)."""
+    encrypted, plaintext = figures["encrypted"], figures["plaintext"]
+    return {
+        name: ratio(encrypted[name], plaintext[name], valid=valid) for name in plaintext if "_mb_s" in name
+    }
 
 
 def main() -> None:
@@ -130,6 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.size_mb, args.files, args.rounds = 1.0, 1, 1
+    sections = Sections()
     with tempfile.TemporaryDirectory(prefix="callvault-bench-enc-") as tmp:
         root = Path(tmp)
         seconds = args.size_mb * 1e6 / 32_000  # 16 kHz 16-bit mono
@@ -142,10 +174,12 @@ def main() -> None:
             "encrypted": start_server(root / "enc"),
         }
         try:
-            http = {name: _server_side(server, files, args.rounds) for name, server in servers.items()}
+            sections.start("http")
+            http = _server_side(servers, files, args.rounds)
         finally:
             for server in servers.values():
                 server.stop()
+        sections.start("blob_store")
         store = _store_side(root / "store", int(args.size_mb * 1e6), args.rounds)
     result = {
         "command": ".venv/bin/python benchmarks/bench_encryption.py " + shlex.join(sys.argv[1:]),
@@ -156,10 +190,11 @@ def main() -> None:
         "file_mb": args.size_mb,
         "rounds": args.rounds,
         "target_ratio": TARGET,
-        "http": {**http, "encrypted_vs_plaintext": _ratios(http["encrypted"], http["plaintext"])},
+        "machine_state": sections.report(),
+        "http": {**http, "encrypted_vs_plaintext": _ratios(http, sections.sections["http"]["valid"])},
         "blob_store": {
             **store,
-            "encrypted_vs_plaintext": _ratios(store["encrypted"], store["plaintext"]),
+            "encrypted_vs_plaintext": _ratios(store, sections.sections["blob_store"]["valid"]),
         },
     }
     RESULTS.mkdir(exist_ok=True)

@@ -11,7 +11,6 @@ import base64
 import binascii
 import math
 import time
-from dataclasses import replace
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -154,7 +153,7 @@ def note_recording(request: Request, recording_id: str) -> None:
     """Name the recording a request made (ingest) in its access-log entry."""
     pending: AccessEntry | None = request.scope.get("state", {}).get(PENDING_ACCESS)
     if pending is not None:
-        request.scope["state"][PENDING_ACCESS] = replace(pending, recording_id=recording_id)
+        request.scope["state"][PENDING_ACCESS] = pending._replace(recording_id=recording_id)
 
 
 def authorize(request: Request, account_id: str, permission: Permission) -> Principal:

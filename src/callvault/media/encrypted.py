@@ -172,11 +172,11 @@ class EncryptedBlobStore:
             _verify_final_chunk(self.inner, key, data_key, header, plain_size)
             return iter(())
         span = cipher.chunk_span(start, plain_size - 1 if end is None else end, plain_size, header.chunk_size)
-        whole_chunks = header.unit * max(1, chunk_size // header.unit)  # pieces that end on chunk edges
-        stored = self.inner.open(key, span.blob_start, span.blob_end, whole_chunks)
-        plain = cipher.decrypt_span(data_key, header, span, stored)
-        first = next(plain)  # the first chunk's check happens here, before any response starts
-        return _rebatch(itertools.chain([first], plain), chunk_size)
+        per_piece = max(1, chunk_size // header.chunk_size)  # a download's 1 MiB pieces
+        stored = self.inner.open(key, span.blob_start, span.blob_end, header.unit * per_piece)
+        plain = cipher.decrypt_span(data_key, header, span, stored, chunks_per_piece=per_piece)
+        first = next(plain)  # the first piece's check happens here, before any response starts
+        return itertools.chain([first], plain)
 
 
 def _verify_final_chunk(
@@ -194,17 +194,3 @@ def _capped(chunks: Iterable[bytes], max_size: int | None) -> Iterator[bytes]:
         if max_size is not None and total > max_size:
             raise BlobTooLarge(max_size)
         yield chunk
-
-
-def _rebatch(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
-    """Yield ``pieces`` joined into pieces of about ``size`` bytes (a download's 1 MiB pieces)."""
-    batch: list[bytes] = []
-    held = 0
-    for piece in pieces:
-        batch.append(piece)
-        held += len(piece)
-        if held >= size:
-            yield b"".join(batch)
-            batch, held = [], 0
-    if batch:
-        yield b"".join(batch)

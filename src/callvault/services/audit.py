@@ -1,5 +1,6 @@
 """Recording to the access log: a bounded queue and one writer thread per process, so a request pays
-for putting an entry on a queue, not for a database write.
+for appending an entry to a deque (no lock, no wake-up of the writer while it has work), not for a
+database write.
 
 The writer appends in batches, each one transaction that locks the chain head (`store.audit_repo`), so
 any number of processes on one database extend one chain; it signs the head (an anchor) every
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import atexit
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -35,8 +36,14 @@ BATCH_SIZE = 500
 LINGER_SECONDS = 0.05
 """How long the writer waits for more entries after the first one before it writes them together."""
 _IDLE_SECONDS = 1.0
+_FULL_WAIT_SECONDS = 0.005
 _RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 _LIMITS = {"actor": 128, "address": 64, "action": 32, "result": 32, "account_id": 128, "recording_id": 128}
+
+
+_FIELD_LIMITS = tuple(_LIMITS.items()) + (("call_id", 128),)
+_FIELD_TEXTS = attrgetter(*(name for name, _ in _FIELD_LIMITS))
+_FIELD_LIMIT_VALUES = tuple(limit for _, limit in _FIELD_LIMITS)
 
 
 def _clean_text(value: str, limit: int | None = None) -> str:
@@ -64,23 +71,28 @@ def _fits(value: Any, limit: int) -> bool:
     return True
 
 
+def _fields_fit(entry: AccessEntry) -> bool:
+    texts: tuple[str | None, ...] = _FIELD_TEXTS(entry)
+    for value, limit in zip(texts, _FIELD_LIMIT_VALUES, strict=True):
+        if value is not None and (len(value) > limit or "\x00" in value):
+            return False
+    for key, value in entry.detail.items():
+        if len(key) > 64 or "\x00" in key or not _fits(value, 2048):
+            return False
+    return True
+
+
 def clean(entry: AccessEntry) -> AccessEntry:
     """The entry as the database can hold it: no NUL characters, every text within its column."""
-    if (
-        all(_fits(getattr(entry, name), limit) for name, limit in _LIMITS.items())
-        and _fits(entry.call_id, 128)
-        and _fits(entry.detail, 2048)
-    ):
+    if _fields_fit(entry):
         return entry
     changes: dict[str, Any] = {
         name: _clean_text(getattr(entry, name), limit)
-        for name, limit in _LIMITS.items()
+        for name, limit in _FIELD_LIMITS
         if getattr(entry, name) is not None
     }
-    if entry.call_id is not None:
-        changes["call_id"] = _clean_text(entry.call_id, 128)
     changes["detail"] = _clean_detail(entry.detail)
-    return replace(entry, **changes)
+    return entry._replace(**changes)
 
 
 class AuditLog:
@@ -99,7 +111,9 @@ class AuditLog:
         self._signer = signer
         self.enabled = enabled
         self._anchor_seconds = anchor_seconds
-        self._queue: queue.Queue[AccessEntry] = queue.Queue(maxsize=queue_size)
+        self._queue: deque[AccessEntry] = deque()
+        self._queue_size = queue_size
+        self._wake = threading.Event()  # set by the entry that finds the queue empty
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._next_anchor = time.monotonic() + anchor_seconds
@@ -112,37 +126,46 @@ class AuditLog:
             atexit.register(self.close)
 
     def record(self, entry: AccessEntry) -> None:
-        """Queue an entry (waits only while the queue is full, so nothing is dropped)."""
+        """Queue an entry (waits only while the queue is full, so nothing is dropped; the bound is
+        loose by the number of threads recording at once)."""
         if not self.enabled:
             return
         if self._stopped.is_set():  # after close: written at once
             self._write([entry])
             return
-        self._queue.put(entry)
+        queued = self._queue
+        while len(queued) >= self._queue_size and not self._stopped.is_set():
+            time.sleep(_FULL_WAIT_SECONDS)
+        if queued:
+            queued.append(entry)
+        else:
+            queued.append(entry)
+            self._wake.set()
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._queue)
 
     def close(self, timeout: float = 60.0) -> None:
         """Write everything queued, sign the head, stop the writer."""
         if self._thread is None or self._stopping.is_set():
             return
         self._stopping.set()
+        self._wake.set()
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.error("access log: %d entries were still unwritten after %.0f s", self.pending, timeout)
             return
         late = []  # recorded while the writer was finishing
-        while not self._queue.empty():
-            late.append(self._queue.get_nowait())
+        while self._queue:
+            late.append(self._queue.popleft())
         if late:
             self._write(late)
         atexit.unregister(self.close)
 
     def _run(self) -> None:
         try:
-            while not (self._stopping.is_set() and self._queue.empty()):
+            while not (self._stopping.is_set() and not self._queue):
                 batch = self._take()
                 if batch:
                     self._write(batch)
@@ -153,21 +176,18 @@ class AuditLog:
             self._stopped.set()
 
     def _take(self) -> list[AccessEntry]:
-        """The next batch: waits for one entry, then lets more gather for LINGER_SECONDS (asleep, so
-        entries recorded meanwhile do not wake this thread one by one), then takes what is there."""
-        try:
-            first = self._queue.get(timeout=0.05 if self._stopping.is_set() else _IDLE_SECONDS)
-        except queue.Empty:
+        """The next batch: waits for the entry that finds the queue empty, then lets more gather for
+        LINGER_SECONDS (asleep, so entries recorded meanwhile do not wake this thread one by one), then
+        takes what is there."""
+        if not self._queue:
+            self._wake.wait(0.05 if self._stopping.is_set() else _IDLE_SECONDS)
+        self._wake.clear()  # before taking: an entry that finds the queue empty after this wakes us again
+        if not self._queue:
             return []
         if not self._stopping.is_set():
             time.sleep(LINGER_SECONDS)
-        batch = [first]
-        while len(batch) < BATCH_SIZE:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+        queued = self._queue
+        return [queued.popleft() for _ in range(min(len(queued), BATCH_SIZE))]
 
     def _write(self, batch: Sequence[AccessEntry]) -> None:
         """Append the batch; retries while the database is unreachable, never drops an entry."""
@@ -187,7 +207,7 @@ class AuditLog:
             except SQLAlchemyError:
                 if len(batch) == 1:
                     log.exception("access log: an entry cannot be stored; storing a note of it instead")
-                    note = replace(batch[0], detail={"unstorable": True})
+                    note = batch[0]._replace(detail={"unstorable": True})
                     with self._lock:
                         self._append([note])
                     return

@@ -5,8 +5,8 @@ make one chain, and `verify` finds an edited, removed, reordered or truncated en
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -86,6 +86,43 @@ def test_close_writes_every_queued_entry_and_signs_the_head(store: MetadataStore
     assert report.ok, report.problems
     assert (report.entries, report.anchors, report.last_seq) == (3000, 1, 3000)
     assert (tmp_path / "audit-signing.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_full_queue_makes_recorders_wait_and_loses_nothing(store: MetadataStore, tmp_path: Path) -> None:
+    """With room for 3 entries, four threads recording 150 each keep meeting a full queue."""
+    audit = _log(store, tmp_path, queue_size=3)
+
+    def feed(offset: int) -> None:
+        for n in range(150):
+            audit.record(_entry(offset + n))
+
+    threads = [threading.Thread(target=feed, args=(1000 * i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    audit.close()
+
+    report = _verify(store, tmp_path)
+    assert report.ok, report.problems
+    assert report.entries == 600
+
+
+def test_an_entry_after_a_quiet_spell_is_written_without_waiting_for_close(
+    store: MetadataStore, tmp_path: Path
+) -> None:
+    audit = _log(store, tmp_path)
+    try:
+        for n in range(2):
+            audit.record(_entry(n))
+            written = audit.written
+            for _ in range(200):  # 10 s at most; the writer's linger is 0.05 s
+                if audit.written > written:
+                    break
+                time.sleep(0.05)
+            assert audit.written == n + 1
+    finally:
+        audit.close()
 
 
 def test_several_writers_on_one_database_make_one_chain(store: MetadataStore, tmp_path: Path) -> None:
@@ -194,7 +231,7 @@ def test_a_rewritten_chain_is_caught_by_its_signed_anchor(store: MetadataStore, 
     prev = GENESIS_HASH
     with store.engine.begin() as conn:
         for stored in entries:
-            entry = replace(stored.entry, actor="nobody") if stored.seq == 2 else stored.entry
+            entry = stored.entry._replace(actor="nobody") if stored.seq == 2 else stored.entry
             digest = entry_hash(stored.seq, entry, prev)
             conn.execute(
                 text(

@@ -114,15 +114,34 @@ def test_a_flipped_byte_is_an_error_envelope_never_audio(
         assert response.status_code == 500
         body = response.json()
         assert body["type"] == "internal-error" and "integrity" in body["description"]
-        if where == "later chunk":  # a whole download stops before the damaged chunk's bytes
-            with (
-                pytest.raises(httpx.HTTPError),
-                client.stream("GET", _path(server, created) + "/media") as stream,
-            ):
-                received = b"".join(stream.iter_bytes())
-                assert len(received) < 2 * DEFAULT_CHUNK_SIZE + 1
+        if where == "later chunk":  # the whole download: its first MiB is checked before it starts
+            whole = client.get(_path(server, created) + "/media")
+            assert whole.status_code == 500 and "integrity" in whole.json()["description"]
             untouched = client.get(_path(server, created) + "/media", headers={"Range": "bytes=0-99"})
             assert untouched.status_code == 206 and untouched.content == long_wav.read_bytes()[:100]
+
+
+def test_a_download_stops_before_a_damaged_chunk_past_its_first_mib(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    longer = write_wav(tmp_path / "longer.wav", seconds=100, sample_rate=8000, channels=1)  # 1.6 MB
+    created = server.ingest(f"c-{uuid.uuid4()}", longer)
+    key = _media_key(server, created["recordingId"])
+    stored = bytearray(_stored(server, key))
+    damaged = 20  # past the 16 chunks of the first 1 MiB piece
+    stored[HEADER_SIZE + damaged * UNIT + 40] ^= 0x01
+    _replace_stored(server, key, bytes(stored))
+    received = bytearray()
+    with (
+        server.client() as client,
+        pytest.raises(httpx.HTTPError),
+        client.stream("GET", _path(server, created) + "/media") as stream,
+    ):
+        assert stream.status_code == 200
+        for piece in stream.iter_bytes():
+            received += piece
+    assert 0 < len(received) <= damaged * DEFAULT_CHUNK_SIZE
+    assert bytes(received) == longer.read_bytes()[: len(received)]
 
 
 @pytest.mark.parametrize("cut", [UNIT, 1000])

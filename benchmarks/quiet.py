@@ -1,0 +1,89 @@
+"""What keeps a benchmark honest: it measures only on a quiet machine, takes the thing measured and its
+anchor in turns, and reports medians and server CPU.
+
+- `Sections` records the load average before each section of a benchmark; a section that starts on a
+  busy machine (1-minute load average >= QUIET_LOAD, e.g. a test run or a helper beside it) is kept in
+  the results but marked invalid with the reason, and `ratio(..., valid=False)` refuses to compare. A ratio
+  taken on a loaded machine once reported 8.3x a mock that a quiet run put at 1.0x.
+- `in_turns` runs each contender once per round, alternating (A, B, A, B, ...), so drift on the
+  machine hits both alike; `median` reduces the rounds.
+- `cpu_seconds(pid)` is a process's user + system CPU: the figure to compare per request, which other
+  work on the machine disturbs far less than requests per second.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+QUIET_LOAD = 1.0
+"""The 1-minute load average at or above which the machine is too busy to measure on."""
+
+T = TypeVar("T")
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Sections:
+    """The load average at the start of each section; which sections started busy."""
+
+    def __init__(self, quiet_load: float = QUIET_LOAD) -> None:
+        self.quiet_load = quiet_load
+        self.sections: dict[str, dict[str, Any]] = {}
+
+    def start(self, name: str) -> dict[str, Any]:
+        load = load_average()
+        state: dict[str, Any] = {"load_average_1m": load, "valid": load < self.quiet_load}
+        if not state["valid"]:
+            state["invalid_reason"] = (
+                f"load average {load} >= {self.quiet_load} when the section started: the machine was busy"
+            )
+        self.sections[name] = state
+        return state
+
+    @property
+    def valid(self) -> bool:
+        return all(section["valid"] for section in self.sections.values())
+
+    def report(self) -> dict[str, Any]:
+        """For the results file: each section's state, and whether every comparison in it may be used."""
+        reasons = [s["invalid_reason"] for s in self.sections.values() if not s["valid"]]
+        return {
+            "quiet_load_below": self.quiet_load,
+            "valid": not reasons,
+            "invalid_reasons": reasons,
+            "sections": self.sections,
+        }
+
+
+def in_turns(contenders: Iterable[str], rounds: int, measure: Callable[[str], T]) -> dict[str, list[T]]:
+    """`measure(name)` for each contender, `rounds` times, in turns: A, B, A, B, ..."""
+    names = list(contenders)
+    results: dict[str, list[T]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            results[name].append(measure(name))
+    return results
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return round(statistics.median(present), 4) if present else None
+
+
+def ratio(value: float | None, anchor: float | None, *, valid: bool = True) -> float | None:
+    """value / anchor, or None when either is missing or the machine was busy (no comparison then)."""
+    if not valid or not value or not anchor:
+        return None
+    return round(value / anchor, 3)
