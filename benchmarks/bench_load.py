@@ -39,6 +39,7 @@ import httpx
 import numpy as np
 from live_streams import run_live_streams
 from loadgen import wrk, wrk_available
+from quiet import Sections, in_turns, median
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -52,6 +53,12 @@ from support.server import ACCOUNT, LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECTIONS = ("get", "connections", "list", "media", "webhooks", "live", "postgres")
+
+
+def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of every numeric figure of `runs` (wrk results of one contender), and the runs."""
+    numeric = [key for key, value in runs[0].items() if isinstance(value, int | float)]
+    return {**{key: median(run.get(key) for run in runs) for key in numeric}, "runs": runs}
 
 
 def _ratio(value: float | None, anchor: float | None) -> float | None:
@@ -165,17 +172,21 @@ class Bench:
 
     # -- GET metadata beside Prism, the bare FastAPI app and nginx ---------------------------------
 
-    def get_metadata(self, server: LiveServer) -> dict[str, Any]:
+    def get_metadata(self, server: LiveServer, rounds: int = 3) -> dict[str, Any]:
+        """callvault and its anchors in turns (callvault, Prism, bare FastAPI, nginx, callvault, ...),
+        `rounds` times each; every figure is the median of its runs, with each server's CPU/request."""
         path = _recording_path(_sample_row(self.args.rows))
         body = httpx.get(server.url + path, auth=server.auth).content
         body_file = self.work / "static" / "recording.json"
         body_file.parent.mkdir(exist_ok=True)
         body_file.write_bytes(body)
-        callvault = self.wrk(server.url + path, _basic(server), pid=server.process.pid)
-        figures: dict[str, Any] = {"body_bytes": len(body), "callvault": callvault}
         prism = self.anchor("prism", lambda: anchors.start_prism(self.work, path.removeprefix("/api/v2")))
         bare = self.anchor("bare_fastapi", lambda: anchors.start_bare_fastapi(body_file, self.work))
         nginx = self.anchor("nginx", lambda: anchors.start_nginx(self.work, self.work))
+        contenders: dict[str, tuple[str, dict[str, str], int | None]] = {
+            "callvault": (server.url + path, _basic(server), server.process.pid)
+        }
+        figures: dict[str, Any] = {"body_bytes": len(body), "rounds": rounds}
         for name, running, url_path, headers in (
             ("prism", prism, path.removeprefix("/api/v2"), _basic(server)),
             ("bare_fastapi", bare, path, {}),
@@ -184,10 +195,16 @@ class Bench:
             if running is None:
                 figures[name] = {"not_started": self._why(name)}
                 continue
-            serving_pid = (
-                None if name.startswith("nginx") else running.process.pid
-            )  # nginx serves from workers
-            figures[name] = self.wrk(running.url + url_path, headers, pid=serving_pid)
+            serving_pid = None if name.startswith("nginx") else running.process.pid  # nginx: workers
+            contenders[name] = (running.url + url_path, headers, serving_pid)
+        runs = in_turns(
+            contenders,
+            rounds,
+            lambda name: self.wrk(contenders[name][0], contenders[name][1], pid=contenders[name][2]),
+        )
+        for name, measured in runs.items():
+            figures[name] = _medians(measured)
+        callvault = figures["callvault"]
         rate = callvault["requests_per_second"]
         figures["ratio_to_prism"] = _ratio(rate, figures["prism"].get("requests_per_second"))
         figures["ratio_to_bare_fastapi"] = _ratio(rate, figures["bare_fastapi"].get("requests_per_second"))
@@ -400,6 +417,10 @@ def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
     verdicts: dict[str, Any] = {}
     for name, keys, minimum in TARGETS:
         value = _dig(results, keys)
+        state = results.get("machine_state", {}).get("sections", {}).get(keys[0], {"valid": True})
+        if not state["valid"]:  # measured on a busy machine: no verdict
+            verdicts[name] = {"measured": value, "met": None, "invalid": state["invalid_reason"]}
+            continue
         verdicts[name] = {"measured": value, "met": None if value is None else value >= minimum}
     conn = results.get("connections_256")
     if conn:
@@ -490,11 +511,14 @@ def main() -> None:
                 lambda: bench.postgres(_dig(results, ("get_metadata", "prism", "requests_per_second"))),
             ),
         ]
+        sections = Sections()
         for section, key, step in steps:
             if section in skip:
                 continue
             print(f"-- {key}", file=sys.stderr, flush=True)
+            sections.start(key)
             results[key] = step()
+            results["machine_state"] = sections.report()
             _write(args.output, results)
         results["anchors"] = {
             name: {"command": a.command} if isinstance(a, anchors.Running) else {"not_started": a.reason}

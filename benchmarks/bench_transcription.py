@@ -1,12 +1,16 @@
-"""Transcription benchmark: a 10-minute two-party 8 kHz stereo call through the Whisper engine.
+"""Transcription cost: real-time factor per channel x word error rate x memory, per setting and language.
 
-Builds the call from the committed speech fixtures (tests/fixtures/speech: one party per channel, turns
-alternating with short gaps and an occasional long pause), transcribes it with the bundled Whisper base
-(or --model-dir), and reports the real-time factor (processing seconds / audio seconds), peak RSS
-(getrusage ru_maxrss and a 50 ms /proc sampler) and the word error rate per channel. Writes
-benchmarks/results/transcription.json with the command that made it.
+The calls are the two-party telephone calls of benchmarks/call_set.py, built from Asterisk's recorded
+prompts in English, Spanish and French (turn-taking, so each channel is silent while the other party
+speaks, with hold music and line noise). Each setting runs in its own process (so its peak memory is
+its own), over every language's call, through callvault's WhisperEngine. Figures per setting:
+wall-clock seconds per channel-second of audio
+(RTF per channel, 2 cores), CPU seconds per channel-second, peak RSS, and the word error rate of each
+language (both channels' words together). English is transcribed as English (callvault's default);
+Spanish and French with language detection on, as a client asks for them. A setting is marked invalid
+when the machine was busy as it started (benchmarks/quiet.py). Writes benchmarks/results/transcription.json.
 
-    .venv/bin/python benchmarks/bench_transcription.py [--minutes 10] [--threads 0] [--model-dir DIR]
+    .venv/bin/python benchmarks/bench_transcription.py [--minutes 4] [--settings before,default,...]
 """
 
 from __future__ import annotations
@@ -16,106 +20,96 @@ import json
 import os
 import platform
 import resource
-import shlex
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-import wave
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import call_set
 import ctranslate2
 import faster_whisper
-import numpy as np
-
-from callvault.transcription import TranscriptionOutput, WhisperEngine
+from faster_whisper.vad import VadOptions
+from quiet import Sections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from callvault.transcription.whisper import TELEPHONE_VAD, WhisperEngine
 from support.wer import word_error_rate
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT / "tests" / "fixtures" / "speech"
 RESULTS = Path(__file__).resolve().parent / "results"
-RATE = 8000
-TURN_GAP_SECONDS = 0.6
-LONG_PAUSE_SECONDS = 4.0
-LONG_PAUSE_EVERY = 7
 
 
 @dataclass(frozen=True)
-class Line:
-    text: str
-    samples: np.ndarray  # int16 mono at RATE
+class Setting:
+    beam_size: int
+    workers: int
+    threads: int
+    telephone_vad: bool
+    batch_size: int = 0
+    note: str = ""
 
 
-def read_mono(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as wav:
-        if wav.getframerate() != RATE or wav.getsampwidth() != 2:
-            raise SystemExit(f"{path} is not 8 kHz PCM16")
-        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-        return frames.reshape(-1, wav.getnchannels())
+SETTINGS = {
+    "before": Setting(5, 1, 2, False, note="the defaults before this change"),
+    "beam1": Setting(1, 1, 2, False, note="greedy decoding"),
+    "beam1_vad": Setting(1, 1, 2, True, note="+ VAD tuned for telephone turns"),
+    "workers": Setting(1, 2, 1, True, note="+ 2 workers of 1 thread, channels at once"),
+    "batched_1x2": Setting(1, 1, 2, True, batch_size=8, note="batched pipeline (batch 8), 1 worker x 2"),
+    "batched_2x1": Setting(1, 2, 1, True, batch_size=8, note="batched pipeline (batch 8), 2 workers x 1"),
+    "default": Setting(1, 2, 1, True, batch_size=4, note="the same with batch 4 (the default)"),
+}
 
 
-def trim_silence(samples: np.ndarray, threshold: int = 300) -> np.ndarray:
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
-    return samples[loud[0] : loud[-1] + 1] if loud.size else samples[:0]
+def _engine(setting: Setting, cache_dir: Path) -> WhisperEngine:
+    return WhisperEngine(
+        model_dir=None,
+        cache_dir=cache_dir,
+        cpu_threads=setting.threads,
+        workers=setting.workers,
+        beam_size=setting.beam_size,
+        vad_options=TELEPHONE_VAD if setting.telephone_vad else VadOptions(),
+        batch_size=setting.batch_size,
+    )
 
 
-def speech_lines() -> dict[str, list[Line]]:
-    """Distinct English telephone-band lines per party, cut from the committed fixtures."""
-    manifest = json.loads((SPEECH / "manifest.json").read_text())
-    parties: dict[str, list[Line]] = {"caller": [], "agent": []}
-    dialogue = read_mono(SPEECH / manifest["dialogue_lines_8k"]["file"])[:, 0]
-    for line in manifest["dialogue_lines_8k"]["lines"]:
-        piece = dialogue[int(line["start"] * RATE) : int(line["end"] * RATE)]
-        parties[line["party"]].append(Line(line["text"], trim_silence(piece)))
-    english = read_mono(SPEECH / manifest["english_8k"]["file"])[:, 0]
-    parties["caller"].append(Line(manifest["english_8k"]["text"], trim_silence(english)))
-    call = read_mono(SPEECH / manifest["call_stereo_8k"]["file"])
-    caller_text, agent_text = manifest["call_stereo_8k"]["channels"]
-    parties["caller"].append(Line(caller_text, trim_silence(call[:, 0])))
-    parties["agent"].append(Line(agent_text, trim_silence(call[:, 1])))
-    return parties
-
-
-def turns(parties: dict[str, list[Line]], seconds: float) -> Iterator[tuple[int, Line, float]]:
-    """(channel, line, silence after) until ``seconds`` of call: the agent (channel 2) opens."""
-    elapsed, turn = 0.0, 0
-    while True:
-        party = "agent" if turn % 2 == 0 else "caller"
-        pool = parties[party]
-        line = pool[(turn // 2) % len(pool)]
-        gap = LONG_PAUSE_SECONDS if turn % LONG_PAUSE_EVERY == LONG_PAUSE_EVERY - 1 else TURN_GAP_SECONDS
-        if elapsed + len(line.samples) / RATE + gap > seconds:
-            return
-        yield (1 if party == "agent" else 0), line, gap
-        elapsed += len(line.samples) / RATE + gap
-        turn += 1
-
-
-def build_call(path: Path, seconds: float) -> tuple[float, list[str]]:
-    """Write the stereo call (streamed turn by turn); returns its length and each channel's script."""
-    scripts: list[list[str]] = [[], []]
-    written = 0
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        for channel, line, gap in turns(speech_lines(), seconds):
-            block = np.zeros((len(line.samples) + int(gap * RATE), 2), dtype="<i2")
-            block[: len(line.samples), channel] = line.samples
-            out.writeframes(block.tobytes())
-            scripts[channel].append(line.text)
-            written += len(block)
-        tail = int(seconds * RATE) - written
-        if tail > 0:
-            out.writeframes(np.zeros((tail, 2), dtype="<i2").tobytes())
-            written += tail
-    return written / RATE, [" ".join(script) for script in scripts]
+def run_one(name: str, minutes: float) -> dict[str, Any]:
+    """Measure one setting over every language's call, in this process."""
+    setting = SETTINGS[name]
+    with tempfile.TemporaryDirectory(prefix="bench-transcription-") as tmp:
+        work = Path(tmp)
+        calls = [call_set.build_call(work / f"{lang}.wav", lang, minutes) for lang in call_set.LANGUAGES]
+        engine = _engine(setting, Path(os.environ.get("CALLVAULT_BENCH_MODELS", work / "models")))
+        engine.load()
+        languages: dict[str, Any] = {}
+        wall = cpu = channel_seconds = 0.0
+        with RssSampler() as sampler:
+            for call in calls:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                output = engine.transcribe(call.path, detect_language=call.language != "en")
+                texts = [transcript.text for transcript in output.transcripts]
+                elapsed, used = time.perf_counter() - started, time.process_time() - cpu_started
+                wall, cpu, channel_seconds = wall + elapsed, cpu + used, channel_seconds + 2 * call.seconds
+                reference = call_set.plain_words(" ".join(call.references))
+                heard = call_set.plain_words(" ".join(texts))
+                languages[call.language] = {
+                    "call_seconds": round(call.seconds, 1),
+                    "speech_seconds_per_channel": [round(s, 1) for s in call.speech_seconds],
+                    "rtf_per_channel": round(elapsed / (2 * call.seconds), 4),
+                    "word_error_rate": round(word_error_rate(reference, heard), 4),
+                }
+    return {
+        "setting": {"name": name, **asdict(setting)},
+        "rtf_per_channel": round(wall / channel_seconds, 4),
+        "cpu_seconds_per_channel_second": round(cpu / channel_seconds, 4),
+        "peak_rss_mib": mib(
+            max(sampler.peak_bytes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        ),
+        "languages": languages,
+    }
 
 
 class RssSampler:
@@ -154,74 +148,51 @@ def mib(value: float) -> float:
     return round(value / (1 << 20), 1)
 
 
-def transcribe_measured(engine: WhisperEngine, path: Path) -> tuple[TranscriptionOutput, float, int]:
-    with RssSampler() as sampler:
-        started = time.perf_counter()
-        output = engine.transcribe(path)
-        elapsed = time.perf_counter() - started
-    return output, elapsed, sampler.peak_bytes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the generated call")
-    parser.add_argument(
-        "--threads", type=int, default=0, help="CTranslate2 CPU threads (0: all usable cores)"
-    )
-    parser.add_argument("--model-dir", type=Path, default=None, help="a CTranslate2 Whisper folder")
+    parser.add_argument("--minutes", type=float, default=4.0, help="length of each language's call")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="comma-separated names")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # run one setting here and print its JSON
     parser.add_argument("--out", type=Path, default=RESULTS / "transcription.json")
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory(prefix="bench-transcription-") as tmp:
-        work = Path(tmp)
-        call = work / "call.wav"
-        audio_seconds, scripts = build_call(call, args.minutes * 60)
-        engine = WhisperEngine(model_dir=args.model_dir, cache_dir=work / "models", cpu_threads=args.threads)
-        started = time.perf_counter()
-        engine.load()
-        load_seconds = time.perf_counter() - started
-        rss_after_load = current_rss_bytes()
-        output, processing_seconds, sampled_peak = transcribe_measured(engine, call)
-
+    if args.one:
+        print(json.dumps(run_one(args.one, args.minutes)))
+        return
+    if why := call_set.missing():
+        raise SystemExit(why)
+    sections = Sections()
+    table = []
+    with tempfile.TemporaryDirectory(prefix="bench-models-") as models:
+        for name in args.settings.split(","):
+            sections.start(name)
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", name, "--minutes", str(args.minutes)],
+                env={**os.environ, "CALLVAULT_BENCH_MODELS": models},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["valid"] = sections.sections[name]["valid"]
+            table.append(row)
+            print(json.dumps(row), flush=True)
     result: dict[str, Any] = {
-        "command": shlex.join([os.path.relpath(sys.executable, Path.cwd()), *sys.argv]),
+        "command": " ".join([".venv/bin/python", "benchmarks/bench_transcription.py", *sys.argv[1:]]),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
         "engine": {
-            "model": str(args.model_dir) if args.model_dir else "whisper base (bundled), int8, CPU",
-            "cpu_threads": args.threads,
+            "model": "whisper base (bundled), int8, CPU",
             "ctranslate2": ctranslate2.__version__,
             "faster_whisper": faster_whisper.__version__,
         },
-        "audio": {
-            "seconds": round(audio_seconds, 1),
-            "channels": 2,
-            "sample_rate": RATE,
-            "format": "wav pcm16",
-        },
-        "model_load_seconds": round(load_seconds, 2),
-        "processing_seconds": round(processing_seconds, 1),
-        "real_time_factor": round(processing_seconds / audio_seconds, 3),
-        "peak_rss_mib": {
-            "ru_maxrss": mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024),
-            "sampled_during_transcription": mib(sampled_peak),
-            "after_model_load": mib(rss_after_load),
-        },
-        "output": {
-            "language": output.language,
-            "clips": len(output.clips),
-            "confidence": [t.confidence for t in output.transcripts],
-            "word_error_rate": [
-                round(word_error_rate(script, transcript.text), 3)
-                for script, transcript in zip(scripts, output.transcripts, strict=True)
-            ],
-        },
+        "calls": f"{args.minutes} min each in {', '.join(call_set.LANGUAGES)}; 8 kHz stereo, two parties",
+        "machine_state": sections.report(),
+        "table": table,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

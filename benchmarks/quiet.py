@@ -1,9 +1,11 @@
 """What keeps a benchmark honest: it measures only on a quiet machine, takes the thing measured and its
 anchor in turns, and reports medians and server CPU.
 
-- `Sections` records the load average before each section of a benchmark; a section that starts on a
-  busy machine (1-minute load average >= QUIET_LOAD, e.g. a test run or a helper beside it) is kept in
-  the results but marked invalid with the reason, and `ratio(..., valid=False)` refuses to compare. A ratio
+- `Sections` records the load average before each section of a benchmark, after waiting (up to
+  SETTLE_SECONDS) for the load the benchmark itself made in the section before to die down; a section
+  that still starts on a busy machine (1-minute load average >= QUIET_LOAD: a test run or a helper
+  beside it) is kept in the results but marked invalid with the reason, and `ratio(..., valid=False)`
+  refuses to compare. A ratio
   taken on a loaded machine once reported 8.3x a mock that a quiet run put at 1.0x.
 - `in_turns` runs each contender once per round, alternating (A, B, A, B, ...), so drift on the
   machine hits both alike; `median` reduces the rounds.
@@ -15,12 +17,16 @@ from __future__ import annotations
 
 import os
 import statistics
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 QUIET_LOAD = 1.0
 """The 1-minute load average at or above which the machine is too busy to measure on."""
+SETTLE_SECONDS = 150.0
+"""The longest wait for the load average to fall below QUIET_LOAD before a section (a 1-minute load
+average of 2 left by a section that kept both cores busy takes about 45 s to fall below 1)."""
 
 T = TypeVar("T")
 
@@ -42,12 +48,19 @@ class Sections:
         self.quiet_load = quiet_load
         self.sections: dict[str, dict[str, Any]] = {}
 
-    def start(self, name: str) -> dict[str, Any]:
-        load = load_average()
-        state: dict[str, Any] = {"load_average_1m": load, "valid": load < self.quiet_load}
+    def start(self, name: str, settle_seconds: float = SETTLE_SECONDS) -> dict[str, Any]:
+        waited = time.monotonic()
+        while (load := load_average()) >= self.quiet_load and time.monotonic() - waited < settle_seconds:
+            time.sleep(2.0)
+        state: dict[str, Any] = {
+            "load_average_1m": load,
+            "waited_seconds": round(time.monotonic() - waited, 1),
+            "valid": load < self.quiet_load,
+        }
         if not state["valid"]:
             state["invalid_reason"] = (
-                f"load average {load} >= {self.quiet_load} when the section started: the machine was busy"
+                f"load average {load} >= {self.quiet_load} after waiting {state['waited_seconds']} s "
+                "for it to fall: the machine was busy with other work"
             )
         self.sections[name] = state
         return state

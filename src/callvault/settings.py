@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     port: int = 8080
     data_dir: Path = Path("./callvault-data")
     database_url: str | None = None
+    database_pool_size: int = Field(default=40, ge=1, le=1000)
+    """Connections one process keeps open to the database, and as many again while busy: 40 matches
+    the request threads; lower it when many processes share one PostgreSQL (its max_connections)."""
     media_url: str | None = None
     encrypt_media: bool = True
     """Encrypt recordings at rest (per-recording data keys under the master key)."""
@@ -84,7 +87,14 @@ class Settings(BaseSettings):
     is ended (its recording `partial`), and no live recording writes media past it."""
     whisper_model: Path | None = None
     transcription_timeout: float = 4 * 3600.0
-    transcription_threads: int = 0
+    transcription_threads: int = Field(default=0, ge=0)
+    """CTranslate2 threads per transcription worker (0: the usable cores shared out among the workers)."""
+    transcription_workers: int = Field(default=0, ge=0)
+    """Transcriptions run at once, one channel each (0: one per usable core, at most 4)."""
+    transcription_batch_size: int = Field(default=4, ge=0, le=64)
+    """Speech pieces decoded at once by the batched pipeline (0: the sequential decoder)."""
+    transcription_beam_size: int = Field(default=1, ge=1, le=10)
+    """Whisper beam size: 1 is greedy decoding (docs/transcription.md: larger costs more, gains little)."""
     sip_listen: str | None = None
     """HOST:PORT of the SIPREC recording server inside `callvault serve` (unset: none)."""
     sip_transports: str = "udp,tcp"

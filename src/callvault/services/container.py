@@ -68,7 +68,7 @@ def build_services(settings: Settings, *, migrate: bool = True, create_master_ke
     """``create_master_key``: make the master key file now on a new install (``serve`` does, and says
     so); otherwise the first media write makes it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = MetadataStore(settings.resolved_database_url)
+    store = MetadataStore(settings.resolved_database_url, settings.database_pool_size)
     if migrate:
         store.upgrade_schema()
     else:
@@ -99,6 +99,9 @@ def build_services(settings: Settings, *, migrate: bool = True, create_master_ke
             model_dir=settings.whisper_model,
             cache_dir=settings.model_cache_dir,
             cpu_threads=settings.transcription_threads,
+            workers=settings.transcription_workers,
+            beam_size=settings.transcription_beam_size,
+            batch_size=settings.transcription_batch_size,
         ),
         callback_policy=DestinationPolicy.from_setting(settings.callback_allow.split(",")),
         telemetry=Telemetry(store, lambda: authenticator.failed_logins + credentials.failed_sign_ins),

@@ -17,15 +17,15 @@ from callvault.store import migrate
 POOL_SIZE = 40
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=POOL_SIZE,
-        max_overflow=POOL_SIZE,
+        pool_size=pool_size,
+        max_overflow=pool_size,
     )
 
     @event.listens_for(engine, "connect")
@@ -47,19 +47,20 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
+    """An engine holding up to `pool_size` idle connections, and as many again while busy."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, pool_pre_ping=True)
+        return _sqlite_engine(url, pool_size)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 class MetadataStore:
     """Owns the engine. `read()` and `write()` each yield one connection inside one transaction;
     `read_statement()` one connection for a single SELECT."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
+        self.engine = create_db_engine(url, pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
 
     def upgrade_schema(self) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .output import TranscriptionOutput
-from .whisper import WhisperEngine
+from .whisper import DEFAULT_BATCH_SIZE, DEFAULT_BEAM_SIZE, WhisperEngine
 
 __all__ = ["Engine", "load_engine"]
 
@@ -31,11 +31,28 @@ class Engine(Protocol):
         ...
 
 
-def load_engine(*, model_dir: Path | None, cache_dir: Path, cpu_threads: int = 0) -> Engine:
+def load_engine(
+    *,
+    model_dir: Path | None,
+    cache_dir: Path,
+    cpu_threads: int = 0,
+    workers: int = 0,
+    beam_size: int = DEFAULT_BEAM_SIZE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Engine:
     """A thread-safe Whisper engine; the model loads on first use.
 
     ``model_dir``: a CTranslate2 Whisper folder (CALLVAULT_WHISPER_MODEL); None for the bundled Whisper
     base, assembled once under ``cache_dir`` and checked against its sha256.
-    ``cpu_threads``: 0 for OMP_NUM_THREADS or the usable cores (at most 8).
+    ``workers``: channels transcribed at once (0: one per usable core, at most 4).
+    ``cpu_threads``: threads per worker (0: OMP_NUM_THREADS, or the usable cores shared out).
+    ``batch_size``: speech pieces decoded at once (0: the sequential decoder).
     """
-    return WhisperEngine(model_dir=model_dir, cache_dir=cache_dir, cpu_threads=cpu_threads)
+    return WhisperEngine(
+        model_dir=model_dir,
+        cache_dir=cache_dir,
+        cpu_threads=cpu_threads,
+        workers=workers,
+        beam_size=beam_size,
+        batch_size=batch_size,
+    )

@@ -1,4 +1,13 @@
-"""The faster-whisper engine: CTranslate2 Whisper, int8 on CPU, one transcript per channel."""
+"""The faster-whisper engine: CTranslate2 Whisper, int8 on CPU, one transcript per channel.
+
+Its defaults come from the cost table in docs/transcription.md (`make bench`: RTF x WER x memory on
+two-party telephone calls in English, Spanish and French): faster-whisper's batched pipeline (its
+voice-activity detection cuts each channel into speech pieces of up to 30 s, decoded 4 at a time,
+greedily), and the model run by several single-threaded workers with the channels of a call
+transcribed at once (on 2 cores: 2 workers of 1 thread each), which uses the CPU better than one worker
+with several threads. A clip is then one such speech piece. `batch_size=0` is the sequential decoder
+(30 s windows over the speech, segments of a few seconds) with `vad_options` tuned for telephone turns.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +16,14 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from faster_whisper import WhisperModel
+from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.vad import VadOptions
 
 from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS
@@ -30,9 +40,14 @@ __all__ = ["WhisperEngine"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BEAM_SIZE = 5
+DEFAULT_BEAM_SIZE = 1
+DEFAULT_BATCH_SIZE = 4
+"""Speech pieces decoded together by faster-whisper's batched pipeline (0: one 30 s window at a time)."""
 DEFAULT_CHUNK_SECONDS = 600.0
 MAX_DEFAULT_THREADS = 8
+MAX_DEFAULT_WORKERS = 4
+TELEPHONE_VAD = VadOptions(min_silence_duration_ms=500, speech_pad_ms=200)
+"""Speech is split at silences of 0.5 s (a turn of the other party is silence on this channel)."""
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -52,8 +67,9 @@ class _ChannelResult:
 class WhisperEngine:
     """Transcribes recordings with a CTranslate2 Whisper model loaded once, on first use.
 
-    Safe to share between threads: model calls are serialised by a lock, taken per channel and per
-    ~10-minute chunk, so concurrent recordings interleave and each still honours its deadline.
+    Safe to share between threads: the model has `workers` replicas, and each channel of each ~10-minute
+    chunk takes one (waiting no later than its deadline), so the channels of a call run at once and
+    concurrent recordings interleave.
     """
 
     def __init__(
@@ -62,18 +78,23 @@ class WhisperEngine:
         model_dir: Path | None,
         cache_dir: Path,
         cpu_threads: int = 0,
+        workers: int = 0,
         beam_size: int = DEFAULT_BEAM_SIZE,
         chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+        vad_options: VadOptions = TELEPHONE_VAD,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self._model_dir = model_dir
         self._cache_dir = cache_dir
-        self._cpu_threads = cpu_threads
+        self._workers = _worker_count(workers)
+        self._cpu_threads = _thread_count(cpu_threads, self._workers)
         self._beam_size = beam_size
         self._chunk_seconds = chunk_seconds
-        self._vad_options = VadOptions()
+        self._vad_options = vad_options
+        self._batch_size = batch_size
         self._model: WhisperModel | None = None
         self._load_lock = threading.Lock()
-        self._model_lock = threading.Lock()
+        self._model_slots = threading.Semaphore(self._workers)
 
     def load(self) -> None:
         """Load the model now (otherwise the first transcription does); assembles the default model."""
@@ -134,13 +155,23 @@ class WhisperEngine:
                 language = self._detect_language(model, chunk, deadline)
             while len(channels) < len(chunk.channels):
                 channels.append(_ChannelResult())
-            for index, samples in enumerate(chunk.channels):
-                clips = self._transcribe_channel(
-                    model, samples, index, chunk.start, language, deadline, word_timestamps
-                )
-                channels[index].clips.extend(clips)
-                del samples
-            del chunk  # free this chunk before the decoder builds the next one
+            with ThreadPoolExecutor(min(len(chunk.channels), self._workers)) as pool:
+                found = [
+                    pool.submit(
+                        self._transcribe_channel,
+                        model,
+                        samples,
+                        index,
+                        chunk.start,
+                        language,
+                        deadline,
+                        word_timestamps,
+                    )
+                    for index, samples in enumerate(chunk.channels)
+                ]
+                for index, channel_clips in enumerate(found):
+                    channels[index].clips.extend(channel_clips.result())
+            del chunk, found  # free this chunk before the decoder builds the next one
         clips = sorted(
             (clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker)
         )
@@ -151,7 +182,7 @@ class WhisperEngine:
         )
 
     def _detect_language(self, model: WhisperModel, chunk: AudioChunk, deadline: float | None) -> str | None:
-        with _holding(self._model_lock, deadline):
+        with _holding(self._model_slots, deadline):
             language = detect_dominant_language(model, chunk.channels, self._vad_options)
         logger.debug("language at %.0f s: %s", chunk.start, language)
         return language
@@ -168,16 +199,26 @@ class WhisperEngine:
     ) -> list[Clip]:
         end_of_chunk = offset + samples.shape[0] / SPEECH_SAMPLE_RATE
         clips: list[Clip] = []
-        with _holding(self._model_lock, deadline):
-            segments, _info = model.transcribe(
-                samples,
-                language=language or DEFAULT_LANGUAGE,
-                beam_size=self._beam_size,
-                vad_filter=True,
-                vad_parameters=self._vad_options,
-                condition_on_previous_text=False,
-                word_timestamps=word_timestamps,
-            )
+        with _holding(self._model_slots, deadline):
+            if self._batch_size:
+                segments, _info = BatchedInferencePipeline(model).transcribe(
+                    samples,
+                    language=language or DEFAULT_LANGUAGE,
+                    beam_size=self._beam_size,
+                    batch_size=self._batch_size,
+                    vad_filter=True,
+                    word_timestamps=word_timestamps,
+                )
+            else:
+                segments, _info = model.transcribe(
+                    samples,
+                    language=language or DEFAULT_LANGUAGE,
+                    beam_size=self._beam_size,
+                    vad_filter=True,
+                    vad_parameters=self._vad_options,
+                    condition_on_previous_text=False,
+                    word_timestamps=word_timestamps,
+                )
             for segment in segments:
                 _check_deadline(deadline)
                 text = segment.text.strip()
@@ -218,7 +259,11 @@ class WhisperEngine:
         started = time.monotonic()
         try:
             model = WhisperModel(
-                str(folder), device="cpu", compute_type="int8", cpu_threads=_thread_count(self._cpu_threads)
+                str(folder),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=self._cpu_threads,
+                num_workers=self._workers,
             )
         except Exception as exc:
             raise TranscriptionFailed(f"cannot load the whisper model in {folder}: {exc}") from exc
@@ -226,11 +271,21 @@ class WhisperEngine:
         return model
 
 
-def _thread_count(requested: int) -> int:
-    """``requested``, else OMP_NUM_THREADS (0 lets CTranslate2 read it), else the usable cores (max 8)."""
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def _worker_count(requested: int) -> int:
+    """``requested``, else one per usable core (at most MAX_DEFAULT_WORKERS)."""
+    return requested if requested > 0 else max(1, min(MAX_DEFAULT_WORKERS, _usable_cores()))
+
+
+def _thread_count(requested: int, workers: int) -> int:
+    """Threads per worker: ``requested``, else OMP_NUM_THREADS (0 lets CTranslate2 read it), else the
+    usable cores shared out among the workers (at most MAX_DEFAULT_THREADS in all)."""
     if requested > 0 or os.environ.get("OMP_NUM_THREADS"):
         return requested
-    return min(MAX_DEFAULT_THREADS, len(os.sched_getaffinity(0)))
+    return max(1, min(MAX_DEFAULT_THREADS, _usable_cores()) // workers)
 
 
 def _check_deadline(deadline: float | None) -> None:
@@ -239,12 +294,12 @@ def _check_deadline(deadline: float | None) -> None:
 
 
 @contextmanager
-def _holding(lock: threading.Lock, deadline: float | None) -> Iterator[None]:
-    """Hold ``lock``, waiting no later than ``deadline``."""
-    timeout = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
-    if not lock.acquire(timeout=timeout):
+def _holding(slots: threading.Semaphore, deadline: float | None) -> Iterator[None]:
+    """Hold one of ``slots``, waiting no later than ``deadline``."""
+    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    if not slots.acquire(timeout=timeout):
         raise TranscriptionTimeout("transcription exceeded its time budget waiting for the model")
     try:
         yield
     finally:
-        lock.release()
+        slots.release()
