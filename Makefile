@@ -65,7 +65,12 @@ suite-report:
 
 test: lint unit scale
 
+# The transcription benchmark's calls are in English, Spanish and French (benchmarks/call_set.py).
+BENCH_DEBIAN_PACKAGES := asterisk-core-sounds-es-wav asterisk-core-sounds-es asterisk-core-sounds-fr-wav \
+	asterisk-core-sounds-fr
+
 bench: install debian-test-deps
+	@$(MAKE) --no-print-directory debian-test-deps DEBIAN_TEST_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_access_log.py
 	$(BIN)/python benchmarks/bench_siprec.py
