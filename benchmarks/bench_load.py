@@ -345,10 +345,28 @@ class Bench:
         )
         self.stack.callback(server.stop)
         figures: dict[str, Any] = {"generate_seconds": round(generate_seconds, 1)}
-        get = self.wrk(
-            server.url + _recording_path(_sample_row(self.args.rows)), _basic(server), pid=server.process.pid
-        )
-        figures["get_metadata"] = {**get, "ratio_to_prism": _ratio(get["requests_per_second"], prism_rate)}
+        path = _recording_path(_sample_row(self.args.rows))
+        contenders = {"callvault": (server.url + path, _basic(server), server.process.pid)}
+        prism = self.anchors.get("prism")
+        if isinstance(prism, anchors.Running):  # Prism again, in turns with callvault on PostgreSQL
+            contenders["prism"] = (
+                prism.url + path.removeprefix("/api/v2"),
+                _basic(server),
+                prism.process.pid,
+            )
+
+        def measure(name: str) -> dict[str, Any]:
+            url, headers, pid = contenders[name]
+            return self.wrk(url, headers, pid=pid)
+
+        runs = {name: _medians(measured) for name, measured in in_turns(contenders, 3, measure).items()}
+        get = runs["callvault"]
+        anchor_rate = runs["prism"]["requests_per_second"] if "prism" in runs else prism_rate
+        figures["get_metadata"] = {
+            **get,
+            "prism_in_turns": runs.get("prism"),
+            "ratio_to_prism": _ratio(get["requests_per_second"], anchor_rate),
+        }
         figures["filtered_list"] = self.filtered_list(server, database_url)
         return figures
 

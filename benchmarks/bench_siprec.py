@@ -6,7 +6,8 @@ after the speech, so every recording must be exactly `--seconds` long. For each 
 started within about a second, `-r N -l N -m N`), the run counts the recordings, checks every
 duration to the sample, and reads each session's RTP statistics from the server's log (packets
 lost, late, duplicated). The largest N with every recording present and exact and no packet lost is
-the result. Writes benchmarks/results/siprec.json with the command that made it.
+the result; each step also reports the server's CPU per session-second and the load average it started
+at (benchmarks/quiet.py). Writes benchmarks/results/siprec.json with the command that made it.
 
     .venv/bin/python benchmarks/bench_siprec.py [--sessions 50,100,200,300,400,500] [--seconds 8]
 
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from quiet import Sections, cpu_seconds
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -47,11 +49,6 @@ def conversation(seconds: float) -> tuple[np.ndarray, np.ndarray]:
     caller = np.concatenate([prompt("privacy-unident")[0], prompt("pbx-invalidpark")[0]])
     callee = np.concatenate([prompt("vm-nobodyavail")[0], prompt("conf-getpin")[0]])
     return np.resize(caller, length), np.resize(callee, length)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -108,6 +105,7 @@ def run_step(
     inexact = sorted(
         f"{duration} s {status}" for duration, status in rows if (duration, status) != (expected, "complete")
     )
+    server_cpu = cpu_seconds(server.process.pid) - cpu_before
     totals = {key: sum(track[key] for session in stats for track in session.values()) for key in (
         "received", "lost", "late", "duplicates", "unknown_payload")}  # fmt: skip
     failed_calls = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", sipp.stdout)
@@ -122,7 +120,8 @@ def run_step(
         "packets_sent": sessions * 2 * len(caller) // FRAME,
         "rtp": totals,
         "wall_seconds": round(time.monotonic() - started, 1),
-        "server_cpu_seconds": round(cpu_seconds(server.process.pid) - cpu_before, 1),
+        "server_cpu_seconds": round(server_cpu, 1),
+        "server_cpu_ms_per_session_second": round(server_cpu * 1000 / (sessions * expected), 2),
         "ok": sipp.returncode == 0
         and count == sessions
         and exact == sessions
@@ -143,6 +142,7 @@ def main() -> None:
         print(f"bench_siprec skipped: {reason}")
         return
     steps: list[dict[str, object]] = []
+    sections = Sections()
     with tempfile.TemporaryDirectory(prefix="bench-siprec-") as tmp:
         work = Path(tmp)
         server = start_server(
@@ -160,7 +160,8 @@ def main() -> None:
             run_cli(server.env, server.data_dir, "sip-sources", "add", "sipp", "--account", server.account_id,
                     "--network", "127.0.0.1")  # fmt: skip
             for sessions in (int(n) for n in args.sessions.split(",")):
-                step = run_step(server, sip_port, sessions, args.seconds, work)
+                state = sections.start(f"{sessions} sessions")
+                step = {**run_step(server, sip_port, sessions, args.seconds, work), "valid": state["valid"]}
                 steps.append(step)
                 print(json.dumps(step))
                 if not step["ok"]:
@@ -174,6 +175,7 @@ def main() -> None:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
         "setup": "one `callvault serve --sip` (SQLite, files); SIPp 3.6 on this machine; UDP; 2 PCMU legs",
+        "machine_state": sections.report(),
         "largest_sessions_without_loss_and_exact": max(passing, default=0),
         "server_peak_rss_mib": round(peak, 1),
         "steps": steps,
