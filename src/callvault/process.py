@@ -12,6 +12,7 @@ cleans up what the crash left.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
@@ -100,4 +101,17 @@ def serve_app(settings: Settings) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
+    """The app of one of `serve --workers N`'s processes (each configures its own logging)."""
+    quiet_refused_handshakes()
     return serve_app(Settings())
+
+
+def quiet_refused_handshakes() -> None:
+    """Drop uvicorn's "ASGI callable returned without completing handshake" (its websockets-sansio
+    protocol logs it for every WebSocket the app refuses with an HTTP answer: 401/403/404/429). Not an
+    error here: every WebSocket route accepts, closes or refuses."""
+    logging.getLogger("uvicorn.error").addFilter(_not_refused_handshake_noise)
+
+
+def _not_refused_handshake_noise(record: logging.LogRecord) -> bool:
+    return record.getMessage() != "ASGI callable returned without completing handshake."

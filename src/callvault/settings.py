@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     port: int = 8080
     data_dir: Path = Path("./callvault-data")
     database_url: str | None = None
+    websocket_implementation: Literal["wsproto", "websockets-sansio"] = "wsproto"
+    """uvicorn's WebSocket protocol. benchmarks/bench_websocket.py compares the two at 200 live streams;
+    on a 2-core machine, where the load generator shares the cores, neither was reliably ahead."""
     database_pool_size: int = Field(default=40, ge=1, le=1000)
     """Connections one process keeps open to the database, and as many again while busy: 40 matches
     the request threads; lower it when many processes share one PostgreSQL (its max_connections)."""

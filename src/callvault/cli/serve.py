@@ -13,24 +13,20 @@ import typer
 import uvicorn
 
 from callvault.cli.common import DataDirOption, console, fail, load_settings, open_services
-from callvault.process import check_sip_settings, job_runner, serve_app
+from callvault.process import check_sip_settings, job_runner, quiet_refused_handshakes, serve_app
 from callvault.services.container import ensure_dev_user
 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet_refused_handshakes()
 
 
 def _export_settings(host: str, port: int, data_dir: Path) -> None:
     os.environ["CALLVAULT_HOST"] = host
     os.environ["CALLVAULT_PORT"] = str(port)
     os.environ["CALLVAULT_DATA_DIR"] = str(data_dir)
-
-
-WEBSOCKET_PROTOCOL = "wsproto"
-"""uvicorn's wsproto protocol: it answers a refused WebSocket handshake (the app's 401/403/404) without
-logging "ASGI callable returned without completing handshake" as its websockets-sansio one does."""
 
 
 def _require_free_port(host: str, port: int) -> None:
@@ -87,7 +83,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             access_log=settings.access_log,
-            ws=WEBSOCKET_PROTOCOL,
+            ws=settings.websocket_implementation,
         )
         return
     settings = settings.model_copy(update={"migrate_on_start": False})
@@ -97,7 +93,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.access_log,
-        ws=WEBSOCKET_PROTOCOL,
+        ws=settings.websocket_implementation,
     )
 
 

@@ -221,10 +221,14 @@ def test_missing_content_type_is_named_not_printed_as_a_python_value(live_server
             assert description.startswith("Missing Content-Type"), description
 
 
+@pytest.mark.parametrize("implementation", ["websockets-sansio", "wsproto"])
 def test_a_refused_websocket_handshake_logs_one_clean_line(
-    server_factory: ServerFactory, tmp_path: Path
+    server_factory: ServerFactory, tmp_path: Path, implementation: str
 ) -> None:
-    server = server_factory(tmp_path / "data", env_overrides={"CALLVAULT_LOG_LEVEL": "info"})
+    server = server_factory(
+        tmp_path / "data",
+        env_overrides={"CALLVAULT_LOG_LEVEL": "info", "CALLVAULT_WEBSOCKET_IMPLEMENTATION": implementation},
+    )
     ws_url = server.url.replace("http://", "ws://")
     marker = f"c-refused-{uuid.uuid4().hex[:8]}"
     with pytest.raises(InvalidStatus) as refused:
