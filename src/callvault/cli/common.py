@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -30,8 +31,18 @@ DataDirOption = typer.Option(None, "--data-dir", help="Data directory (env CALLV
 
 
 def load_settings(**overrides: Any) -> Settings:
+    """Settings from the flags given and CALLVAULT_* variables; a bad value is one line naming it."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = [
+            f"CALLVAULT_{'_'.join(str(part) for part in error['loc']).upper()}={error.get('input')!r}: "
+            f"{error['msg']}"
+            for error in exc.errors()
+        ]
+        fail("invalid setting " + "; ".join(problems))
+        raise
 
 
 def open_services(settings: Settings, *, migrate: bool = True, create_master_key: bool = False) -> Services:
@@ -64,5 +75,5 @@ def operator_name() -> str:
 
 
 def fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)  # one line, however long
     raise typer.Exit(code)

@@ -65,6 +65,15 @@ def test_serve_on_a_busy_port_says_so_before_serving(tmp_path: Path) -> None:
     _assert_one_clear_line(result, f"127.0.0.1:{port}", "in use")
 
 
+def test_a_bad_setting_is_one_line_naming_it(tmp_path: Path) -> None:
+    env = {**os.environ, "CALLVAULT_WEBSOCKET_IMPLEMENTATION": "bogus", "CALLVAULT_DATABASE_POOL_SIZE": "0"}
+    result = _cli("serve", "--data-dir", str(tmp_path / "d"), env=env)
+    assert "serving" not in result.stdout + result.stderr
+    _assert_one_clear_line(
+        result, "CALLVAULT_WEBSOCKET_IMPLEMENTATION='bogus'", "CALLVAULT_DATABASE_POOL_SIZE"
+    )
+
+
 def test_passwd_for_a_missing_user_does_not_ask_first(tmp_path: Path) -> None:
     result = _cli(
         "users", "passwd", "nobody", "--data-dir", str(tmp_path / "d"), stdin="x-password\nx-password\n"
