@@ -39,7 +39,7 @@ import httpx
 import numpy as np
 from live_streams import run_live_streams
 from loadgen import wrk, wrk_available
-from quiet import Sections, in_turns, median
+from quiet import Sections, cpu_seconds, in_turns, median, ratio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -59,16 +59,6 @@ def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The median of every numeric figure of `runs` (wrk results of one contender), and the runs."""
     numeric = [key for key, value in runs[0].items() if isinstance(value, int | float)]
     return {**{key: median(run.get(key) for run in runs) for key in numeric}, "runs": runs}
-
-
-def _ratio(value: float | None, anchor: float | None) -> float | None:
-    return round(value / anchor, 3) if value and anchor else None
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its reaped children (/proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mib(pid: int) -> float:
@@ -163,10 +153,10 @@ class Bench:
         """wrk against `url`; with the serving process's `pid`, also its CPU time per request, a figure
         that other work on the machine disturbs far less than requests per second."""
         options.setdefault("seconds", self.args.seconds)
-        cpu_before = _cpu_seconds(pid) if pid else 0.0
+        cpu_before = cpu_seconds(pid) if pid else 0.0
         measured = wrk(url, headers=headers, **options)
         if pid and measured.get("requests"):
-            cpu = _cpu_seconds(pid) - cpu_before
+            cpu = cpu_seconds(pid) - cpu_before
             measured["server_cpu_ms_per_request"] = round(cpu * 1000 / measured["requests"], 3)
         return measured
 
@@ -206,12 +196,12 @@ class Bench:
             figures[name] = _medians(measured)
         callvault = figures["callvault"]
         rate = callvault["requests_per_second"]
-        figures["ratio_to_prism"] = _ratio(rate, figures["prism"].get("requests_per_second"))
-        figures["ratio_to_bare_fastapi"] = _ratio(rate, figures["bare_fastapi"].get("requests_per_second"))
+        figures["ratio_to_prism"] = ratio(rate, figures["prism"].get("requests_per_second"))
+        figures["ratio_to_bare_fastapi"] = ratio(rate, figures["bare_fastapi"].get("requests_per_second"))
         cpu = callvault.get("server_cpu_ms_per_request")
         for name in ("prism", "bare_fastapi"):
             anchor_cpu = figures[name].get("server_cpu_ms_per_request")
-            figures[f"cpu_per_request_ratio_{name}_to_callvault"] = _ratio(anchor_cpu, cpu)
+            figures[f"cpu_per_request_ratio_{name}_to_callvault"] = ratio(anchor_cpu, cpu)
         return figures
 
     def _why(self, name: str) -> str:
@@ -277,7 +267,7 @@ class Bench:
         }
         disk = _durable_write_speed(server.data_dir / "media", size)
         ingest["disk_durable_write"] = disk
-        ingest["ratio_to_disk_durable_write"] = _ratio(ingest["mb_per_second"], disk["mb_per_second"])
+        ingest["ratio_to_disk_durable_write"] = ratio(ingest["mb_per_second"], disk["mb_per_second"])
         media_path = f"/api/v2/accounts/{ACCOUNT}/calls/c-big/recordings/{recording['recordingId']}/media"
         with _rss_sampler(server.process.pid) as download_rss:
             callvault = _curl_download(server.url + media_path, size, (server.username, server.password))
@@ -288,9 +278,7 @@ class Bench:
             download["nginx"] = {"not_started": self._why("nginx")}
         else:
             download["nginx"] = _curl_download(f"{nginx.url}/{blob.relative_to(self.work)}", size, None)
-        download["ratio_to_nginx"] = _ratio(
-            callvault["mb_per_second"], download["nginx"].get("mb_per_second")
-        )
+        download["ratio_to_nginx"] = ratio(callvault["mb_per_second"], download["nginx"].get("mb_per_second"))
         return {"ingest": ingest, "download": download}
 
     # -- webhooks --------------------------------------------------------------------------------
@@ -365,7 +353,7 @@ class Bench:
         figures["get_metadata"] = {
             **get,
             "prism_in_turns": runs.get("prism"),
-            "ratio_to_prism": _ratio(get["requests_per_second"], anchor_rate),
+            "ratio_to_prism": ratio(get["requests_per_second"], anchor_rate),
         }
         figures["filtered_list"] = self.filtered_list(server, database_url)
         return figures
