@@ -95,6 +95,8 @@ def test_models_accept_field_names_and_aliases() -> None:
             "2022-06-17T22:19:40.999Z",
         ),
         (datetime(2022, 6, 17, 22, 19, 40, 5000), "2022-06-17T22:19:40.005Z"),  # naive is taken as UTC
+        (datetime(2022, 6, 17, 22, 19, 40, 999, tzinfo=UTC), "2022-06-17T22:19:40.000Z"),  # truncated
+        (datetime(999, 1, 2, 3, 4, 5, 6789, tzinfo=UTC), "999-01-02T03:04:05.006Z"),
     ],
 )
 def test_wire_datetimes_are_utc_with_milliseconds(value: datetime, expected: str) -> None:
@@ -102,6 +104,7 @@ def test_wire_datetimes_are_utc_with_milliseconds(value: datetime, expected: str
 
     assert model.to_wire()["eventTime"] == expected
     assert json.loads(model.to_json())["startTime"] == expected
+    assert RecordingAvailableCallback.wire_from_fields(event_time=value)["eventTime"] == expected
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import pprint
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Self, get_args
@@ -39,7 +40,13 @@ _WIRE_CONTEXT_KEY = "bandwidth_wire"
 
 def format_wire_datetime(value: datetime) -> str:
     """`2022-06-17T22:19:40.375Z`: UTC, milliseconds (truncated). Naive datetimes are taken as UTC."""
-    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is UTC:
+        utc = value
+    else:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if utc.year >= 1000:  # isoformat pads the year to 4 digits
+        text = utc.isoformat()  # YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00
+        return text[:23] + "Z" if utc.microsecond else text[:19] + ".000Z"
     return (
         f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
         f".{utc.microsecond // 1000:03d}Z"
@@ -87,13 +94,28 @@ def _enum_in(annotation: Any) -> type[Enum] | None:
 
 
 @functools.cache
-def _wire_plan(model: type[WireModel]) -> list[tuple[str, str, type[Enum] | None]]:
-    """(field name, wire key, enum type) of each field of `model`, in the order `to_wire()` writes them."""
+def _wire_plan(model: type[WireModel]) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
+    """(field name, wire key, the enum's wire value of a value, for an enum field) of each field of
+    `model`, in the order `to_wire()` writes them."""
     return [
-        (name, info.alias or name, _enum_in(info.annotation))
+        (name, info.alias or name, _enum_value_of(enum) if (enum := _enum_in(info.annotation)) else None)
         for name, info in model.model_fields.items()
         if name != "additional_properties"
     ]
+
+
+def _enum_value_of(enum: type[Enum]) -> Callable[[Any], Any]:
+    """`enum(value).value`, looked up for a member or its value (a dict lookup, not an enum call)."""
+    known: dict[Any, Any] = {member.value: member.value for member in enum}
+
+    def wire_value(value: Any) -> Any:
+        try:
+            found = known.get(value)
+        except TypeError:  # unhashable: the enum's own error says what is wrong with it
+            found = None
+        return found if found is not None else enum(value).value
+
+    return wire_value
 
 
 class WireModel(BaseModel):
@@ -176,14 +198,14 @@ class WireModel(BaseModel):
         ``None`` omitted, enums checked and written as values, datetimes as on the wire. Building and
         dumping a model costs ~50x more, which a list of 1,000 recordings feels."""
         wire: dict[str, Any] = {}
-        for name, key, enum in _wire_plan(cls):
+        for name, key, enum_value in _wire_plan(cls):
             value = values.get(name)
             if value is None:
                 continue
             if isinstance(value, datetime):
                 value = format_wire_datetime(value)
-            elif enum is not None:
-                value = enum(value).value
+            elif enum_value is not None:
+                value = enum_value(value)
             wire[key] = value
         return wire
 

@@ -19,6 +19,7 @@ from callvault.api.auth import RateLimiter
 from callvault.api.body_limits import BodyLimitMiddleware
 from callvault.api.console.headers import ConsoleHeadersMiddleware
 from callvault.api.console.routes import router as console_router
+from callvault.api.direct_routes import DirectRoutes, direct_route
 from callvault.api.errors import install_error_handlers
 from callvault.api.metrics import MetricsMiddleware, build_metrics
 from callvault.api.openapi import API_PREFIX, install_openapi
@@ -35,6 +36,9 @@ from callvault.api.routes import (
 )
 from callvault.services.container import Services, build_services
 from callvault.settings import Settings
+
+PREFIXES = (API_PREFIX, "")
+"""Where the API's routes are served: under /api/v2 (documented) and unprefixed (an alias, not listed)."""
 
 Background = Callable[[Services], Callable[[], None] | None]
 """Starts work beside the app with its services; returns how to stop it (None: nothing started)."""
@@ -80,6 +84,10 @@ def create_app(
     )
     install_openapi(app)
     app.state.metrics = build_metrics()
+    hottest = [
+        direct_route(prefix + recordings.RECORDING, recordings.get_call_recording) for prefix in PREFIXES
+    ]
+    app.add_middleware(DirectRoutes, routes=hottest)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
@@ -88,7 +96,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(console_router)
     app.include_router(oauth2.router)
-    for prefix, documented in ((API_PREFIX, True), ("", False)):  # the unprefixed alias is not listed
+    for prefix in PREFIXES:
         for router in (
             recordings.router,
             calls.router,
@@ -98,5 +106,5 @@ def create_app(
             governance.router,
             retention.router,
         ):
-            app.include_router(router, prefix=prefix, include_in_schema=documented)
+            app.include_router(router, prefix=prefix, include_in_schema=prefix == API_PREFIX)
     return app

@@ -11,12 +11,14 @@ import base64
 import binascii
 import math
 import time
+from functools import lru_cache
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import HTTPConnection
 
 from callvault.domain.audit import AccessEntry
 from callvault.domain.errors import AuthenticationFailed, RateLimited
@@ -180,10 +182,34 @@ async def authorize_async(request: Request, account_id: str, permission: Permiss
     return principal
 
 
+@lru_cache(maxsize=256)
+def _root_url(scheme: str, host: bytes | None, server: tuple[str, int] | None, root_path: str) -> str:
+    """Starlette's base URL of a request with these parts, without its trailing slash (most requests
+    share their parts, so it is worked out once for them)."""
+    headers = [(b"host", host)] if host is not None else []
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root_path,
+        "path": "/",
+        "headers": headers,
+    }
+    return str(HTTPConnection(scope).base_url).rstrip("/")
+
+
 def base_url(request: Request) -> str:
     """The caller's prefix: `http://host:port` or `http://host:port/api/v2`."""
     configured = services_of(request).settings.public_url
-    root = configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
-    if request.url.path.startswith("/api/v2/"):
+    if configured:
+        root = configured.rstrip("/")
+    else:
+        scope = request.scope
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        server = tuple(scope["server"]) if scope.get("server") else None
+        root = _root_url(
+            scope.get("scheme", "http"), host, server, scope.get("app_root_path", scope.get("root_path", ""))
+        )
+    if request.scope["path"].startswith("/api/v2/"):
         return f"{root}/api/v2"
     return root

@@ -40,9 +40,14 @@ def _field_name(error: dict[str, Any]) -> str:
     return ".".join(loc) or "body"
 
 
+def voice_error_response(exc: VoiceApiError) -> JSONResponse:
+    """The envelope of a domain error, with its status and headers."""
+    return error_response(exc.status, exc.type, exc.description, exc.headers)
+
+
 async def _voice_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VoiceApiError)
-    return error_response(exc.status, exc.type, exc.description, exc.headers)
+    return voice_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -61,8 +61,7 @@ def _not_found(account_id: str, call_id: str, recording_id: str) -> NotFound:
 def get_recording(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str
 ) -> tuple[Recording, Transcription | None]:
-    with store.read_statement() as conn:
-        found = recordings_repo.get_recording_with_transcription(conn, account_id, call_id, recording_id)
+    found = recordings_repo.get_recording_with_transcription(store, account_id, call_id, recording_id)
     if found is None:
         raise _not_found(account_id, call_id, recording_id)
     return found

