@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,13 +32,7 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        _configure_sqlite(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -45,6 +41,18 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _configure_sqlite(dbapi_connection: sqlite3.Connection) -> None:
+    """Every SQLite connection callvault opens: WAL, autocommit at the driver (callvault issues BEGIN
+    itself, see _on_begin), a 30 s busy timeout, foreign keys."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def create_db_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
@@ -99,6 +107,11 @@ class MetadataStore:
         self.url = url
         self.engine = create_db_engine(url, pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        database = make_url(url).database if self.is_sqlite else None
+        self._sqlite_file = database if database and database != ":memory:" else None
+        self._thread_connections = threading.local()
+        self._kept_connections: list[sqlite3.Connection] = []
+        self._kept_lock = threading.Lock()
 
     def upgrade_schema(self) -> None:
         migrate.upgrade(self.engine)
@@ -127,13 +140,12 @@ class MetadataStore:
             yield conn.execution_options(sqlite_begin=None) if self.is_sqlite else conn
 
     def first_row(self, select: DriverSelect, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """The first row of `select`, run on a pooled connection's own cursor, without SQLAlchemy's
-        execution layer (which costs more than a point read of SQLite): for the API's hottest read. Like
+        """The first row of `select`, run on the driver's own cursor, without SQLAlchemy's execution
+        layer (which costs more than a point read of SQLite): for the API's hottest read. Like
         `read_statement`, no transaction around it."""
         dialect = self.engine.dialect
         sql, parameters = select.sql(dialect, params)
-        connection = self.engine.raw_connection()
-        try:
+        with self._driver_connection() as connection:
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, parameters)
@@ -141,9 +153,33 @@ class MetadataStore:
                 description = cursor.description
             finally:
                 cursor.close()
-        finally:
-            connection.close()
         return select.convert(dialect, description, row) if row is not None else None
 
+    @contextmanager
+    def _driver_connection(self) -> Iterator[Any]:
+        """A SQLite file: this thread's own connection, kept open (a pool checkout costs more than the
+        read; each statement is its own snapshot, so nothing is held between reads). Otherwise one from
+        the pool."""
+        if self._sqlite_file is None:
+            pooled = self.engine.raw_connection()
+            try:
+                yield pooled
+            finally:
+                pooled.close()
+            return
+        kept: sqlite3.Connection | None = getattr(self._thread_connections, "connection", None)
+        if kept is None:
+            kept = sqlite3.connect(self._sqlite_file, check_same_thread=False, timeout=30)
+            _configure_sqlite(kept)
+            self._thread_connections.connection = kept
+            with self._kept_lock:
+                self._kept_connections.append(kept)
+        yield kept
+
     def dispose(self) -> None:
+        with self._kept_lock:
+            kept, self._kept_connections = self._kept_connections, []
+            self._thread_connections = threading.local()
+        for connection in kept:
+            connection.close()
         self.engine.dispose()
