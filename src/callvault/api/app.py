@@ -70,6 +70,7 @@ def create_app(
                 await stop_listener()
             if stop_background is not None:
                 stop_background()
+            await built.store.close_async()
             if services is None:
                 built.close()
 

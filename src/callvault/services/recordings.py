@@ -67,6 +67,18 @@ def get_recording(
     return found
 
 
+async def get_recording_async(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None]:
+    """`get_recording` for an async route: on the event loop (see `MetadataStore.first_row_async`)."""
+    found = await recordings_repo.get_recording_with_transcription_async(
+        store, account_id, call_id, recording_id
+    )
+    if found is None:
+        raise _not_found(account_id, call_id, recording_id)
+    return found
+
+
 def _with_transcriptions(
     conn: Connection, account_id: str, found: list[Recording]
 ) -> list[tuple[Recording, Transcription | None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, Select, create_engine, event
 from sqlalchemy.engine import Dialect, Engine, make_url
 
 from callvault.store import migrate
+from callvault.store.async_reads import AsyncPointReads
 
 # As many pooled connections as the server has request threads (anyio's default limiter is 40), so
 # that a busy server does not open and close an overflow connection per request.
@@ -85,6 +87,10 @@ class DriverSelect:
         sql, positions = self._compiled[dialect.name]
         return sql, ([params[name] for name in positions] if positions is not None else params)
 
+    def knows_columns(self, dialect: Dialect) -> bool:
+        """Whether `convert` has what it needs without a cursor's description (building one costs)."""
+        return dialect.name in self._processors
+
     def convert(self, dialect: Dialect, description: Sequence[Any], row: Sequence[Any]) -> tuple[Any, ...]:
         processors = self._processors.get(dialect.name)
         if processors is None:
@@ -112,6 +118,7 @@ class MetadataStore:
         self._thread_connections = threading.local()
         self._kept_connections: list[sqlite3.Connection] = []
         self._kept_lock = threading.Lock()
+        self._async_reads = None if self.is_sqlite else AsyncPointReads(url)
 
     def upgrade_schema(self) -> None:
         migrate.upgrade(self.engine)
@@ -154,6 +161,27 @@ class MetadataStore:
             finally:
                 cursor.close()
         return select.convert(dialect, description, row) if row is not None else None
+
+    async def first_row_async(
+        self, select: DriverSelect, params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """`first_row` for an async route, on the event loop: on SQLite the same call (a point read of a
+        local file takes microseconds and, in WAL mode, never waits for a writer); on PostgreSQL over
+        `store.async_reads` (no thread hop), or in a thread from a loop that is not the server's."""
+        if self._async_reads is None:
+            return self.first_row(select, params)
+        dialect = self.engine.dialect
+        sql, parameters = select.sql(dialect, params)
+        found = await self._async_reads.first_row(sql, parameters, describe=not select.knows_columns(dialect))
+        if found is None:
+            return await asyncio.to_thread(self.first_row, select, params)
+        row, description = found
+        return select.convert(dialect, description, row) if row is not None else None
+
+    async def close_async(self) -> None:
+        """Close what the event loop holds (PostgreSQL's asynchronous connections)."""
+        if self._async_reads is not None:
+            await self._async_reads.close()
 
     @contextmanager
     def _driver_connection(self) -> Iterator[Any]:

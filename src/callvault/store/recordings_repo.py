@@ -181,9 +181,23 @@ def get_recording_with_transcription(
     cannot have been stored."""
     if not (is_valid_id(call_id) and is_valid_id(recording_id)):
         return None
-    params = {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
-    row = store.first_row(_ONE_RECORDING_AND_TRANSCRIPTION, params)
+    row = store.first_row(_ONE_RECORDING_AND_TRANSCRIPTION, _recording_key(account_id, call_id, recording_id))
     return _recording_and_transcription(row) if row else None
+
+
+async def get_recording_with_transcription_async(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str
+) -> tuple[Recording, Transcription | None] | None:
+    """`get_recording_with_transcription` on the event loop (see `MetadataStore.first_row_async`)."""
+    if not (is_valid_id(call_id) and is_valid_id(recording_id)):
+        return None
+    key = _recording_key(account_id, call_id, recording_id)
+    row = await store.first_row_async(_ONE_RECORDING_AND_TRANSCRIPTION, key)
+    return _recording_and_transcription(row) if row else None
+
+
+def _recording_key(account_id: str, call_id: str, recording_id: str) -> dict[str, str]:
+    return {"account_id": account_id, "call_id": call_id, "recording_id": recording_id}
 
 
 def get_recording_by_id(conn: Connection, account_id: str, recording_id: str) -> Recording | None:

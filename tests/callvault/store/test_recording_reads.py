@@ -4,12 +4,14 @@ PostgreSQL, with and without a transcription, with times to the microsecond."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import build_filter
@@ -127,3 +129,29 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
     transcriptions = [t for _r, t in listed] + [found[1] for found in hottest if found is not None]
     assert [t.transcription_id if t else None for t in transcriptions] == ["t-1", None, "t-1", None]
     assert recordings_repo.get_recording_with_transcription(store, ACCOUNT, "c-1", "r-missing") is None
+
+
+def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: MetadataStore) -> None:
+    with store.write() as conn:
+        stored = recordings_repo.insert_recording(conn, _recording(7))
+
+    async def read_twice_with_connections_dropped_between() -> list[object]:
+        read = recordings_repo.get_recording_with_transcription_async
+        first = await read(store, ACCOUNT, "c-7", "r-7")
+        if not store.is_sqlite:  # what a PostgreSQL restart does to every open connection
+            with store.write() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+        second = await read(store, ACCOUNT, "c-7", "r-7")
+        missing = await read(store, ACCOUNT, "c-7", "r-none")
+        await store.close_async()
+        return [first, second, missing]
+
+    first, second, missing = asyncio.run(read_twice_with_connections_dropped_between())
+
+    assert first == second == (stored, None)
+    assert missing is None

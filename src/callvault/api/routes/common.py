@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from callvault.api.auth import services_of
 from callvault.domain.errors import UnsupportedMediaType, ValidationFailed
 from callvault.domain.json_text import load_json
-
-T = TypeVar("T")
-
-
-async def run_read(request: Request, read: Callable[..., T], *args: Any) -> T:
-    """Run a short store read from an async route. On SQLite it runs on the event loop: a point read
-    of a local file takes microseconds and, in WAL mode, never waits for a writer, which is cheaper
-    than a threadpool hop. On PostgreSQL (a network round trip) it runs in the threadpool."""
-    if services_of(request).store.is_sqlite:
-        return read(*args)
-    return await run_in_threadpool(read, *args)
 
 
 class WireJSONResponse(JSONResponse):

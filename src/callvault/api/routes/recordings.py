@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from callvault.api.auth import authorize, authorize_async, base_url, services_of
 from callvault.api.media_response import media_response, requested_range
-from callvault.api.routes.common import WireJSONResponse, read_json, run_read
+from callvault.api.routes.common import WireJSONResponse, read_json
 from callvault.domain.errors import ValidationFailed
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import LIST_LIMIT, build_filter
@@ -77,8 +77,8 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 @router.get(RECORDING)
 async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     await authorize_async(request, accountId, Permission.READ)
-    recording, transcription = await run_read(
-        request, recording_service.get_recording, services_of(request).store, accountId, callId, recordingId
+    recording, transcription = await recording_service.get_recording_async(
+        services_of(request).store, accountId, callId, recordingId
     )
     return WireJSONResponse(recording_json(base_url(request), recording, transcription))
 
