@@ -23,22 +23,42 @@ ROWS: list[tuple[str, tuple[str, ...]]] = [
     ("ratio to Prism (target >= 2)", ("get_metadata", "ratio_to_prism")),
     ("ratio to bare FastAPI (target >= 0.6)", ("get_metadata", "ratio_to_bare_fastapi")),
     ("GET metadata PostgreSQL, req/s", ("postgres", "get_metadata", "requests_per_second")),
+    (
+        "GET metadata PostgreSQL, server CPU ms/request",
+        ("postgres", "get_metadata", "server_cpu_ms_per_request"),
+    ),
+    (
+        "Prism in turns with PostgreSQL, req/s",
+        ("postgres", "get_metadata", "prism_in_turns", "requests_per_second"),
+    ),
     ("GET metadata PostgreSQL, ratio to Prism (target >= 1)", ("postgres", "get_metadata", "ratio_to_prism")),
     ("256 connections, requests answered in the run", ("connections_256", "requests")),
     ("256 connections, req/s", ("connections_256", "requests_per_second")),
     ("256 connections, p99 ms (target <= 250)", ("connections_256", "p99_ms")),
     ("256 connections, socket timeouts (target 0)", ("connections_256", "socket_errors", "timeout")),
     (
-        "list 1,000 of 1M filtered, SQLite p50 ms (target <= 25)",
-        ("filtered_list", "from+to+minStartTime", "p50_ms"),
+        "256 connections, bare FastAPI in turns: p99 ms",
+        ("connections_256", "anchors_in_turns", "bare_fastapi", "p99_ms"),
     ),
+    (
+        "256 connections, bare FastAPI in turns: timeouts",
+        ("connections_256", "anchors_in_turns", "bare_fastapi", "socket_errors", "timeout"),
+    ),
+    ("256 connections, nginx in turns: p99 ms", ("connections_256", "anchors_in_turns", "nginx", "p99_ms")),
+    *[
+        (f"list 1,000 of 1M, {name}, {label} p50 ms (target <= 25)", (*keys, name, "p50_ms"))
+        for label, keys in (("SQLite", ("filtered_list",)), ("PostgreSQL", ("postgres", "filtered_list")))
+        for name in (
+            "from+to+minStartTime",
+            "to+minStartTime+maxStartTime",
+            "from",
+            "minStartTime+maxStartTime",
+            "none",
+        )
+    ],
     (
         "list 1,000 of 1M filtered, SQLite server CPU ms",
         ("filtered_list", "from+to+minStartTime", "server_cpu_ms_per_request"),
-    ),
-    (
-        "list 1,000 of 1M filtered, PostgreSQL p50 ms (target <= 25)",
-        ("postgres", "filtered_list", "from+to+minStartTime", "p50_ms"),
     ),
     ("download 300 MB, MB/s", ("media", "download", "callvault", "mb_per_second")),
     ("nginx, same file, MB/s", ("media", "download", "nginx", "mb_per_second")),
@@ -46,6 +66,10 @@ ROWS: list[tuple[str, tuple[str, ...]]] = [
     ("download RSS growth MiB", ("media", "download", "callvault", "rss_growth_mib")),
     ("ingest 300 MB, MB/s (target >= 500)", ("media", "ingest", "mb_per_second")),
     ("disk durable write (dd conv=fsync), MB/s", ("media", "ingest", "disk_durable_write", "mb_per_second")),
+    (
+        "ingest ratio to the durable disk write (target >= 0.8)",
+        ("media", "ingest", "ratio_to_disk_durable_write"),
+    ),
     ("ingest RSS growth MiB", ("media", "ingest", "rss_growth_mib")),
     ("webhook jobs drained, jobs/s", ("webhooks", "jobs_per_second")),
     ("webhook jobs lost", ("webhooks", "lost")),
