@@ -18,17 +18,27 @@ from callvault.store import peaks_repo, search_index
 from callvault.store.database import DriverSelect, MetadataStore
 from callvault.store.tables import recordings, transcriptions
 
-_RECORDING_FIELDS = {f.name for f in dataclasses.fields(Recording)}
 _TRANSCRIPTION_FIELDS = {f.name for f in dataclasses.fields(Transcription)}
+
+
+_RECORDING_NAMES = [f.name for f in dataclasses.fields(Recording)]
+_RECORDING_VALUES_AT = operator.itemgetter(
+    *[[c.name for c in recordings.c].index(n) for n in _RECORDING_NAMES]
+)
+"""A recording row's values in the order of Recording's fields (every field is a column)."""
+
+
+def recording_from_row(row: Any) -> Recording:
+    """A row of select(recordings) (or one that starts with its columns) as a Recording, filled in
+    directly: a frozen dataclass's __init__ sets each of its 30 fields through object.__setattr__, which
+    costs twice as much as the rest of reading a list's row (Recording has no __post_init__)."""
+    recording: Recording = object.__new__(Recording)
+    recording.__dict__.update(zip(_RECORDING_NAMES, _RECORDING_VALUES_AT(row), strict=True))
+    return recording
 
 
 class DuplicateRecording(Exception):
     pass
-
-
-def recording_from_row(row: Any) -> Recording:
-    data = {k: v for k, v in row._mapping.items() if k in _RECORDING_FIELDS}
-    return Recording(**data)
 
 
 def _transcription(row: Any) -> Transcription:
@@ -138,25 +148,9 @@ _TRANSCRIPTION_AT = [
 _TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
 
 
-_RECORDING_NAMES = [f.name for f in dataclasses.fields(Recording)]
-_RECORDING_VALUES_AT = operator.itemgetter(
-    *[[c.name for c in recordings.c].index(n) for n in _RECORDING_NAMES]
-)
-"""A recording row's values in the order of Recording's fields (every field is a column)."""
-
-
-def _recording_of(row: Any) -> Recording:
-    """A row of select(recordings) (or one that starts with its columns) as a Recording, filled in
-    directly: a frozen dataclass's __init__ sets each of its 30 fields through object.__setattr__, which
-    costs twice as much as the rest of reading a list's row (Recording has no __post_init__)."""
-    recording: Recording = object.__new__(Recording)
-    recording.__dict__.update(zip(_RECORDING_NAMES, _RECORDING_VALUES_AT(row), strict=True))
-    return recording
-
-
 def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
     """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
-    recording = _recording_of(row)
+    recording = recording_from_row(row)
     if row[_TRANSCRIPTION_ID_AT] is None:
         return recording, None
     data = {name: row[i] for name, i in _TRANSCRIPTION_AT}
@@ -246,7 +240,7 @@ def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageReque
         else:
             query = query.where(or_(start > after_time, and_(start == after_time, row_id > after_id)))
     order = (start.desc(), row_id.desc()) if page.newest_first else (start, row_id)
-    return [_recording_of(row) for row in conn.execute(query.order_by(*order).limit(page.size + 1))]
+    return [recording_from_row(row) for row in conn.execute(query.order_by(*order).limit(page.size + 1))]
 
 
 def count_recordings(conn: Connection, flt: RecordingFilter, *, up_to: int) -> int:
