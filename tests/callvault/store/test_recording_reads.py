@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -151,7 +152,11 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
         await store.close_async()
         return [first, second, missing]
 
-    first, second, missing = asyncio.run(read_twice_with_connections_dropped_between())
+    # A thread of its own: a browser test on the same worker may leave an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as own_thread:
+        first, second, missing = own_thread.submit(
+            asyncio.run, read_twice_with_connections_dropped_between()
+        ).result()
 
     assert first == second == (stored, None)
     assert missing is None
