@@ -8,6 +8,7 @@ request can steer a write or a read outside the store. Every backend validates k
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ __all__ = [
     "BlobStoreError",
     "BlobTooLarge",
     "InvalidBlobKey",
+    "MeasuredChunks",
     "PartialWrite",
     "check_range",
     "new_blob_key",
@@ -105,11 +107,14 @@ class BlobStore(Protocol):
         """A fresh random key like ``"ab/cd/<32 hex>.wav"``; ``suffix``: ``".wav"``, ``"wav"`` or ``""``."""
         ...
 
-    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+    ) -> BlobInfo:
         """Store ``chunks`` under ``key`` atomically: readers see the old blob or the whole new one.
 
         Raises :class:`BlobTooLarge` once more than ``max_size`` bytes arrive; a failed write (that or
-        an exception from ``chunks``) leaves nothing behind.
+        an exception from ``chunks``) leaves nothing behind. Without ``digest`` the store need not hash
+        the bytes (its answer's ``sha256`` may be ``""``): for a wrapper that hashes what it was given.
         """
         ...
 
@@ -148,6 +153,30 @@ class BlobStore(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The blob's file on this machine when the backend has one (files: yes, S3: ``None``)."""
         ...
+
+
+class MeasuredChunks:
+    """The chunks of a write as they pass: counted against ``max_size`` (:class:`BlobTooLarge` past it)
+    and, with ``digest``, hashed; ``size`` and ``sha256`` (or ``""``) once they have all passed."""
+
+    def __init__(self, chunks: Iterable[bytes], max_size: int | None, *, digest: bool = True) -> None:
+        self._chunks = chunks
+        self._max_size = max_size
+        self._hasher = hashlib.sha256() if digest else None
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.size += len(chunk)
+            if self._max_size is not None and self.size > self._max_size:
+                raise BlobTooLarge(self._max_size)
+            if self._hasher is not None:
+                self._hasher.update(chunk)
+            yield chunk
+
+    @property
+    def sha256(self) -> str:
+        return self._hasher.hexdigest() if self._hasher is not None else ""
 
 
 def validate_key(key: str) -> str:

@@ -28,7 +28,7 @@ from callvault.media.blobstore import (
     BlobInfo,
     BlobStore,
     BlobStoreError,
-    BlobTooLarge,
+    MeasuredChunks,
     PartialWrite,
 )
 from callvault.media.chunked_cipher import BlobIntegrityError
@@ -100,21 +100,26 @@ class EncryptedBlobStore:
     def new_key(self, suffix: str) -> str:
         return self.inner.new_key(suffix)
 
-    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+    ) -> BlobInfo:
         if not self.encrypt_writes:
-            return self.inner.write(key, chunks, max_size=max_size)
+            return self.inner.write(key, chunks, max_size=max_size, digest=digest)
         data_key = cipher.new_data_key()
         self.data_keys.create(key, data_key)
-        digest = cipher.PlaintextDigest()
+        plaintext = cipher.PlaintextDigest()
         try:
             sealed = cipher.encrypt_stream(
-                data_key, cipher.new_header(self.chunk_size), _capped(chunks, max_size), digest
+                data_key,
+                cipher.new_header(self.chunk_size),
+                MeasuredChunks(chunks, max_size, digest=False),
+                plaintext,
             )
-            self.inner.write(key, sealed)
+            self.inner.write(key, sealed, digest=False)  # the plaintext is what is hashed
         except BaseException:
             self.data_keys.forget(key)
             raise
-        return BlobInfo(key=key, size=digest.size, sha256=digest.sha256)
+        return BlobInfo(key=key, size=plaintext.size, sha256=plaintext.sha256)
 
     def open(
         self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 16
@@ -185,12 +190,3 @@ def _verify_final_chunk(
     final = cipher.chunk_count(plain_size, header.chunk_size) - 1
     stored = b"".join(inner.open(key, cipher.HEADER_SIZE + final * header.unit))
     cipher.open_chunk(cipher.AESGCM(data_key), header, final, stored, final=True)
-
-
-def _capped(chunks: Iterable[bytes], max_size: int | None) -> Iterator[bytes]:
-    total = 0
-    for chunk in chunks:
-        total += len(chunk)
-        if max_size is not None and total > max_size:
-            raise BlobTooLarge(max_size)
-        yield chunk

@@ -26,8 +26,10 @@ class FallbackBlobStore:
     def new_key(self, suffix: str) -> str:
         return self.primary.new_key(suffix)
 
-    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
-        return self.primary.write(key, chunks, max_size=max_size)
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+    ) -> BlobInfo:
+        return self.primary.write(key, chunks, max_size=max_size, digest=digest)
 
     def open(
         self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 16

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-__all__ = ["MAX_CHANNELS", "MAX_SAMPLE_RATE", "AudioInfo", "InvalidAudio", "probe", "probe_stream"]
+__all__ = [
+    "HEAD_BYTES",
+    "MAX_CHANNELS",
+    "MAX_SAMPLE_RATE",
+    "AudioInfo",
+    "InvalidAudio",
+    "identify_head",
+    "probe",
+    "probe_stream",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,30 @@ def probe_stream(f: BinaryIO) -> AudioInfo:
     if info is None:
         raise InvalidAudio("not a WAV or MP3 file: no RIFF/WAVE header and no run of MPEG Layer III frames")
     return info
+
+
+def identify_head(head: bytes) -> Literal["wav", "mp3"]:
+    """The format of the upload whose first ``HEAD_BYTES`` (or more) are ``head``, told before the rest
+    arrives. It refuses only what :func:`probe_stream` would refuse whatever follows: a RIFF file that is
+    not WAVE, or (after any ID3v2 tag) no two consistent MPEG frames in a row where ``probe_stream``
+    looks for the first one. The whole file is probed once it is stored."""
+    if head[:4] in (b"RIFF", b"RF64"):
+        _require_wave_form(head)
+        return "wav"
+    f = io.BytesIO(head)
+    start = _skip_id3v2(f, len(head))
+    if start + _SYNC_SEARCH_BYTES + _MAX_FRAME_BYTES + 4 > len(head):
+        return "mp3"  # an ID3v2 tag too long to see past yet: the stored file decides
+    window = head[start : start + _SYNC_SEARCH_BYTES]
+    i = window.find(b"\xff")
+    while 0 <= i < len(window) - 3:
+        first = _parse_frame_header(window, i)
+        if first is not None:
+            following = _parse_frame_header(head, start + i + first.length)
+            if following is not None and following.same_stream(first):
+                return "mp3"
+        i = window.find(b"\xff", i + 1)
+    raise InvalidAudio("not a WAV or MP3 file: no RIFF/WAVE header and no run of MPEG Layer III frames")
 
 
 def _read_at(f: BinaryIO, offset: int, size: int) -> bytes:
@@ -90,14 +123,18 @@ class _WavFormat:
 
 
 def _probe_wav(f: BinaryIO, head: bytes, file_size: int) -> AudioInfo:
-    if len(head) < 12 or head[8:12] != b"WAVE":
-        form = head[8:12].decode("latin-1") if len(head) >= 12 else ""
-        raise InvalidAudio(f"RIFF file is not WAVE audio (form type {form!r})")
+    _require_wave_form(head)
     riff_size = struct.unpack_from("<I", head, 4)[0]
     end = file_size if riff_size in _UNKNOWN_SIZES else min(file_size, riff_size + 8)
     fmt, data_size = _scan_wav_chunks(f, end, streaming=riff_size in _UNKNOWN_SIZES)
     frames = data_size // fmt.block_align
     return AudioInfo("wav", fmt.channels, fmt.sample_rate, frames / fmt.sample_rate)
+
+
+def _require_wave_form(head: bytes) -> None:
+    if len(head) < 12 or head[8:12] != b"WAVE":
+        form = head[8:12].decode("latin-1") if len(head) >= 12 else ""
+        raise InvalidAudio(f"RIFF file is not WAVE audio (form type {form!r})")
 
 
 def _scan_wav_chunks(f: BinaryIO, end: int, *, streaming: bool) -> tuple[_WavFormat, int]:
@@ -189,6 +226,9 @@ MIN_SYNC_FRAMES = 4
 _SYNC_SEARCH_BYTES = 128 * 1024
 _RESYNC_SEARCH_BYTES = 16 * 1024
 _WALK_BLOCK = 256 * 1024
+_MAX_FRAME_BYTES = 1441  # MPEG-1 Layer III at 320 kbit/s and 32 kHz, padded
+HEAD_BYTES = 256 * 1024
+"""What :func:`identify_head` needs to see of an upload (more than the sync search and two frames)."""
 
 
 @dataclass(frozen=True)

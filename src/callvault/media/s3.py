@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -19,8 +18,8 @@ from callvault.media.blobstore import (
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
-    BlobTooLarge,
     InvalidBlobKey,
+    MeasuredChunks,
     PartialWrite,
     check_range,
     new_blob_key,
@@ -107,18 +106,15 @@ class S3BlobStore:
     def new_key(self, suffix: str) -> str:
         return new_blob_key(suffix)
 
-    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+    ) -> BlobInfo:
         object_key = self._object_key(key)
         upload = _Upload(self.client, self.bucket, object_key)
-        digest = hashlib.sha256()
-        size = 0
+        measured = MeasuredChunks(chunks, max_size, digest=digest)
         buffer = bytearray()
         try:
-            for chunk in chunks:
-                size += len(chunk)
-                if max_size is not None and size > max_size:
-                    raise BlobTooLarge(max_size)
-                digest.update(chunk)
+            for chunk in measured:
                 buffer += chunk
                 while len(buffer) >= PART_SIZE:
                     upload.add_part(bytes(buffer[:PART_SIZE]))
@@ -127,7 +123,7 @@ class S3BlobStore:
         except BaseException:
             upload.abort()
             raise
-        return BlobInfo(key=key, size=size, sha256=digest.hexdigest())
+        return BlobInfo(key=key, size=measured.size, sha256=measured.sha256)
 
     def open(
         self, key: str, start: int = 0, end: int | None = None, chunk_size: int = 1 << 16

@@ -1,11 +1,17 @@
-"""Ingest: put a finished recording (WAV or MP3) into the store."""
+"""Ingest: put a finished recording (WAV or MP3) into the store, in two steps, because an upload's
+metadata part may come after its media: :func:`store_media` while the media arrives, then
+:func:`record_ingested`."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import io
+import itertools
+import typing
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,15 +21,17 @@ from callvault.domain.json_text import load_json
 from callvault.domain.recordings import DIRECTIONS
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import end_time_of, parse_iso_time, utcnow
-from callvault.media.blobstore import BlobStore, BlobTooLarge
-from callvault.media.probe import AudioInfo, InvalidAudio, probe_stream
+from callvault.media.blob_reader import BlobReader
+from callvault.media.blobstore import BlobInfo, BlobStore, BlobTooLarge
+from callvault.media.probe import HEAD_BYTES, AudioInfo, InvalidAudio, identify_head, probe_stream
 from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.validation import parse_body
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
 from callvault.store.recordings_repo import DuplicateRecording
 
-_CHUNK = 1 << 20
+_Probed = TypeVar("_Probed")
+_Found = TypeVar("_Found")
 
 
 class IngestMetadata(BaseModel):
@@ -62,16 +70,61 @@ def parse_metadata(raw: str | bytes | None) -> IngestMetadata:
     return metadata
 
 
-def _read_chunks(media: BinaryIO) -> Iterator[bytes]:
-    media.seek(0)
-    while chunk := media.read(_CHUNK):
-        yield chunk
+@dataclass(frozen=True)
+class StoredMedia:
+    """An upload's audio once stored: its blob and what the probe found in it."""
+
+    blob: BlobInfo
+    info: AudioInfo
 
 
-def _probe(media: BinaryIO) -> AudioInfo:
-    media.seek(0)
+def require_call_id(call_id: str) -> None:
+    require_id(call_id, "callId")
+
+
+def store_media(blobs: BlobStore, pieces: Iterable[bytes], *, max_upload: int) -> StoredMedia:
+    """Store an upload's audio as it arrives, in one pass (``pieces`` of any size). Its first bytes tell
+    the format and refuse what cannot be audio before the rest is written; once stored, the blob is
+    probed (a few reads at its head for WAV; an MP3 without a frame count has its frames walked)."""
+    stream = iter(pieces)
+    head = _head_of(stream)
+    if len(head) < HEAD_BYTES:  # the whole upload has arrived: probe it as it is
+        probed = _probed(io.BytesIO(head))
+        info: AudioInfo | None = probed
+        media_format = probed.format
+    else:
+        info = None
+        media_format = _checked(identify_head, head)
+    key = blobs.new_key(f".{media_format}")
     try:
-        return probe_stream(media)
+        blob = blobs.write(key, itertools.chain((head,), stream), max_size=max_upload)
+    except BlobTooLarge:
+        raise PayloadTooLarge(f"The media is larger than the {max_upload} byte upload limit") from None
+    if info is None:
+        try:
+            info = _probed(typing.cast(BinaryIO, BlobReader(blobs, key, blob.size)))
+        except BaseException:
+            blobs.delete(key)
+            raise
+    return StoredMedia(blob, info)
+
+
+def _head_of(stream: Iterator[bytes]) -> bytes:
+    head = bytearray()
+    for piece in stream:
+        head += piece
+        if len(head) >= HEAD_BYTES:
+            break
+    return bytes(head)
+
+
+def _probed(media: BinaryIO) -> AudioInfo:
+    return _checked(probe_stream, media)
+
+
+def _checked(probe: Callable[[_Probed], _Found], media: _Probed) -> _Found:
+    try:
+        return probe(media)
     except InvalidAudio as exc:
         raise ValidationFailed(f"Invalid media part: {exc}") from None
 
@@ -104,38 +157,31 @@ def _recording(
     )
 
 
-def ingest_recording(
+def record_ingested(
     store: MetadataStore,
     blobs: BlobStore,
+    media: StoredMedia,
     *,
     account_id: str,
     call_id: str,
-    metadata: IngestMetadata,
-    media: BinaryIO,
-    max_upload: int,
+    metadata: str | bytes | None,
     media_keys: MediaKeyDirectory | None = None,
 ) -> Recording:
-    """Probe, store the bytes atomically, then commit the row that names them (one transaction)."""
-    require_id(call_id, "callId")
-    info = _probe(media)
-    recording = _recording(account_id, call_id, metadata, info, utcnow())
-    with store.read() as conn:
-        if recordings_repo.recording_exists(conn, account_id, recording.recording_id):
-            raise Conflict(f"Recording {recording.recording_id} already exists")
-    key = blobs.new_key(f".{info.format}")
+    """Commit the row that names stored media (one transaction), from the upload's ``metadata`` part;
+    the media is deleted when the recording is not recorded (bad metadata, a recording id in use)."""
     try:
-        blob = blobs.write(key, _read_chunks(media), max_size=max_upload)
-    except BlobTooLarge:
-        raise PayloadTooLarge(f"The media is larger than the {max_upload} byte upload limit") from None
-    stored = dataclasses.replace(recording, media_key=key, media_size=blob.size, media_sha256=blob.sha256)
-    try:
+        require_call_id(call_id)
+        recording = _recording(account_id, call_id, parse_metadata(metadata), media.info, utcnow())
+        stored = dataclasses.replace(
+            recording, media_key=media.blob.key, media_size=media.blob.size, media_sha256=media.blob.sha256
+        )
         with store.write() as conn:
             inserted = recordings_repo.insert_recording(conn, stored)
-            seal_if_customer_held(conn, media_keys, account_id, inserted.recording_id, key)
+            seal_if_customer_held(conn, media_keys, account_id, inserted.recording_id, media.blob.key)
             return inserted
     except DuplicateRecording:
-        blobs.delete(key)
+        blobs.delete(media.blob.key)
         raise Conflict(f"Recording {recording.recording_id} already exists") from None
     except BaseException:
-        blobs.delete(key)
+        blobs.delete(media.blob.key)
         raise

@@ -331,3 +331,28 @@ def test_open_blob_store_plain_paths(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_open_blob_store_rejects_bad_urls(url: str) -> None:
     with pytest.raises(ValueError):
         open_blob_store(url)
+
+
+def test_a_write_of_many_mib_in_odd_pieces_reads_back_whole(file_store: FileBlobStore) -> None:
+    """Writes of a MiB are made by a writer thread behind the producer: order and bytes are kept."""
+    pieces = [os.urandom(size) for size in (1, 65_564, 1 << 20, 3 * (1 << 20) + 7, 999_999, 12)] * 2
+    body = b"".join(pieces)
+    key = file_store.new_key(".bin")
+    info = file_store.write(key, iter(pieces))
+    assert info == BlobInfo(key=key, size=len(body), sha256=hashlib.sha256(body).hexdigest())
+    assert (file_store.root / key).read_bytes() == body
+    assert file_store.write(key, iter(pieces), digest=False) == BlobInfo(key=key, size=len(body), sha256="")
+
+
+def test_a_write_that_fails_after_some_mib_leaves_no_file_and_no_temp(file_store: FileBlobStore) -> None:
+    def mib_then_boom() -> Iterator[bytes]:
+        for _ in range(9):
+            yield os.urandom(1 << 19)
+        raise Boom
+
+    key = file_store.new_key(".wav")
+    with pytest.raises(Boom):
+        file_store.write(key, mib_then_boom())
+    with pytest.raises(BlobTooLarge):
+        file_store.write(key, mib_then_boom(), max_size=3 << 20)
+    assert all_files(file_store.root) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import tracemalloc
@@ -12,9 +13,11 @@ import av
 import lameenc
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from callvault.media.audio import Mp3Writer, mulaw_encode
-from callvault.media.probe import AudioInfo, InvalidAudio, probe, probe_stream
+from callvault.media.probe import HEAD_BYTES, AudioInfo, InvalidAudio, identify_head, probe, probe_stream
 
 # ------------------------------------------------------------------------------------------ helpers
 
@@ -503,3 +506,44 @@ def test_rejects_mpeg_layer_2(tmp_path: Path) -> None:
 def test_missing_file_is_not_invalid_audio(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         probe(tmp_path / "nope.wav")
+
+
+# ------------------------------------------------------------------------- an upload's first bytes
+
+
+@pytest.fixture(scope="module")
+def long_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """About 300 KiB of 8 kHz mono frames: longer than what identify_head sees."""
+    frames = lame_vbr_mp3(tmp_path_factory.mktemp("mp3") / "one.mp3", rate=8000, seconds=30.0).read_bytes()
+    return frames * (HEAD_BYTES // len(frames) + 2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    junk=st.binary(max_size=140_000) | st.integers(0, 140_000).map(bytes),
+    tag=st.sampled_from([b"", id3v2(), id3v2(200_000)]),
+    cut=st.integers(0, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_identify_head_refuses_only_what_probe_refuses(
+    long_mp3: bytes, junk: bytes, tag: bytes, cut: int, seed: int
+) -> None:
+    content = tag + junk + long_mp3[cut:]
+    if seed % 4 == 0:
+        content = random_bytes(HEAD_BYTES + 5000, seed=seed)
+    try:
+        found = identify_head(content[:HEAD_BYTES])
+    except InvalidAudio:
+        with pytest.raises(InvalidAudio):
+            probe_stream(io.BytesIO(content))
+        return
+    with contextlib.suppress(InvalidAudio):  # if refused, the head could not tell: the whole file decides
+        assert probe_stream(io.BytesIO(content)).format == found
+
+
+def test_identify_head_tells_wav_and_refuses_text() -> None:
+    assert identify_head(pcm_wav(1, 8000, 20.0)[:HEAD_BYTES]) == "wav"
+    with pytest.raises(InvalidAudio, match="not WAVE audio"):
+        identify_head(b"RIFF\x00\x00\x00\x00AVI " + bytes(HEAD_BYTES))
+    with pytest.raises(InvalidAudio, match="not a WAV or MP3 file"):
+        identify_head(b"call notes, not audio " * (HEAD_BYTES // 20))

@@ -85,7 +85,9 @@ def test_a_wav_that_reaches_its_size_limit_ends_partial_with_every_frame_up_to_i
 class FullMediaStore(FileBlobStore):
     """The media store's disk is full."""
 
-    def write(self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None) -> BlobInfo:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+    ) -> BlobInfo:
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
