@@ -122,6 +122,16 @@ class TranscriptionRequest:
 
 
 @dataclass(frozen=True)
+class TranscriptionState:
+    """What a recording's metadata tells of its transcription, without the transcript: what the API's
+    recording reads and lists (and the console's list) show, read without the transcript's JSON."""
+
+    transcription_id: str
+    status: str
+    completed_time: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Transcription:
     account_id: str
     recording_id: str
@@ -223,3 +233,7 @@ class ActiveRecording:
         values = {k: v for k, v in data.items() if k in known}
         values["start_time"] = parse_iso_time(str(data["start_time"]), "start_time")
         return cls(**values)
+
+
+TranscriptionShown = Transcription | TranscriptionState
+"""A transcription as a recording's metadata shows it: whole, or only its state."""

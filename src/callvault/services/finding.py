@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from callvault.domain.paging import PageCursor, PageRequest, encode_token
 from callvault.domain.recordings import LIST_LIMIT, RecordingFilter
-from callvault.domain.records import Recording, Transcription
+from callvault.domain.records import Recording, TranscriptionState
 from callvault.domain.search import TranscriptHit, TranscriptQuery
 from callvault.store import recordings_repo, search_repo
 from callvault.store.database import MetadataStore
@@ -16,7 +16,7 @@ from callvault.store.database import MetadataStore
 class RecordingPage:
     """One page of recordings with their transcriptions; `next_token` is None on the last page."""
 
-    rows: list[tuple[Recording, Transcription | None]]
+    rows: list[tuple[Recording, TranscriptionState | None]]
     next_token: str | None
 
 
@@ -24,7 +24,7 @@ def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> 
     with store.read() as conn:
         found = recordings_repo.list_recordings_page(conn, flt, page)
         rows = found[: page.size]
-        transcriptions = recordings_repo.transcriptions_for(
+        transcriptions = recordings_repo.transcription_states_for(
             conn, flt.account_id, [r.recording_id for r in rows]
         )
     next_token = None
@@ -43,11 +43,11 @@ def count_recordings(store: MetadataStore, flt: RecordingFilter, *, up_to: int =
 
 def search(
     store: MetadataStore, flt: RecordingFilter, query: TranscriptQuery, limit: int
-) -> list[tuple[TranscriptHit, Transcription | None]]:
+) -> list[tuple[TranscriptHit, TranscriptionState | None]]:
     """Recordings whose transcript matches, best first, one hit (the best clip) per recording."""
     with store.read() as conn:
         hits = search_repo.search_recordings(conn, flt, query, limit)
-        transcriptions = recordings_repo.transcriptions_for(
+        transcriptions = recordings_repo.transcription_states_for(
             conn, flt.account_id, [h.recording.recording_id for h in hits]
         )
     return [(hit, transcriptions.get(hit.recording.recording_id)) for hit in hits]

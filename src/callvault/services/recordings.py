@@ -13,7 +13,7 @@ from callvault.domain.deliveries import WebhookDelivery
 from callvault.domain.errors import NotFound
 from callvault.domain.jobs import PURGE_MEDIA_JOB, WEBHOOK_JOB
 from callvault.domain.recordings import MEDIA_TYPES, RecordingFilter
-from callvault.domain.records import Recording, Transcription
+from callvault.domain.records import Recording, Transcription, TranscriptionState
 from callvault.domain.timefmt import utcnow
 from callvault.media.blobstore import BlobStore
 from callvault.media.encrypted import EncryptedBlobStore, MediaKeyUnavailable
@@ -69,11 +69,10 @@ def get_recording(
 
 async def get_recording_async(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str
-) -> tuple[Recording, Transcription | None]:
-    """`get_recording` for an async route: on the event loop (see `MetadataStore.first_row_async`)."""
-    found = await recordings_repo.get_recording_with_transcription_async(
-        store, account_id, call_id, recording_id
-    )
+) -> tuple[Recording, TranscriptionState | None]:
+    """A recording and its transcription's state, for an async route: on the event loop (see
+    `MetadataStore.first_row_async`)."""
+    found = await recordings_repo.get_recording_with_state_async(store, account_id, call_id, recording_id)
     if found is None:
         raise _not_found(account_id, call_id, recording_id)
     return found
@@ -81,21 +80,21 @@ async def get_recording_async(
 
 def _with_transcriptions(
     conn: Connection, account_id: str, found: list[Recording]
-) -> list[tuple[Recording, Transcription | None]]:
-    by_id = recordings_repo.transcriptions_for(conn, account_id, [r.recording_id for r in found])
+) -> list[tuple[Recording, TranscriptionState | None]]:
+    by_id = recordings_repo.transcription_states_for(conn, account_id, [r.recording_id for r in found])
     return [(r, by_id.get(r.recording_id)) for r in found]
 
 
 def list_account_recordings(
     store: MetadataStore, flt: RecordingFilter
-) -> list[tuple[Recording, Transcription | None]]:
+) -> list[tuple[Recording, TranscriptionState | None]]:
     with store.read_statement() as conn:
         return recordings_repo.list_recordings(conn, flt)
 
 
 def list_call_recordings(
     store: MetadataStore, account_id: str, call_id: str
-) -> list[tuple[Recording, Transcription | None]]:
+) -> list[tuple[Recording, TranscriptionState | None]]:
     with store.read() as conn:
         found = recordings_repo.list_call_recordings(conn, account_id, call_id)
         return _with_transcriptions(conn, account_id, found)

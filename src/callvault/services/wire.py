@@ -17,7 +17,7 @@ from bandwidth.models import (
     Transcription as WireTranscript,
 )
 from callvault.domain.governance import ErasureReceipt, LegalHold
-from callvault.domain.records import Call, Recording, Transcription
+from callvault.domain.records import Call, Recording, TranscriptionShown
 from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcnow
 from callvault.domain.waveform import WaveformPeaks
@@ -64,7 +64,9 @@ def recording_event_fields(base_url: str, recording: Recording) -> dict[str, Any
     }
 
 
-def transcription_fields(base_url: str, recording: Recording, transcription: Transcription) -> dict[str, Any]:
+def transcription_fields(
+    base_url: str, recording: Recording, transcription: TranscriptionShown
+) -> dict[str, Any]:
     """The RecordingTranscriptionMetadata fields of a recording's transcription."""
     return {
         "id": transcription.transcription_id,
@@ -99,7 +101,7 @@ def recording_fields(base_url: str, recording: Recording) -> dict[str, Any]:
 
 
 def recording_json(
-    base_url: str, recording: Recording, transcription: Transcription | None
+    base_url: str, recording: Recording, transcription: TranscriptionShown | None
 ) -> dict[str, Any]:
     """The CallRecordingMetadata wire JSON of a recording (see WireModel.wire_from_fields: the model's
     own wire rules, without building a model per recording)."""
@@ -195,7 +197,9 @@ def call_state_json(call: Call) -> dict[str, Any]:
     ).to_wire()
 
 
-def search_hit_json(base_url: str, hit: TranscriptHit, transcription: Transcription | None) -> dict[str, Any]:
+def search_hit_json(
+    base_url: str, hit: TranscriptHit, transcription: TranscriptionShown | None
+) -> dict[str, Any]:
     """A search result: the recording's usual CallRecordingMetadata plus callvault's `searchMatch`
     (the best clip: channel 1-based, its times in seconds, the snippet as HTML with <mark> hits)."""
     body = recording_json(base_url, hit.recording, transcription)

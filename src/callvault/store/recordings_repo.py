@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from callvault.domain.ids import is_valid_id
 from callvault.domain.paging import PageRequest
 from callvault.domain.recordings import RecordingFilter
-from callvault.domain.records import Recording, Transcription, TranscriptionRequest
+from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
 from callvault.store import peaks_repo, search_index
 from callvault.store.database import DriverSelect, MetadataStore
 from callvault.store.tables import recordings, transcriptions
@@ -148,6 +148,21 @@ _TRANSCRIPTION_AT = [
 _TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
 
 
+_RECORDING_AND_TRANSCRIPTION_STATE = select(
+    recordings, transcriptions.c.transcription_id, transcriptions.c.status, transcriptions.c.completed_time
+).select_from(_WITH_TRANSCRIPTION)
+"""One row per recording: its columns, then its transcription's state (NULL when it has none)."""
+_STATE_AT = len(recordings.c)
+
+
+def _recording_and_state(row: Any) -> tuple[Recording, TranscriptionState | None]:
+    """A row of _RECORDING_AND_TRANSCRIPTION_STATE, read by position."""
+    recording = recording_from_row(row)
+    if row[_STATE_AT] is None:
+        return recording, None
+    return recording, TranscriptionState(row[_STATE_AT], row[_STATE_AT + 1], row[_STATE_AT + 2])
+
+
 def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
     """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
     recording = recording_from_row(row)
@@ -158,13 +173,13 @@ def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | N
     return recording, Transcription(**data)
 
 
-_ONE_RECORDING_AND_TRANSCRIPTION = DriverSelect(
-    _RECORDING_AND_TRANSCRIPTION.where(
-        recordings.c.account_id == bindparam("account_id"),
-        recordings.c.call_id == bindparam("call_id"),
-        recordings.c.recording_id == bindparam("recording_id"),
-    )
+_ONE_RECORDING = (
+    recordings.c.account_id == bindparam("account_id"),
+    recordings.c.call_id == bindparam("call_id"),
+    recordings.c.recording_id == bindparam("recording_id"),
 )
+_ONE_RECORDING_AND_TRANSCRIPTION = DriverSelect(_RECORDING_AND_TRANSCRIPTION.where(*_ONE_RECORDING))
+_ONE_RECORDING_AND_STATE = DriverSelect(_RECORDING_AND_TRANSCRIPTION_STATE.where(*_ONE_RECORDING))
 """The hottest read of the API, compiled once and run on the driver's cursor."""
 
 
@@ -179,15 +194,16 @@ def get_recording_with_transcription(
     return _recording_and_transcription(row) if row else None
 
 
-async def get_recording_with_transcription_async(
+async def get_recording_with_state_async(
     store: MetadataStore, account_id: str, call_id: str, recording_id: str
-) -> tuple[Recording, Transcription | None] | None:
-    """`get_recording_with_transcription` on the event loop (see `MetadataStore.first_row_async`)."""
+) -> tuple[Recording, TranscriptionState | None] | None:
+    """A recording and its transcription's state (the API's GET), on the event loop (see
+    `MetadataStore.first_row_async`)."""
     if not (is_valid_id(call_id) and is_valid_id(recording_id)):
         return None
     key = _recording_key(account_id, call_id, recording_id)
-    row = await store.first_row_async(_ONE_RECORDING_AND_TRANSCRIPTION, key)
-    return _recording_and_transcription(row) if row else None
+    row = await store.first_row_async(_ONE_RECORDING_AND_STATE, key)
+    return _recording_and_state(row) if row else None
 
 
 def _recording_key(account_id: str, call_id: str, recording_id: str) -> dict[str, str]:
@@ -221,11 +237,13 @@ def _where_filter(query: Select[Any], flt: RecordingFilter) -> Select[Any]:
     return query
 
 
-def list_recordings(conn: Connection, flt: RecordingFilter) -> list[tuple[Recording, Transcription | None]]:
-    """An account's recordings that pass the filter, oldest first, each with its transcription."""
-    query = _where_filter(_RECORDING_AND_TRANSCRIPTION, flt)
+def list_recordings(
+    conn: Connection, flt: RecordingFilter
+) -> list[tuple[Recording, TranscriptionState | None]]:
+    """An account's recordings that pass the filter, oldest first, each with its transcription's state."""
+    query = _where_filter(_RECORDING_AND_TRANSCRIPTION_STATE, flt)
     query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording_and_transcription(row) for row in conn.execute(query).all()]
+    return [_recording_and_state(row) for row in conn.execute(query).all()]
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:
@@ -321,15 +339,18 @@ def get_transcription(conn: Connection, account_id: str, recording_id: str) -> T
     return _transcription(row) if row else None
 
 
-def transcriptions_for(
+def transcription_states_for(
     conn: Connection, account_id: str, recording_ids: list[str]
-) -> dict[str, Transcription]:
+) -> dict[str, TranscriptionState]:
     if not recording_ids:
         return {}
-    query = select(transcriptions).where(
-        transcriptions.c.account_id == account_id, transcriptions.c.recording_id.in_(recording_ids)
-    )
-    return {row.recording_id: _transcription(row) for row in conn.execute(query)}
+    query = select(
+        transcriptions.c.recording_id,
+        transcriptions.c.transcription_id,
+        transcriptions.c.status,
+        transcriptions.c.completed_time,
+    ).where(transcriptions.c.account_id == account_id, transcriptions.c.recording_id.in_(recording_ids))
+    return {row[0]: TranscriptionState(row[1], row[2], row[3]) for row in conn.execute(query)}
 
 
 def put_transcription_request(

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import build_filter
-from callvault.domain.records import Recording, TranscriptionRequest
+from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
 from support import postgres
@@ -129,15 +129,21 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
             )
     transcriptions = [t for _r, t in listed] + [found[1] for found in hottest if found is not None]
     assert [t.transcription_id if t else None for t in transcriptions] == ["t-1", None, "t-1", None]
+    whole = hottest[0][1] if hottest[0] else None
+    assert isinstance(whole, Transcription) and whole.request == TranscriptionRequest(base_url="http://x")
+    assert listed[0][1] == TranscriptionState("t-1", whole.status, whole.completed_time)  # no transcript read
     assert recordings_repo.get_recording_with_transcription(store, ACCOUNT, "c-1", "r-missing") is None
 
 
 def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: MetadataStore) -> None:
     with store.write() as conn:
         stored = recordings_repo.insert_recording(conn, _recording(7))
+        recordings_repo.put_transcription_request(
+            conn, ACCOUNT, "r-7", "t-7", TranscriptionRequest(base_url="http://x"), START
+        )
 
     async def read_twice_with_connections_dropped_between() -> list[object]:
-        read = recordings_repo.get_recording_with_transcription_async
+        read = recordings_repo.get_recording_with_state_async
         first = await read(store, ACCOUNT, "c-7", "r-7")
         if not store.is_sqlite:  # what a PostgreSQL restart does to every open connection
             with store.write() as conn:
@@ -158,5 +164,7 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
             asyncio.run, read_twice_with_connections_dropped_between()
         ).result()
 
-    assert first == second == (stored, None)
+    assert first == second
+    assert first is not None and first[0] == stored
+    assert isinstance(first[1], TranscriptionState) and first[1].transcription_id == "t-7"
     assert missing is None

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from callvault.domain.records import Call, Recording, Transcription
+from callvault.domain.records import Call, Recording, Transcription, TranscriptionShown
 from callvault.domain.search import TranscriptHit, snippet_html
 from callvault.domain.timefmt import format_iso_time
 
@@ -55,7 +55,7 @@ def recording_page_url(recording: Recording, **params: str) -> str:
     return path + ("?" + urlencode(params) if params else "")
 
 
-def transcript_state(transcription: Transcription | None) -> str:
+def transcript_state(transcription: TranscriptionShown | None) -> str:
     if transcription is None:
         return "not transcribed"
     if transcription.status == "processing":
@@ -87,7 +87,7 @@ class RecordingView:
 
 def recording_view(
     recording: Recording,
-    transcription: Transcription | None,
+    transcription: TranscriptionShown | None,
     hit: TranscriptHit | None = None,
     listed: Mapping[str, str] | None = None,
 ) -> RecordingView:
