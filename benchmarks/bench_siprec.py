@@ -10,6 +10,10 @@ the result; each step also reports the server's CPU per session-second and the l
 at (benchmarks/quiet.py). Writes benchmarks/results/siprec.json with the command that made it.
 
     .venv/bin/python benchmarks/bench_siprec.py [--sessions 50,100,200,300,400,500] [--seconds 8]
+        [--split-seconds 30]
+
+The largest passing N is then run again with --split-seconds of speech: from the two runs, the CPU a
+session's media costs per second and what its setup and teardown (INVITE to stored recording) cost.
 
 Needs SIPp (Debian sip-tester), the Asterisk prompts and root (SIPp replays RTP through a raw socket).
 """
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from quiet import Sections, cpu_seconds
@@ -130,12 +135,36 @@ def run_step(
     }
 
 
+def cost_split(shorter: dict[str, Any], longer: dict[str, Any]) -> dict[str, Any]:
+    """The same N sessions at two lengths: CPU = N x (setup and teardown + media seconds x media cost),
+    solved for the two costs."""
+    sessions = int(shorter["sessions"])
+    short_seconds, long_seconds = (float(step["expected_duration_seconds"]) for step in (shorter, longer))
+    short_cpu, long_cpu = (float(step["server_cpu_seconds"]) for step in (shorter, longer))
+    media = (long_cpu - short_cpu) / (sessions * (long_seconds - short_seconds))
+    fixed = short_cpu / sessions - media * short_seconds
+    return {
+        "sessions": sessions,
+        "seconds": [short_seconds, long_seconds],
+        "media_cpu_ms_per_session_second": round(media * 1000, 2),
+        "setup_and_teardown_cpu_ms_per_session": round(fixed * 1000, 1),
+        "longer_ok": longer["ok"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sessions", default="50,100,200,300,400,500", help="N to try, in order")
     parser.add_argument("--seconds", type=float, default=8.0, help="speech per session")
+    parser.add_argument(
+        "--split-seconds",
+        type=float,
+        default=30.0,
+        help="after the steps, the largest passing N again with this much speech: the CPU a session's "
+        "media costs per second and what its setup and teardown cost, apart (0: skip)",
+    )
     args = parser.parse_args()
     reason = why_no_sipp()
     if reason:
@@ -166,10 +195,18 @@ def main() -> None:
                 print(json.dumps(step))
                 if not step["ok"]:
                     break
+            passing = [int(str(step["sessions"])) for step in steps if step["ok"]]
+            split = None
+            if args.split_seconds and passing:
+                sessions = max(passing)
+                state = sections.start(f"{sessions} sessions of {args.split_seconds} s")
+                longer = run_step(server, sip_port, sessions, args.split_seconds, work)
+                print(json.dumps(longer))
+                shorter = next(step for step in steps if step["sessions"] == sessions)
+                split = {**cost_split(shorter, longer), "valid": state["valid"], "longer_step": longer}
             peak = peak_rss_mib(server.process.pid)
         finally:
             server.stop()
-    passing = [int(str(step["sessions"])) for step in steps if step["ok"]]
     result = {
         "command": shlex.join([os.path.relpath(sys.executable, Path.cwd()), *sys.argv]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -177,6 +214,7 @@ def main() -> None:
         "setup": "one `callvault serve --sip` (SQLite, files); SIPp 3.6 on this machine; UDP; 2 PCMU legs",
         "machine_state": sections.report(),
         "largest_sessions_without_loss_and_exact": max(passing, default=0),
+        "cost_split": split,
         "server_peak_rss_mib": round(peak, 1),
         "steps": steps,
     }
