@@ -14,7 +14,6 @@ Pure functions: no I/O; the blob store wrapper (:mod:`callvault.media.encrypted`
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from callvault.media.blobstore import BlobStoreError
+from callvault.media.blobstore import BackgroundSha256, BlobStoreError
 
 MAGIC = b"CVAE"
 VERSION = 1
@@ -99,7 +98,7 @@ def encrypt_stream(
 ) -> Iterator[bytes]:
     """The encrypted blob of ``plaintext`` (pieces of any size), streamed: header, then each chunk."""
     aead = AESGCM(data_key)
-    hasher = hashlib.sha256()
+    hasher = BackgroundSha256()
     size = 0
     index = 0
     pending = b""
