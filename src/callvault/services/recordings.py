@@ -88,8 +88,7 @@ def _with_transcriptions(
 def list_account_recordings(
     store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, TranscriptionState | None]]:
-    with store.read_statement() as conn:
-        return recordings_repo.list_recordings(conn, flt)
+    return recordings_repo.list_recordings(store, flt)
 
 
 def list_call_recordings(

@@ -73,12 +73,14 @@ def create_db_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
 class DriverSelect:
     """A SELECT compiled once per dialect, for `MetadataStore.first_row`: its SQL, how its parameters are
     passed (qmark or named), and, from the first result's column type codes, the column types' own result
-    processors, so its rows hold what `Connection.execute` would return. Its parameters must be ones the
-    driver takes as they are (strings, numbers)."""
+    processors, so its rows hold what `Connection.execute` would return. Parameters go through their
+    types' bind processors (a time, as the column stores it)."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, Sequence[str] | None]] = {}
+        self._compiled: dict[
+            str, tuple[str, Sequence[str] | None, dict[str, Callable[[Any], Any]], dict[str, Any]]
+        ] = {}
         self._processors: dict[str, list[Callable[[Any], Any] | None]] = {}
 
     def sql(
@@ -86,11 +88,25 @@ class DriverSelect:
     ) -> tuple[str, Sequence[Any] | Mapping[str, Any]]:
         if dialect.name not in self._compiled:
             compiled = self.statement.compile(dialect=dialect)
+            binding: dict[str, Callable[[Any], Any]] = {
+                name: processor
+                for name, bind in compiled.binds.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            }
+            fixed = {name: value for name, value in compiled.params.items() if value is not None}
             self._compiled[dialect.name] = (
                 str(compiled),
                 compiled.positiontup if compiled.positional else None,
+                binding,
+                fixed,  # what the compiler added with its value (SQLite's OFFSET 0 after a bound LIMIT)
             )
-        sql, positions = self._compiled[dialect.name]
+        sql, positions, binding, fixed = self._compiled[dialect.name]
+        if fixed:
+            params = fixed | dict(params)
+        if binding:
+            params = {
+                name: binding[name](value) if name in binding else value for name, value in params.items()
+            }
         return sql, ([params[name] for name in positions] if positions is not None else params)
 
     def knows_columns(self, dialect: Dialect) -> bool:
@@ -167,6 +183,20 @@ class MetadataStore:
             finally:
                 cursor.close()
         return select.convert(dialect, description, row) if row is not None else None
+
+    def all_rows(self, select: DriverSelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of `select`, like `first_row` (the API's lists: no SQLAlchemy result per row)."""
+        dialect = self.engine.dialect
+        sql, parameters = select.sql(dialect, params)
+        with self._driver_connection() as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, parameters)
+                rows = cursor.fetchall()
+                description = cursor.description
+            finally:
+                cursor.close()
+        return [select.convert(dialect, description, row) for row in rows]
 
     async def first_row_async(
         self, select: DriverSelect, params: Mapping[str, Any]

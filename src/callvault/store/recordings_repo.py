@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.ids import is_valid_id
@@ -217,33 +230,50 @@ def get_recording_by_id(conn: Connection, account_id: str, recording_id: str) ->
 
 def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
     """The account's recordings that pass the filter (no order, no limit)."""
-    return _where_filter(select(recordings), flt)
+    parameters = _filter_parameters(flt)
+    return _where_filter(select(recordings), parameters).params(**parameters)
 
 
-def _where_filter(query: Select[Any], flt: RecordingFilter) -> Select[Any]:
-    query = query.where(recordings.c.account_id == flt.account_id)
-    if flt.to is not None:
-        query = query.where(recordings.c.to_number == flt.to)
-    if flt.from_ is not None:
-        query = query.where(recordings.c.from_number == flt.from_)
-    if flt.min_start_time is not None:
-        query = query.where(recordings.c.start_time >= flt.min_start_time)
-    if flt.max_start_time is not None:
-        query = query.where(recordings.c.start_time < flt.max_start_time)
-    if flt.direction is not None:
-        query = query.where(recordings.c.direction == flt.direction)
-    if flt.tag is not None:
-        query = query.where(recordings.c.tag == flt.tag)
-    return query
+_FILTERS: dict[str, ColumnElement[bool]] = {
+    "to": recordings.c.to_number == bindparam("to"),
+    "from_": recordings.c.from_number == bindparam("from_"),
+    "min_start_time": recordings.c.start_time >= bindparam("min_start_time"),
+    "max_start_time": recordings.c.start_time < bindparam("max_start_time"),
+    "direction": recordings.c.direction == bindparam("direction"),
+    "tag": recordings.c.tag == bindparam("tag"),
+}
+"""Each filter of a RecordingFilter, by its field's name, with its value as a parameter of that name."""
+
+
+def _filter_parameters(flt: RecordingFilter) -> dict[str, Any]:
+    """The account and the filters `flt` sets, by name (the shape of the query is which ones are set)."""
+    given = {name: getattr(flt, name) for name in _FILTERS}
+    return {"account_id": flt.account_id} | {
+        name: value for name, value in given.items() if value is not None
+    }
+
+
+def _where_filter(query: Select[Any], names: Iterable[str]) -> Select[Any]:
+    query = query.where(recordings.c.account_id == bindparam("account_id"))
+    return query.where(*(_FILTERS[name] for name in names if name in _FILTERS))
+
+
+_LISTS: dict[tuple[str, ...], DriverSelect] = {}
+"""The list query of each filter shape, compiled once per database and run on the driver's cursor."""
 
 
 def list_recordings(
-    conn: Connection, flt: RecordingFilter
+    store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, TranscriptionState | None]]:
     """An account's recordings that pass the filter, oldest first, each with its transcription's state."""
-    query = _where_filter(_RECORDING_AND_TRANSCRIPTION_STATE, flt)
-    query = query.order_by(recordings.c.start_time, recordings.c.id).limit(flt.limit)
-    return [_recording_and_state(row) for row in conn.execute(query).all()]
+    parameters = _filter_parameters(flt) | {"limit": flt.limit}
+    shape = tuple(parameters)
+    if shape not in _LISTS:
+        query = _where_filter(_RECORDING_AND_TRANSCRIPTION_STATE, shape)
+        _LISTS[shape] = DriverSelect(
+            query.order_by(recordings.c.start_time, recordings.c.id).limit(bindparam("limit"))
+        )
+    return [_recording_and_state(row) for row in store.all_rows(_LISTS[shape], parameters)]
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:

@@ -103,7 +103,7 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
 
     with store.read_statement() as conn:
         listed = recordings_repo.list_recordings(
-            conn, build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
+            store, build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
         )
         page = recordings_repo.list_recordings_page(
             conn,
