@@ -12,7 +12,6 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,6 @@ __all__ = [
     "BlobInfo",
     "BlobNotFound",
     "BlobStore",
-    "BackgroundSha256",
     "BlobStoreError",
     "BlobTooLarge",
     "InvalidBlobKey",
@@ -155,48 +153,6 @@ class BlobStore(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The blob's file on this machine when the backend has one (files: yes, S3: ``None``)."""
         ...
-
-
-class BackgroundSha256:
-    """The sha256 of bytes given in order, computed by a helper thread a MiB at a time while the caller
-    goes on (hashlib lets go of the GIL while it hashes), one batch in flight: hashing an upload
-    overlaps encrypting and writing it. Bytes that are not ``bytes`` are copied first (a producer may
-    reuse its buffer)."""
-
-    _BATCH_BYTES = 1 << 20
-
-    def __init__(self) -> None:
-        self._hasher = hashlib.sha256()
-        self._batch: list[bytes] = []
-        self._batch_bytes = 0
-        self._in_flight: Future[None] | None = None
-
-    def update(self, data: bytes | bytearray | memoryview) -> None:
-        piece = data if isinstance(data, bytes) else bytes(data)
-        self._batch.append(piece)
-        self._batch_bytes += len(piece)
-        if self._batch_bytes >= self._BATCH_BYTES:
-            batch, self._batch, self._batch_bytes = self._batch, [], 0
-            self._wait()
-            self._in_flight = _hashers.submit(self._hash_all, batch)
-
-    def hexdigest(self) -> str:
-        self._wait()
-        self._hash_all(self._batch)
-        self._batch, self._batch_bytes = [], 0
-        return self._hasher.hexdigest()
-
-    def _wait(self) -> None:
-        if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            in_flight.result()
-
-    def _hash_all(self, batch: list[bytes]) -> None:
-        for piece in batch:
-            self._hasher.update(piece)
-
-
-_hashers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="blob-hash")
 
 
 class MeasuredChunks:

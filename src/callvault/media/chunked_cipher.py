@@ -14,6 +14,7 @@ Pure functions: no I/O; the blob store wrapper (:mod:`callvault.media.encrypted`
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from callvault.media.blobstore import BackgroundSha256, BlobStoreError
+from callvault.media.blobstore import BlobStoreError
 
 MAGIC = b"CVAE"
 VERSION = 1
@@ -98,7 +99,7 @@ def encrypt_stream(
 ) -> Iterator[bytes]:
     """The encrypted blob of ``plaintext`` (pieces of any size), streamed: header, then each chunk."""
     aead = AESGCM(data_key)
-    hasher = BackgroundSha256()
+    hasher = hashlib.sha256()
     size = 0
     index = 0
     pending = b""

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from callvault.media.blobstore import (
-    BackgroundSha256,
     BlobInfo,
     BlobNotFound,
     BlobStore,
@@ -357,19 +356,3 @@ def test_a_write_that_fails_after_some_mib_leaves_no_file_and_no_temp(file_store
     with pytest.raises(BlobTooLarge):
         file_store.write(key, mib_then_boom(), max_size=3 << 20)
     assert all_files(file_store.root) == []
-
-
-def test_background_sha256_hashes_in_order_even_when_the_producer_reuses_its_buffer() -> None:
-    hashed = BackgroundSha256()
-    expected = hashlib.sha256()
-    reused = bytearray(300_000)
-    for round_number in range(12):
-        piece = os.urandom(300_000)
-        reused[:] = piece
-        hashed.update(reused)  # copied: the next round overwrites it
-        expected.update(piece)
-        small = os.urandom(round_number * 1000)
-        hashed.update(memoryview(small))
-        expected.update(small)
-    assert hashed.hexdigest() == expected.hexdigest()
-    assert BackgroundSha256().hexdigest() == hashlib.sha256(b"").hexdigest()
