@@ -81,7 +81,7 @@ class DriverSelect:
         self._compiled: dict[
             str, tuple[str, Sequence[str] | None, dict[str, Callable[[Any], Any]], dict[str, Any]]
         ] = {}
-        self._processors: dict[str, list[Callable[[Any], Any] | None]] = {}
+        self._processors: dict[str, list[tuple[int, Callable[[Any], Any]]]] = {}
 
     def sql(
         self, dialect: Dialect, params: Mapping[str, Any]
@@ -116,15 +116,18 @@ class DriverSelect:
     def convert(self, dialect: Dialect, description: Sequence[Any], row: Sequence[Any]) -> tuple[Any, ...]:
         processors = self._processors.get(dialect.name)
         if processors is None:
-            processors = [
+            found = [
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(self.statement.selected_columns, description, strict=True)
             ]
+            processors = [(index, convert) for index, convert in enumerate(found) if convert is not None]
             self._processors[dialect.name] = processors
-        return tuple(
-            value if convert is None else convert(value)
-            for convert, value in zip(processors, row, strict=True)
-        )
+        if not processors:
+            return tuple(row)
+        values = list(row)
+        for index, convert in processors:  # a few columns (times, JSON) of thirty
+            values[index] = convert(values[index])
+        return tuple(values)
 
 
 class MetadataStore:
