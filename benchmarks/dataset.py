@@ -8,12 +8,10 @@ PostgreSQL): a million rows in seconds, with the schema's own indexes in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from callvault.domain.recordings import build_filter
 from callvault.store import recordings_repo
@@ -91,20 +89,6 @@ def list_filters(rows: int) -> dict[str, dict[str, str]]:
     }
 
 
-@contextmanager
-def _captured_statements(store: MetadataStore) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
-
-
 def query_plans(store: MetadataStore, account_id: str, filters: dict[str, dict[str, str]]) -> dict[str, Any]:
     """EXPLAIN (QUERY PLAN on SQLite, ANALYZE on PostgreSQL) of the exact SQL the list endpoint runs."""
     plans: dict[str, Any] = {}
@@ -116,11 +100,12 @@ def query_plans(store: MetadataStore, account_id: str, filters: dict[str, dict[s
             min_start_time=query.get("minStartTime"),
             max_start_time=query.get("maxStartTime"),
         )
-        with store.read() as conn, _captured_statements(store) as seen:
-            recordings_repo.list_recordings(conn, flt)
-        statement, parameters = seen[0]
+        driver_select, given = recordings_repo.list_statement(flt)
+        statement, parameters = driver_select.sql(store.engine.dialect, given)
         explain = "EXPLAIN QUERY PLAN " if store.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
         with store.read() as conn:
-            rows = conn.exec_driver_sql(explain + statement, parameters).all()
+            rows = conn.exec_driver_sql(
+                explain + statement, tuple(parameters) if isinstance(parameters, list) else parameters
+            ).all()
         plans[name] = [" | ".join(str(v) for v in row) for row in rows]
     return plans

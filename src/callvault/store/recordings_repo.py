@@ -266,6 +266,12 @@ def list_recordings(
     store: MetadataStore, flt: RecordingFilter
 ) -> list[tuple[Recording, TranscriptionState | None]]:
     """An account's recordings that pass the filter, oldest first, each with its transcription's state."""
+    statement, parameters = list_statement(flt)
+    return [_recording_and_state(row) for row in store.all_rows(statement, parameters)]
+
+
+def list_statement(flt: RecordingFilter) -> tuple[DriverSelect, dict[str, Any]]:
+    """The query `list_recordings` runs for `flt`, and its parameters."""
     parameters = _filter_parameters(flt) | {"limit": flt.limit}
     shape = tuple(parameters)
     if shape not in _LISTS:
@@ -273,7 +279,7 @@ def list_recordings(
         _LISTS[shape] = DriverSelect(
             query.order_by(recordings.c.start_time, recordings.c.id).limit(bindparam("limit"))
         )
-    return [_recording_and_state(row) for row in store.all_rows(_LISTS[shape], parameters)]
+    return _LISTS[shape], parameters
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:
