@@ -199,6 +199,15 @@ def test_a_body_that_ends_inside_its_media_part_stores_nothing(
     assert _partial_writes(live_server) == []
 
 
+def test_endless_part_headers_and_too_many_parts_are_refused(live_server: LiveServer) -> None:
+    endless_header = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="media"\r\nX-Padding: '.encode()
+    response = _post(live_server, _call_id(), endless_header + b"a" * (1 << 20))
+    refused = assert_error_body(response, 400, "validation")["description"]
+    assert "header size" in refused  # python-multipart's own cap on a part's headers
+    response = _post(live_server, _call_id(), _body(*[_part(f"extra{n}", b"x") for n in range(9)]))
+    assert "more than 8 parts" in assert_error_body(response, 400, "validation")["description"]
+
+
 def test_a_client_that_goes_away_mid_upload_leaves_nothing_behind(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
