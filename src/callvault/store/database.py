@@ -175,27 +175,23 @@ class MetadataStore:
         """The first row of `select`, run on the driver's own cursor, without SQLAlchemy's execution
         layer (which costs more than a point read of SQLite): for the API's hottest read. Like
         `read_statement`, no transaction around it."""
-        dialect = self.engine.dialect
-        sql, parameters = select.sql(dialect, params)
-        with self._driver_connection() as connection:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(sql, parameters)
-                row = cursor.fetchone()
-                description = cursor.description
-            finally:
-                cursor.close()
-        return select.convert(dialect, description, row) if row is not None else None
+        rows = self._driver_rows(select, params, _first_of)
+        return rows[0] if rows else None
 
     def all_rows(self, select: DriverSelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row of `select`, like `first_row` (the API's lists: no SQLAlchemy result per row)."""
+        return self._driver_rows(select, params, _all_of)
+
+    def _driver_rows(
+        self, select: DriverSelect, params: Mapping[str, Any], fetch: Callable[[Any], Sequence[Any]]
+    ) -> list[tuple[Any, ...]]:
         dialect = self.engine.dialect
         sql, parameters = select.sql(dialect, params)
         with self._driver_connection() as connection:
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, parameters)
-                rows = cursor.fetchall()
+                rows = fetch(cursor)
                 description = cursor.description
             finally:
                 cursor.close()
@@ -250,3 +246,12 @@ class MetadataStore:
         for connection in kept:
             connection.close()
         self.engine.dispose()
+
+
+def _first_of(cursor: Any) -> Sequence[Any]:
+    row = cursor.fetchone()
+    return [] if row is None else [row]
+
+
+def _all_of(cursor: Any) -> Sequence[Any]:
+    return list(cursor.fetchall())
