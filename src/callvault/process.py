@@ -78,7 +78,7 @@ def start_liveness_chores(services: Services) -> Callable[[], None]:
     """What every process that holds live calls runs beside them: finish the live recordings that
     killed processes left spooled, and end the calls recorded from outside whose process is gone
     (``services.call_liveness``). Returns what stops the liveness loop."""
-    services.live.start_spool_recovery()
+    services.live.spools.start_recovery()
     return CallLivenessLoop(services).start().stop
 
 

@@ -262,7 +262,10 @@ def hang_up(
         if orphaned_only and (
             locked.media_owner is None
             or _owner_alive(services, locked)
-            or (call.recording and services.live.spool_held(account_id, call_id, call.recording.recording_id))
+            or (
+                call.recording
+                and services.live.spools.spool_held(account_id, call_id, call.recording.recording_id)
+            )
         ):
             return False
         now = utcnow()
@@ -279,7 +282,7 @@ def hang_up(
     active = call.recording
     services.live.bus.publish(account_id, call_id)
     if active is not None and not _owner_alive(services, locked):
-        services.live.finish_abandoned(call, active)
+        services.live.spools.finish_abandoned(call, active)
     return True
 
 
@@ -382,7 +385,7 @@ def execute_verbs(
         services.live.bus.publish(account_id, call_id)
     if not _owner_alive(services, locked):
         for active in plan.ended:
-            services.live.finish_abandoned(call, active)
+            services.live.spools.finish_abandoned(call, active)
 
 
 # --- the answer webhook's BXML ------------------------------------------------------------------

@@ -20,8 +20,8 @@ import logging
 from typing import Any
 
 from callvault.calls.recorder import RecordingSummary
-from callvault.calls.runtime import Outcome
 from callvault.calls.sinks import SpoolSink
+from callvault.calls.spools import Outcome
 from callvault.domain.ids import new_recording_id
 from callvault.domain.records import ActiveRecording, Call, Recording, TranscriptionRequest
 from callvault.domain.timefmt import end_time_of, utcnow

@@ -129,8 +129,8 @@ def test_a_finished_recording_is_stored_once_however_many_finishers(services: Se
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None
     active = ActiveRecording(recording_id="r-once", start_time=utcnow(), base_url=BASE)
-    assert live.finish_abandoned(call, active) is not None
-    assert live.finish_abandoned(call, active) is None
+    assert live.spools.finish_abandoned(call, active) is not None
+    assert live.spools.finish_abandoned(call, active) is None
     with services.store.read() as conn:
         assert len(recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)) == 1
     assert sum(1 for _ in services.blobs.keys()) == 1
@@ -198,7 +198,9 @@ def _recording_with_killed_owner(services: Services, *, file_format: str, second
         call = calls_repo.get_call(conn, ACCOUNT, call_id)
     assert call is not None and call.recording is not None
     recording_id = call.recording.recording_id
-    spool_left_by_killed_process(services.live.spool_path(ACCOUNT, call_id, recording_id), seconds=seconds)
+    spool_left_by_killed_process(
+        services.live.spools.spool_path(ACCOUNT, call_id, recording_id), seconds=seconds
+    )
     return call_id, recording_id
 
 
@@ -206,7 +208,7 @@ def _recording_with_killed_owner(services: Services, *, file_format: str, second
 def test_a_killed_owners_recording_is_finished_from_its_spool(services: Services, file_format: str) -> None:
     call_id, recording_id = _recording_with_killed_owner(services, file_format=file_format, seconds=4.0)
 
-    assert services.live.recover_abandoned_spools() == 1
+    assert services.live.spools.recover_abandoned() == 1
 
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
@@ -222,21 +224,21 @@ def test_a_killed_owners_recording_is_finished_from_its_spool(services: Services
     local.write_bytes(b"".join(services.blobs.open(recording.media_key)))
     assert probe(local).duration == pytest.approx(4.0, abs=0.25)  # MP3 frames pad the end
     assert call is not None and call.recording is None
-    assert list(services.live.spool_dir.iterdir()) == []
-    assert services.live.recover_abandoned_spools() == 0
+    assert list(services.live.spools.spool_dir.iterdir()) == []
+    assert services.live.spools.recover_abandoned() == 0
 
 
 def test_a_spool_named_before_accounts_named_spools_is_still_recovered(services: Services) -> None:
     call_id, recording_id = _recording_with_killed_owner(services, file_format="wav", seconds=1.5)
-    spool = services.live.spool_path(ACCOUNT, call_id, recording_id)
+    spool = services.live.spools.spool_path(ACCOUNT, call_id, recording_id)
     spool.rename(spool.with_name(f"{call_id}.{recording_id}.wav"))  # how an older version named it
 
-    assert services.live.recover_abandoned_spools() == 1
+    assert services.live.spools.recover_abandoned() == 1
 
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
     assert (recording.status, recording.duration_seconds) == ("partial", 1.5)
-    assert list(services.live.spool_dir.iterdir()) == []
+    assert list(services.live.spools.spool_dir.iterdir()) == []
 
 
 def test_hanging_up_after_the_owner_was_killed_keeps_the_spooled_audio(services: Services) -> None:
@@ -247,13 +249,13 @@ def test_hanging_up_after_the_owner_was_killed_keeps_the_spooled_audio(services:
     with services.store.read() as conn:
         [recording] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
     assert (recording.status, recording.duration_seconds) == ("partial", 2.5)
-    assert list(services.live.spool_dir.iterdir()) == []
+    assert list(services.live.spools.spool_dir.iterdir()) == []
 
 
 def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Services) -> None:
     """Hung up by a process that could not reach the spool: the restarted owner fills the empty row."""
     call_id, recording_id = _recording_with_killed_owner(services, file_format="wav", seconds=3.0)
-    spool = services.live.spool_path(ACCOUNT, call_id, recording_id)
+    spool = services.live.spools.spool_path(ACCOUNT, call_id, recording_id)
     hidden = spool.rename(spool.with_name("elsewhere"))
     call_service.hang_up(services, ACCOUNT, call_id)
     with services.store.read() as conn:
@@ -261,7 +263,7 @@ def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Serv
     assert (empty.status, empty.duration_seconds) == ("partial", 0.0)
     hidden.rename(spool)
 
-    assert services.live.recover_abandoned_spools() == 1
+    assert services.live.spools.recover_abandoned() == 1
 
     with services.store.read() as conn:
         [filled] = recordings_repo.list_call_recordings(conn, ACCOUNT, call_id)
@@ -271,16 +273,16 @@ def test_a_spool_found_after_an_empty_finish_fills_that_recording(services: Serv
     assert filled.media_key is not None and services.blobs.exists(filled.media_key)
     assert webhooks == []
     assert [job.payload["media_key"] for job in purges] == [empty.media_key]
-    assert sorted(p.name for p in services.live.spool_dir.iterdir()) == []
+    assert sorted(p.name for p in services.live.spools.spool_dir.iterdir()) == []
 
 
 def test_what_a_process_killed_while_creating_a_spool_left_is_removed(services: Services) -> None:
     live = services.live
-    live.spool_dir.mkdir(parents=True, exist_ok=True)
-    stray = live.spool_dir / ".c-1.r-1.wav.4242.new"
+    live.spools.spool_dir.mkdir(parents=True, exist_ok=True)
+    stray = live.spools.spool_dir / ".c-1.r-1.wav.4242.new"
     stray.write_bytes(b"")
-    assert live.recover_abandoned_spools() == 0
-    assert list(live.spool_dir.iterdir()) == []
+    assert live.spools.recover_abandoned() == 0
+    assert list(live.spools.spool_dir.iterdir()) == []
 
 
 def test_the_spool_recovery_thread_survives_a_failing_directory_listing(
@@ -289,7 +291,7 @@ def test_the_spool_recovery_thread_survives_a_failing_directory_listing(
     """EMFILE from the spool directory's glob once (as under a file-descriptor flood): the thread
     logs it, lives on, and finishes the killed process's recording on its next round."""
     call_id, _ = _recording_with_killed_owner(services, file_format="wav", seconds=1.0)
-    spool_dir, real_glob, failures = services.live.spool_dir, Path.glob, []
+    spool_dir, real_glob, failures = services.live.spools.spool_dir, Path.glob, []
 
     def glob_failing_once(self: Path, pattern: str, *args: object, **kwargs: object) -> object:
         if self == spool_dir and not failures:
@@ -298,7 +300,7 @@ def test_the_spool_recovery_thread_survives_a_failing_directory_listing(
         return real_glob(self, pattern, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "glob", glob_failing_once)
-    services.live.start_spool_recovery(interval=0.05)
+    services.live.spools.start_recovery(interval=0.05)
     deadline = time.monotonic() + 60
     while True:
         with services.store.read() as conn:

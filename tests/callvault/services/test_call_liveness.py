@@ -76,7 +76,7 @@ def killed_siprec_call(services: Services, session_id: str, *, seconds: float, s
             conn, ACCOUNT, call.call_id, "gone-host:1:abc", utcnow() - timedelta(seconds=60)
         )
     spool_left_by_killed_process(
-        services.live.spool_path(ACCOUNT, call.call_id, active.recording_id), seconds=seconds
+        services.live.spools.spool_path(ACCOUNT, call.call_id, active.recording_id), seconds=seconds
     )
     return call.call_id
 

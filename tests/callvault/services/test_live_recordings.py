@@ -61,7 +61,7 @@ def test_a_wav_that_reaches_its_size_limit_ends_partial_with_every_frame_up_to_i
     call, active = recording_call(services)
     limit = 2 * RATE * 2  # two seconds of mono audio, standing in for the 4 GiB a WAV header can state
     sink = SpoolSink.create(
-        services.live.spool_path(ACCOUNT, call.call_id, active.recording_id),
+        services.live.spools.spool_path(ACCOUNT, call.call_id, active.recording_id),
         "wav",
         RATE,
         1,
@@ -96,7 +96,7 @@ def test_a_media_store_that_cannot_take_the_media_leaves_the_spool_for_recovery(
 ) -> None:
     call, active = recording_call(services)
     sink = SpoolSink.create(
-        services.live.spool_path(ACCOUNT, call.call_id, active.recording_id), "wav", RATE, 1
+        services.live.spools.spool_path(ACCOUNT, call.call_id, active.recording_id), "wav", RATE, 1
     )
     audio = np.random.default_rng(2).integers(-9000, 9000, 3 * RATE).astype(np.int16)
     summary = record(sink, audio).stop()
@@ -109,7 +109,7 @@ def test_a_media_store_that_cannot_take_the_media_leaves_the_spool_for_recovery(
     assert stored is not None and stored.status == "partial" and stored.media_key is None
     assert sink.path.exists() and SpoolSink.is_abandoned(sink.path)  # kept, and its lock let go
 
-    assert services.live.recover_abandoned_spools() == 1  # the media store works again
+    assert services.live.spools.recover_abandoned() == 1  # the media store works again
     with services.store.read() as conn:
         filled = recordings_repo.get_recording_by_id(conn, ACCOUNT, active.recording_id)
     assert filled is not None and filled.status == "partial" and filled.media_key is not None
