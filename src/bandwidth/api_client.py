@@ -1,34 +1,28 @@
 """ApiClient: builds requests (URL, headers, auth, JSON body), sends them and turns responses into
-models or exceptions. Same public methods as the official SDK's ApiClient."""
+models or exceptions. Same public methods as the official SDK's ApiClient; the conversions between
+values and the wire format (`sanitize_for_serialization`, `parameters_to_url_query`, `deserialize`,
+...) come from `SerializationMixin` in `bandwidth._serialization`."""
 
 from __future__ import annotations
 
 import datetime
-import decimal
 import email.utils
-import json
 import logging
-import mimetypes
 import os
 import re
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
-from enum import Enum
 from types import TracebackType
 from typing import Any, ClassVar, Self
 from urllib.parse import quote
 
-from pydantic import SecretStr
-
-import bandwidth.models
 from bandwidth import rest
+from bandwidth._serialization import SerializationMixin
 from bandwidth._version import __version__
 from bandwidth.api_response import ApiResponse
 from bandwidth.configuration import Configuration
 from bandwidth.exceptions import ApiException, ApiValueError
-from bandwidth.models._wire import format_wire_datetime
 
 RequestSerialized = tuple[str, str, dict[str, str], Any, list[Any]]
 """(method, url, header_params, body, post_params), as `param_serialize` returns it."""
@@ -36,7 +30,6 @@ RequestSerialized = tuple[str, str, dict[str, str], Any, list[Any]]
 logger = logging.getLogger("bandwidth")
 
 _DEFAULT_RETRY_AFTER_SECONDS = 1.0
-_COLLECTION_DELIMITERS = {"ssv": " ", "tsv": "\t", "pipes": "|", "csv": ","}
 
 
 def retry_after_seconds(header_value: str | None, cap: float) -> float:
@@ -61,21 +54,9 @@ def _seconds_until_http_date(text: str) -> float:
     return (when - datetime.datetime.now(datetime.UTC)).total_seconds()
 
 
-class ApiClient:
+class ApiClient(SerializationMixin):
     """Generic API client: one connection pool, default headers and the configuration."""
 
-    PRIMITIVE_TYPES: ClassVar[tuple[type, ...]] = (float, bool, bytes, str, int)
-    NATIVE_TYPES_MAPPING: ClassVar[dict[str, type]] = {
-        "int": int,
-        "long": int,
-        "float": float,
-        "str": str,
-        "bool": bool,
-        "date": datetime.date,
-        "datetime": datetime.datetime,
-        "decimal": decimal.Decimal,
-        "object": object,
-    }
     _default: ClassVar[ApiClient | None] = None
 
     def __init__(
@@ -188,92 +169,6 @@ class ApiClient:
                 self.sanitize_for_serialization(queries), collection_formats
             )
         return method, url, headers, body, form
-
-    def sanitize_for_serialization(self, obj: Any) -> Any:
-        """Turn models, enums, datetimes and containers into JSON-ready values (the wire format)."""
-        if obj is None:
-            return None
-        if isinstance(obj, Enum):
-            return obj.value
-        if isinstance(obj, SecretStr):
-            return obj.get_secret_value()
-        if isinstance(obj, self.PRIMITIVE_TYPES):
-            return obj
-        if isinstance(obj, uuid.UUID):
-            return str(obj)
-        if isinstance(obj, list):
-            return [self.sanitize_for_serialization(item) for item in obj]
-        if isinstance(obj, tuple):
-            return tuple(self.sanitize_for_serialization(item) for item in obj)
-        if isinstance(obj, datetime.datetime):
-            return format_wire_datetime(obj)
-        if isinstance(obj, datetime.date):
-            return obj.isoformat()
-        if isinstance(obj, decimal.Decimal):
-            return str(obj)
-        if isinstance(obj, dict):
-            return {key: self.sanitize_for_serialization(value) for key, value in obj.items()}
-        if callable(getattr(obj, "to_wire", None)):
-            return obj.to_wire()
-        if callable(getattr(obj, "to_dict", None)):
-            return self.sanitize_for_serialization(obj.to_dict())
-        return self.sanitize_for_serialization(obj.__dict__)
-
-    def parameters_to_tuples(
-        self, params: Mapping[str, Any] | list[tuple[str, Any]], collection_formats: dict[str, str] | None
-    ) -> list[tuple[str, Any]]:
-        """Parameters as (name, value) pairs; list values joined as their collection format says."""
-        formats = collection_formats or {}
-        pairs: list[tuple[str, Any]] = []
-        for key, value in params.items() if isinstance(params, Mapping) else params:
-            collection_format = formats.get(key)
-            if collection_format is None:
-                pairs.append((key, value))
-            elif collection_format == "multi":
-                pairs.extend((key, item) for item in value)
-            else:
-                delimiter = _COLLECTION_DELIMITERS.get(collection_format, ",")
-                pairs.append((key, delimiter.join(str(item) for item in value)))
-        return pairs
-
-    def parameters_to_url_query(
-        self, params: Mapping[str, Any] | list[tuple[str, Any]], collection_formats: dict[str, str] | None
-    ) -> str:
-        """`a=Hello%20World&b=123`; values are percent-encoded like the official SDK does."""
-        formats = collection_formats or {}
-        pairs: list[tuple[str, str]] = []
-        for key, raw in params.items() if isinstance(params, Mapping) else params:
-            value = _query_scalar(raw)
-            collection_format = formats.get(key)
-            if collection_format is None:
-                pairs.append((key, quote(str(value))))
-            elif collection_format == "multi":
-                pairs.extend((key, quote(str(item))) for item in value)
-            else:
-                delimiter = _COLLECTION_DELIMITERS.get(collection_format, ",")
-                pairs.append((key, delimiter.join(quote(str(item)) for item in value)))
-        return "&".join(f"{key}={value}" for key, value in pairs)
-
-    def files_parameters(self, files: dict[str, Any]) -> list[tuple[str, tuple[str, bytes, str]]]:
-        """Multipart file fields: a path, raw bytes, a (filename, bytes) pair or a list of those."""
-        params: list[tuple[str, tuple[str, bytes, str]]] = []
-        for key, value in files.items():
-            if isinstance(value, list):
-                for item in value:
-                    params.extend(self.files_parameters({key: item}))
-                continue
-            if isinstance(value, str):
-                with open(value, "rb") as handle:
-                    filename, filedata = os.path.basename(handle.name), handle.read()
-            elif isinstance(value, bytes):
-                filename, filedata = key, value
-            elif isinstance(value, tuple):
-                filename, filedata = value
-            else:
-                raise ValueError("Unsupported file value")
-            mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-            params.append((key, (filename, filedata, mimetype)))
-        return params
 
     def select_header_accept(self, accepts: list[str]) -> str | None:
         """The Accept header: a JSON type when one is offered, else the first one."""
@@ -410,57 +305,6 @@ class ApiClient:
         except Exception:  # a malformed error body must not replace the HTTP error
             return text, None
 
-    def deserialize(self, response_text: str, response_type: str, content_type: str | None) -> Any:
-        """Parse a response body (JSON or text) into ``response_type`` (a type name such as
-        ``"List[CallRecordingMetadata]"``)."""
-        if content_type is None:
-            try:
-                data: Any = json.loads(response_text)
-            except ValueError:
-                data = response_text
-        elif re.match(r"^application/(json|[\w!#$&.+\-^_]+\+json)\s*(;|$)", content_type, re.IGNORECASE):
-            data = json.loads(response_text) if response_text else ""
-        elif re.match(r"^text/[a-z.+-]+\s*(;|$)", content_type, re.IGNORECASE):
-            data = response_text
-        else:
-            raise ApiException(status=0, reason=f"Unsupported content type: {content_type}")
-        return self._deserialize_value(data, response_type)
-
-    def _deserialize_value(self, data: Any, klass: str | type) -> Any:
-        if data is None:
-            return None
-        if isinstance(klass, str):
-            container = re.fullmatch(r"(List|Dict)\[(?:[^,\]]*, )?(.*)\]", klass)
-            if container and container.group(1) == "List":
-                return [self._deserialize_value(item, container.group(2)) for item in data]
-            if container:
-                return {
-                    key: self._deserialize_value(value, container.group(2)) for key, value in data.items()
-                }
-            klass = self.NATIVE_TYPES_MAPPING.get(klass) or getattr(bandwidth.models, klass)
-        return self._deserialize_as_type(data, klass)
-
-    def _deserialize_as_type(self, data: Any, klass: Any) -> Any:
-        if klass in self.PRIMITIVE_TYPES:
-            try:
-                return klass(data)
-            except UnicodeEncodeError:
-                return str(data)
-            except TypeError:
-                return data
-        if klass is object:
-            return data
-        if klass is datetime.date or klass is datetime.datetime:
-            return _parse_date_or_datetime(data, klass)
-        if klass is decimal.Decimal:
-            return decimal.Decimal(data)
-        if isinstance(klass, type) and issubclass(klass, Enum):
-            try:
-                return klass(data)
-            except ValueError:
-                raise ApiException(status=0, reason=f"Failed to parse `{data}` as `{klass}`") from None
-        return klass.from_dict(data)
-
     def _write_temp_file(self, response_data: rest.RESTResponse, raw: bytes) -> str:
         directory = self.configuration.temp_folder_path or tempfile.gettempdir()
         disposition = response_data.getheader("Content-Disposition")
@@ -485,23 +329,3 @@ def _response_type_for(status: int, response_types_map: Mapping[str, str | None]
 def _charset(content_type: str | None) -> str:
     match = re.search(r"charset=([a-zA-Z\-\d]+)[\s;]?", content_type or "")
     return match.group(1) if match else "utf-8"
-
-
-def _query_scalar(value: Any) -> Any:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return value
-
-
-def _parse_date_or_datetime(data: Any, klass: type) -> Any:
-    from dateutil.parser import parse
-
-    try:
-        parsed = parse(data)
-    except (ValueError, OverflowError):
-        raise ApiException(status=0, reason=f"Failed to parse `{data}` as {klass.__name__} object") from None
-    return parsed.date() if klass is datetime.date else parsed
