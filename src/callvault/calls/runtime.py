@@ -186,16 +186,16 @@ class MediaSession:
         self._rates = dict(tracks)
         self._sample_rate = recording_sample_rate(tracks.values())
         self._unsubscribe = self._live.bus.subscribe(self.account_id, self.call_id, self._on_call_changed)
-        try:
-            locked = self._attach()
-        except BaseException:
-            self._unsubscribe()
-            self._unsubscribe = None
-            raise
-        with self._lock:
+        with self._lock:  # a change signalled meanwhile waits, then reads the row again
+            try:
+                locked = self._attach()
+            except BaseException:
+                self._unsubscribe()
+                self._unsubscribe = None
+                raise
             self._call = locked.call
             self._attached = True
-            self._reconcile()
+            self._reconcile(locked.call)
 
     def feed_samples(self, track: str, samples: np.ndarray, at: int | None = None) -> None:
         """Record int16 `samples` of `track` at its own rate (ignored while no recording is active);
@@ -226,16 +226,18 @@ class MediaSession:
             self._stream_stopped = self._closing = True
             self._finish(outcome="complete")
 
-    def end(self, *, failed: bool = False) -> None:
+    def end(self, *, failed: bool = False, release_owner: bool = True) -> None:
         """The source ended: finish the recording (`partial` without a prior stop, or when callvault
-        `failed` it), let the call go."""
+        `failed` it), let the call go (`release_owner` False: the caller ends the call, and with it
+        this session's ownership of its media, in one transaction)."""
         with self._lock:
             self._closing = True
             self._finish(outcome="complete" if self._stream_stopped else "failed" if failed else "broken")
         if self._unsubscribe is not None:
             self._unsubscribe()
-            with self._live.store.write() as conn:
-                calls_repo.release_media_owner(conn, self.account_id, self.call_id, self.owner)
+            if release_owner:
+                with self._live.store.write() as conn:
+                    calls_repo.release_media_owner(conn, self.account_id, self.call_id, self.owner)
             self._live.heartbeat.discard(self.owner)
 
     # --- commands --------------------------------------------------------------------------------
@@ -251,10 +253,12 @@ class MediaSession:
 
     # --- under the lock --------------------------------------------------------------------------
 
-    def _reconcile(self) -> None:
-        """Make the recorder match the call's row: open, pause, resume or finish the recording."""
-        with self._live.store.read() as conn:
-            call = calls_repo.get_call(conn, self.account_id, self.call_id)
+    def _reconcile(self, call: Call | None = None) -> None:
+        """Make the recorder match the call's row (read now unless given): open, pause, resume or
+        finish the recording."""
+        if call is None:
+            with self._live.store.read() as conn:
+                call = calls_repo.get_call(conn, self.account_id, self.call_id)
         call_active = call is not None and call.state == "active"
         wanted = call.recording if call is not None and call_active else None
         live = self._recording

@@ -131,10 +131,10 @@ class LiveAudioSession:
         self._closed = True
         if ending == "stopped":
             media.stream_stopped()
-        media.end(failed=ending == "failed")
+        media.end(failed=ending == "failed", release_owner=not self._opened_call)
         if self._opened_call:
             with contextlib.suppress(NotFound):
-                hang_up(self._services, self.account_id, media.call_id)
+                hang_up(self._services, self.account_id, media.call_id, media_owner=media.owner)
 
     def _started_media(self) -> MediaSession:
         if self._media is None:

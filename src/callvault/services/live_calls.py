@@ -247,21 +247,33 @@ def update_call(services: Services, account_id: str, call_id: str, update: Updat
 
 
 def hang_up(
-    services: Services, account_id: str, call_id: str, *, cause: str = "hangup", orphaned_only: bool = False
+    services: Services,
+    account_id: str,
+    call_id: str,
+    *,
+    cause: str = "hangup",
+    orphaned_only: bool = False,
+    media_owner: str | None = None,
 ) -> bool:
     """End the call and its recording (finished by the media owner, or here when there is none);
     whether this ended it. `orphaned_only`: only when its media owner's process is gone (no
-    heartbeat within ``media_owner_timeout``, and no live process here holds its spool)."""
+    heartbeat within ``media_owner_timeout``, and no live process here holds its spool).
+    `media_owner`: the media session that opened the call and has let its media go; it stops being
+    the call's media owner in the same transaction."""
     with services.store.write() as conn:
         locked = calls_repo.lock_call(conn, account_id, call_id)
         if locked is None:
             raise NotFound(f"Call {call_id} not found in account {account_id}")
         call = locked.call
+        released = media_owner is not None and locked.media_owner == media_owner
         if call.state != "active":
+            if released:
+                calls_repo.update_call(conn, account_id, call_id, media_owner=None)
             return False
+        owner_alive = not released and _owner_alive(services, locked)
         if orphaned_only and (
             locked.media_owner is None
-            or _owner_alive(services, locked)
+            or owner_alive
             or (
                 call.recording
                 and services.live.spools.spool_held(account_id, call_id, call.recording.recording_id)
@@ -278,10 +290,11 @@ def hang_up(
             disconnect_cause=cause,
             recording=None,
             recording_state=None,
+            **({"media_owner": None} if released else {}),
         )
     active = call.recording
     services.live.bus.publish(account_id, call_id)
-    if active is not None and not _owner_alive(services, locked):
+    if active is not None and not owner_alive:
         services.live.spools.finish_abandoned(call, active)
     return True
 

@@ -9,6 +9,7 @@ The recording takes the account's recording settings (``callvault accounts recor
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -50,37 +51,53 @@ def open_recorded_call(
     if call_id is not None and not is_valid_id(call_id):
         raise ValidationFailed(f"call id {call_id[:64]!r} is not 1-128 letters, digits, '-' or '_'")
     now = utcnow()
-    session_id = source.get("sessionId") if source.get("type") == "siprec" else None
-    if session_id:
-        with services.store.read() as conn:
-            template = _active_recording(services, conn, account_id, now, source)
-        resumed = resume_failed_over_call(services, account_id, str(session_id), template)
-        if resumed is not None:
-            return resumed, True
+    session_id = (
+        str(source["sessionId"]) if source.get("type") == "siprec" and source.get("sessionId") else None
+    )
+    stream_id = source.get("streamId") or source.get("streamSid")
+    call = Call(
+        call_id=call_id or new_call_id(),
+        account_id=account_id,
+        direction=direction if direction in ("inbound", "outbound") else "inbound",
+        state="active",
+        start_time=start_time or now,
+        from_number=from_number,
+        to_number=to_number,
+        answer_time=now,
+        recording_state="recording",
+        source=source,
+        siprec_session_id=session_id[:256] if session_id else None,
+        stream_id=str(stream_id)[:256] if stream_id else None,
+    )
     with services.store.write() as conn:
         active = _active_recording(services, conn, account_id, now, source)
-        stream_id = source.get("streamId") or source.get("streamSid")
-        call = Call(
-            call_id=call_id or new_call_id(),
-            account_id=account_id,
-            direction=direction if direction in ("inbound", "outbound") else "inbound",
-            state="active",
-            start_time=start_time or now,
-            from_number=from_number,
-            to_number=to_number,
-            answer_time=now,
-            recording=active,
-            recording_state="recording",
-            source=source,
-            siprec_session_id=str(session_id)[:256] if session_id else None,
-            stream_id=str(stream_id)[:256] if stream_id else None,
-        )
-        existing = calls_repo.get_call(conn, account_id, call.call_id)
-        if existing is not None:
-            if existing.state == "active":
-                return existing, False  # the platform reconnected its stream: go on with the call
-            raise Conflict(f"call {call.call_id} has ended")
-        calls_repo.insert_call(conn, call)
+        if not _has_earlier_call(conn, account_id, session_id):
+            return _insert_call(conn, dataclasses.replace(call, recording=active))
+    assert session_id is not None
+    resumed = resume_failed_over_call(services, account_id, session_id, active)
+    if resumed is not None:
+        return resumed, True
+    with services.store.write() as conn:
+        return _insert_call(conn, dataclasses.replace(call, recording=active))
+
+
+def _has_earlier_call(conn: Connection, account_id: str, session_id: str | None) -> bool:
+    """Whether the SIPREC session had a call before, which it may go on with (``siprec_failover``
+    decides); rare, so the new call's transaction only looks."""
+    return session_id is not None and bool(
+        calls_repo.find_siprec_calls(conn, account_id, session_id, limit=1)
+    )
+
+
+def _insert_call(conn: Connection, call: Call) -> tuple[Call, bool]:
+    """The new call, or the active call of that id when the platform reconnected its stream (409
+    when that call has ended)."""
+    existing = calls_repo.get_call(conn, call.account_id, call.call_id)
+    if existing is not None:
+        if existing.state == "active":
+            return existing, False
+        raise Conflict(f"call {call.call_id} has ended")
+    calls_repo.insert_call(conn, call)
     return call, True
 
 

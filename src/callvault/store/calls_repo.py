@@ -6,13 +6,27 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from callvault.domain.ids import is_valid_id
 from callvault.domain.records import ActiveRecording, Call
 from callvault.store.tables import calls
 
 _CALL_FIELDS = {f.name for f in dataclasses.fields(Call)}
+
+_THE_CALL = (calls.c.account_id == bindparam("of_account")) & (calls.c.call_id == bindparam("of_call"))
+"""One call, by its account and id: the statements below are built once, with this bound clause."""
+_GET_CALL = select(calls).where(_THE_CALL)
+_LOCK_CALL = _GET_CALL.with_for_update()
+_CALL_RECORDING = select(calls.c.recording).where(_THE_CALL)
+_SET_MEDIA_OWNER = (
+    update(calls)
+    .where(_THE_CALL)
+    .values(media_owner=bindparam("owner"), media_owner_seen_at=bindparam("seen_at"))
+)
+_RELEASE_MEDIA_OWNER = (
+    update(calls).where(_THE_CALL, calls.c.media_owner == bindparam("owner")).values(media_owner=None)
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,9 +122,7 @@ def orphaned_calls(conn: Connection, seen_before: datetime, limit: int = 100) ->
 def get_call(conn: Connection, account_id: str, call_id: str) -> Call | None:
     if not is_valid_id(call_id):
         return None
-    row = conn.execute(
-        select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id)
-    ).first()
+    row = conn.execute(_GET_CALL, {"of_account": account_id, "of_call": call_id}).first()
     return _call(row) if row else None
 
 
@@ -119,23 +131,20 @@ def lock_call(conn: Connection, account_id: str, call_id: str) -> LockedCall | N
     write transactions are exclusive already)."""
     if not is_valid_id(call_id):
         return None
-    row = conn.execute(
-        select(calls).where(calls.c.account_id == account_id, calls.c.call_id == call_id).with_for_update()
-    ).first()
+    row = conn.execute(_LOCK_CALL, {"of_account": account_id, "of_call": call_id}).first()
     return LockedCall(_call(row), row.media_owner, row.media_owner_seen_at) if row else None
 
 
-def _the_call(account_id: str, call_id: str) -> Any:
-    return (calls.c.account_id == account_id) & (calls.c.call_id == call_id)
-
-
 def update_call(conn: Connection, account_id: str, call_id: str, **values: Any) -> None:
-    conn.execute(update(calls).where(_the_call(account_id, call_id)).values(**_columns(values)))
+    conn.execute(
+        update(calls).where(_THE_CALL).values(**_columns(values)),
+        {"of_account": account_id, "of_call": call_id},
+    )
 
 
 def set_media_owner(conn: Connection, account_id: str, call_id: str, owner: str, now: datetime) -> None:
     conn.execute(
-        update(calls).where(_the_call(account_id, call_id)).values(media_owner=owner, media_owner_seen_at=now)
+        _SET_MEDIA_OWNER, {"of_account": account_id, "of_call": call_id, "owner": owner, "seen_at": now}
     )
 
 
@@ -147,16 +156,12 @@ def touch_media_owners(conn: Connection, owners: list[str], now: datetime) -> No
 
 def release_media_owner(conn: Connection, account_id: str, call_id: str, owner: str) -> None:
     """Clear the media owner if it is still `owner` (a newer stream may have taken the call over)."""
-    conn.execute(
-        update(calls)
-        .where(_the_call(account_id, call_id), calls.c.media_owner == owner)
-        .values(media_owner=None)
-    )
+    conn.execute(_RELEASE_MEDIA_OWNER, {"of_account": account_id, "of_call": call_id, "owner": owner})
 
 
 def clear_recording(conn: Connection, account_id: str, call_id: str, recording_id: str) -> bool:
     """End the call's active recording if it is still `recording_id`; whether it was."""
-    row = conn.execute(select(calls.c.recording).where(_the_call(account_id, call_id))).first()
+    row = conn.execute(_CALL_RECORDING, {"of_account": account_id, "of_call": call_id}).first()
     if row is None or not row.recording or row.recording.get("recording_id") != recording_id:
         return False
     update_call(conn, account_id, call_id, recording=None, recording_state=None)
