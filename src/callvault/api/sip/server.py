@@ -15,10 +15,9 @@ retransmitted request is answered with the response it already got (``responses.
 INVITE's 2xx is resent over UDP with doubling intervals until its ACK arrives; a CANCEL ends an
 INVITE still being set up with 487. Every refusal is a :class:`~callvault.calls.siprec.sip.SipError`
 answered in one place (:meth:`SipServer._refuse`); anything else that goes wrong is logged and
-answered with a bare 500. A dialog belongs to the source and address that created it: an
-in-dialog request from elsewhere is a 481, or a 401 when that source has credentials and the
-address is still one of the source's. A session ends on BYE, on the API hanging its call up, or
-when a session limit passes (callvault then sends the BYE).
+answered with a bare 500. Once set up, a session's dialog is kept by ``dialogs.py``
+(:class:`~callvault.api.sip.dialogs.DialogTable`: in-dialog requests, re-INVITE, hold and resume,
+the end, the session clock); this module listens, dispatches and answers.
 """
 
 from __future__ import annotations
@@ -30,28 +29,21 @@ import logging
 import secrets
 import ssl
 import time
-from collections.abc import Coroutine
-from typing import Any
 
 from callvault.api.sip.authentication import SourceAuthenticator
-from callvault.api.sip.dialog import Dialog, bracketed
+from callvault.api.sip.dialog import Dialog
+from callvault.api.sip.dialogs import ALLOW, CALL_ID_HEADER, DialogTable, capabilities
 from callvault.api.sip.responses import ResponseCache
 from callvault.api.sip.rtp_ports import RtpPortPool
 from callvault.api.sip.transport import ConnectionLimits, Peer, SipTransports
 from callvault.calls.siprec.metadata import (
-    ACCEPTED_BODIES,
     RecordingMetadata,
     UnsupportedBody,
     parse_metadata,
     split_siprec_body,
 )
 from callvault.calls.siprec.sdp import parse_sdp
-from callvault.calls.siprec.session import (
-    RecordingSession,
-    SessionLimits,
-    SessionRecordings,
-    is_held,
-)
+from callvault.calls.siprec.session import RecordingSession, SessionLimits, SessionRecordings
 from callvault.calls.siprec.sip import (
     BadExtension,
     CallDoesNotExist,
@@ -74,13 +66,6 @@ __all__ = ["CALL_ID_HEADER", "SipServer"]
 
 log = logging.getLogger("callvault.sip")
 
-TICK_SECONDS = 0.1
-"""How often every session's jitter buffers release their audio: five 20 ms packets a stream at a time,
-so the work per release (placing, writing the spool) is paid once per five packets (it was once per
-packet at 0.02 s: 4.4 ms of CPU per session-second, 3.5 now). The jitter window is media time, so the
-tick changes neither what is lost nor where audio lies; a live listener hears it up to 0.1 s later."""
-ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS"
-CALL_ID_HEADER = "X-Callvault-Call-Id"
 MAX_STRANGER_ECHO = 1024
 """A 403 to an address no source covers echoes its headers only when they are this small."""
 
@@ -121,12 +106,16 @@ class SipServer:
         self._limits = SessionLimits(media_timeout, max_hold, max_session_length)
         self._jitter_delay = jitter_delay
         self._udp, self._tcp, self._tls = udp, tcp, tls
-        self._dialogs: dict[tuple[str, str], Dialog] = {}
         self._responses = responses if responses is not None else ResponseCache()
+        self._dialogs = DialogTable(
+            media_address=media_address,
+            transports=self._transports,
+            auth=self._auth,
+            respond=self._respond,
+            refuse=self._refuse,
+            each_tick=self._responses.expire,
+        )
         self._pending_invites: dict[tuple[str, int, str], bool] = {}  # INVITEs being set up: cancelled?
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._ticker: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._tags = (secrets.token_hex(6) for _ in itertools.count())
 
     @property
@@ -151,22 +140,15 @@ class SipServer:
         return self._responses
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
         await self._transports.start(udp=self._udp, tcp=self._tcp, tls=self._tls)
-        self._ticker = asyncio.create_task(self._tick_forever())
+        self._dialogs.start()
         log.info("SIPREC recording server on %s:%s", self._transports.host, self.port)
 
     async def stop(self) -> None:
         """Stop listening and finish every session's recording (the process is going away)."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-        for dialog in list(self._dialogs.values()):
-            await self._end(dialog, send_bye=True)
+        await self._dialogs.end_all()
         await self._transports.stop()
-        tasks = [*self._tasks, *([self._ticker] if self._ticker else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._dialogs.cancel_work()
 
     # --- dispatch --------------------------------------------------------------------------------
 
@@ -211,11 +193,11 @@ class SipServer:
             return
         to_tag = request.to_tag
         if to_tag is not None:
-            self._in_dialog(request, peer, to_tag)
+            self._dialogs.on_request(request, peer, to_tag)
         elif request.method == "INVITE":
             self._new_invite(request, peer, sources)
         elif request.method == "OPTIONS":
-            self._respond(request, peer, 200, "OK", headers=_capabilities())
+            self._respond(request, peer, 200, "OK", headers=capabilities())
         elif request.method == "CANCEL":
             self._cancel(request, peer)
         elif request.method == "BYE":
@@ -283,7 +265,7 @@ class SipServer:
         self._pending_invites[key] = False
         if peer.transport_name == "UDP":
             peer.send(build_response(request, 100, "Trying").to_bytes())
-        self._spawn(self._setup(request, peer, source, metadata, session, key))
+        self._dialogs.spawn(self._setup(request, peer, source, metadata, session, key))
 
     async def _setup(
         self,
@@ -329,7 +311,7 @@ class SipServer:
                 metadata,
                 session.tracks,
                 request.call_id,
-                lambda: self._ended_elsewhere(dialog),
+                lambda: self._dialogs.ended_elsewhere(dialog),
             )
         except BaseException:
             receiver.close()
@@ -339,24 +321,10 @@ class SipServer:
         session.attach(call)
         if self._pending_invites.get(key):
             self._refuse(request, peer, RequestTerminated(), to_tag=dialog.local_tag)
-            await self._end(dialog, send_bye=False)
+            await self._dialogs.end(dialog, send_bye=False)
             return
-        self._dialogs[dialog.key()] = dialog
-        if is_held(offer):
-            await self._hold(dialog)
-        self._accept(dialog, request, peer, answer)
+        await self._dialogs.add(dialog, request, peer, answer)
         log.info("SIPREC session %s recording as call %s from %s", request.call_id, call.call_id, source.name)
-
-    def _contact(self, peer: Peer) -> str:
-        host = bracketed(self._media_address)
-        if peer.transport_name == "TLS":
-            return f"<sips:srs@{host}:{self.tls_port}>;+sip.srs"
-        return f"<sip:srs@{host}:{self.port};transport={peer.transport_name.lower()}>;+sip.srs"
-
-    async def _retransmit_until_ack(self, dialog: Dialog, data: bytes) -> None:
-        if not await dialog.retransmit_until_ack(data):
-            log.warning("SIPREC session %s: no ACK for the 200 OK; ending it", dialog.sip_call_id)
-            await self._end(dialog, send_bye=True)
 
     def _cancel(self, request: SipRequest, peer: Peer) -> None:
         key = (request.call_id, request.cseq[0], request.from_tag or "")
@@ -364,133 +332,3 @@ class SipServer:
             raise CallDoesNotExist()
         self._pending_invites[key] = True
         self._respond(request, peer, 200, "OK")
-
-    # --- in a dialog -----------------------------------------------------------------------------------
-
-    def _in_dialog(self, request: SipRequest, peer: Peer, to_tag: str) -> None:
-        dialog = self._dialogs.get((request.call_id, request.from_tag or ""))
-        if dialog is None or dialog.local_tag != to_tag or not dialog.source.matches_address(peer.host):
-            if request.method != "ACK":
-                raise CallDoesNotExist()
-            return
-        if dialog.needs_credentials_from(peer.host):
-            if request.method == "ACK":
-                return  # an ACK cannot be challenged
-            self._auth.require_credentials_of(request, dialog.source)
-        dialog.use_peer(peer)
-        if request.method == "ACK":
-            dialog.confirmed.set()
-        elif request.method == "BYE":
-            self._respond(request, peer, 200, "OK")
-            self._spawn(self._end(dialog, send_bye=False))
-        elif request.method == "INVITE":
-            self._spawn(self._reinvite(dialog, request, peer))
-        elif request.method == "OPTIONS":
-            self._respond(request, peer, 200, "OK", headers=_capabilities())
-        else:
-            raise MethodNotAllowed(headers=[("Allow", ALLOW)])
-
-    async def _reinvite(self, dialog: Dialog, request: SipRequest, peer: Peer) -> None:
-        session = dialog.session
-        try:
-            session.renegotiate(parse_sdp(split_siprec_body(request.content_type, request.body).sdp))
-            answer = session.answer(dialog.receiver.ports, address=self._media_address)
-        except SipError as exc:
-            self._refuse(request, peer, exc)
-            return
-        held = is_held(session.offer)
-        if held and not session.held:
-            await self._hold(dialog)
-        elif not held and session.held:
-            await self._resume(dialog)
-        dialog.confirmed = asyncio.Event()
-        self._accept(dialog, request, peer, answer)
-
-    def _accept(self, dialog: Dialog, request: SipRequest, peer: Peer, answer: bytes) -> None:
-        """200 OK with our SDP answer; over UDP it is sent again until the ACK arrives."""
-        assert dialog.call is not None
-        ok = self._respond(
-            request,
-            peer,
-            200,
-            "OK",
-            to_tag=dialog.local_tag,
-            headers=[
-                ("Contact", self._contact(peer)),
-                *_capabilities(),
-                (CALL_ID_HEADER, dialog.call.call_id),
-                ("Content-Type", "application/sdp"),
-            ],
-            body=answer,
-        )
-        if peer.transport_name == "UDP":
-            self._spawn(self._retransmit_until_ack(dialog, ok))
-
-    async def _hold(self, dialog: Dialog) -> None:
-        dialog.session.hold(time.monotonic())
-        assert dialog.call is not None
-        await asyncio.to_thread(dialog.call.hold)
-
-    async def _resume(self, dialog: Dialog) -> None:
-        assert dialog.call is not None
-        await asyncio.to_thread(dialog.call.resume)
-        dialog.session.resume(time.monotonic())
-
-    # --- the end -----------------------------------------------------------------------------------------
-
-    def _ended_elsewhere(self, dialog: Dialog) -> None:
-        """The call was hung up through the API: end the session (called from any thread)."""
-        if self._loop is not None and not dialog.ending:
-            self._loop.call_soon_threadsafe(lambda: self._spawn(self._end(dialog, send_bye=True)))
-
-    async def _end(self, dialog: Dialog, *, send_bye: bool) -> None:
-        if dialog.ending:
-            return
-        dialog.ending = True
-        self._dialogs.pop(dialog.key(), None)
-        dialog.peer.sessions -= 1
-        dialog.session.finish()
-        dialog.receiver.close()
-        if send_bye:
-            dialog.send_bye(
-                self._media_address, self.tls_port if dialog.peer.transport_name == "TLS" else self.port
-            )
-        if dialog.call is not None:
-            try:
-                await asyncio.to_thread(dialog.call.end)
-            except Exception:
-                log.exception("SIPREC session %s: finishing its call failed", dialog.sip_call_id)
-        stats = {track: vars(s) for track, s in dialog.session.stats().items()}
-        log.info("SIPREC session %s ended; RTP %s", dialog.sip_call_id, stats)
-
-    # --- the clock ---------------------------------------------------------------------------------------
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_SECONDS)
-            try:
-                self._tick(time.monotonic())
-            except Exception:
-                log.exception("the SIP session clock failed a tick")
-
-    def _tick(self, now: float) -> None:
-        for dialog in list(self._dialogs.values()):
-            try:
-                dialog.session.tick(now)
-                reason = dialog.session.expiry(now)
-            except Exception:
-                log.exception("SIPREC session %s: recording its audio failed", dialog.sip_call_id)
-                continue
-            if reason is not None and not dialog.ending:
-                log.info("SIPREC session %s: %s; ending it", dialog.sip_call_id, reason)
-                self._spawn(self._end(dialog, send_bye=True))
-        self._responses.expire(now)
-
-
-def _capabilities() -> list[tuple[str, str]]:
-    return [("Allow", ALLOW), ("Accept", ACCEPTED_BODIES), ("Supported", "siprec")]
