@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from .speech import SpeechSpans
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "SUPPORTED_LANGUAGES",
-    "detect_dominant_language",
+    "LanguageEvidence",
+    "channel_language",
+    "dominant_language",
     "first_speech",
     "language_scores",
 ]
@@ -22,39 +26,50 @@ SUPPORTED_LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
 DETECTION_SPEECH_SECONDS = 30.0
 MIN_DETECTION_SPEECH_SECONDS = 0.5
-VAD_SCAN_SECONDS = 300.0
 SAMPLE_RATE = 16_000
 
 FloatArray = npt.NDArray[np.float32]
 
 
-def detect_dominant_language(
-    model: WhisperModel, channels: Sequence[FloatArray], vad_options: VadOptions
-) -> str | None:
-    """The most probable of English, French and Spanish over the first ~30 s of speech of every channel,
-    each channel weighted by its amount of speech; None when no channel has enough speech."""
-    if not model.model.is_multilingual:
-        return DEFAULT_LANGUAGE
+@dataclass(frozen=True)
+class LanguageEvidence:
+    """What one channel says about the call's language: each language's probability, and how much
+    speech (in samples) they were taken from."""
+
+    speech_samples: int
+    scores: dict[str, float]
+
+
+def channel_language(model: WhisperModel, audio: FloatArray, spans: SpeechSpans) -> LanguageEvidence | None:
+    """The language probabilities of the first ~30 s of one channel's speech; None when it has too
+    little speech to tell."""
+    speech = first_speech(audio, spans)
+    if speech.shape[0] < MIN_DETECTION_SPEECH_SECONDS * SAMPLE_RATE:
+        return None
+    return LanguageEvidence(speech.shape[0], language_scores(model, speech))
+
+
+def dominant_language(evidence: Iterable[LanguageEvidence | None]) -> str | None:
+    """The most probable of English, French and Spanish over every channel, each channel weighted by
+    its amount of speech; None when no channel has enough speech."""
     totals = dict.fromkeys(SUPPORTED_LANGUAGES, 0.0)
-    for audio in channels:
-        speech = first_speech(audio, vad_options)
-        if speech.shape[0] < MIN_DETECTION_SPEECH_SECONDS * SAMPLE_RATE:
+    for channel in evidence:
+        if channel is None:
             continue
-        for language, probability in language_scores(model, speech).items():
-            totals[language] += probability * speech.shape[0]
+        for language, probability in channel.scores.items():
+            totals[language] += probability * channel.speech_samples
     if not any(totals.values()):
         return None
     return max(totals, key=lambda language: totals[language])
 
 
-def first_speech(audio: FloatArray, vad_options: VadOptions) -> FloatArray:
+def first_speech(audio: FloatArray, spans: SpeechSpans) -> FloatArray:
     """Up to DETECTION_SPEECH_SECONDS of voiced audio from the start of ``audio``, silences removed."""
-    scanned = audio[: int(VAD_SCAN_SECONDS * SAMPLE_RATE)]
     wanted = int(DETECTION_SPEECH_SECONDS * SAMPLE_RATE)
     pieces: list[FloatArray] = []
     collected = 0
-    for span in get_speech_timestamps(scanned, vad_options):
-        piece = scanned[span["start"] : min(span["end"], span["start"] + wanted - collected)]
+    for span in spans:
+        piece = audio[span["start"] : min(span["end"], span["start"] + wanted - collected)]
         pieces.append(piece)
         collected += piece.shape[0]
         if collected >= wanted:

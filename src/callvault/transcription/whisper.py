@@ -1,12 +1,18 @@
 """The faster-whisper engine: CTranslate2 Whisper, int8 on CPU, one transcript per channel.
 
 Its defaults come from the cost table in docs/transcription.md (`make bench`: RTF x WER x memory on
-two-party telephone calls in English, Spanish and French): faster-whisper's batched pipeline (its
-voice-activity detection cuts each channel into speech pieces of up to 30 s, decoded 4 at a time,
-greedily), and the model run by several single-threaded workers with the channels of a call
-transcribed at once (on 2 cores: 2 workers of 1 thread each), which uses the CPU better than one worker
-with several threads. A clip is then one such speech piece. `batch_size=0` is the sequential decoder
-(30 s windows over the speech, segments of a few seconds) with `vad_options` tuned for telephone turns.
+two-party telephone calls in English, Spanish and French): faster-whisper's batched pipeline (speech
+pieces packed into windows of up to 30 s, decoded 4 at a time, greedily), and the model run by several
+single-threaded workers with the channels of a call transcribed at once (on 2 cores: 2 workers of 1
+thread each), which uses the CPU better than one worker with several threads. A clip is then one such
+window. `batch_size=0` is the sequential decoder (30 s windows over the speech, segments of a few
+seconds) with `vad_options` tuned for telephone turns.
+
+Voice-activity detection runs once per channel (``_speech_spans``): its spans give the language
+detection its first 30 s of speech and the decoder its speech, silences removed (``speech.py``). The
+model's workers share a recording's work: the channels' detection and language evidence, then the
+batches of windows of every channel, longest first, so the channels run at once and neither waits
+for the other.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,17 +30,24 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.vad import VadOptions
+from faster_whisper.transcribe import Segment, restore_speech_timestamps
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from callvault.domain.limits import MAX_TRANSCRIBABLE_SECONDS
 
 from ..media.decode import SPEECH_SAMPLE_RATE, AudioChunk, AudioDecodeError, iter_channel_chunks, probe_audio
 from .confidence import segment_confidence, weighted_confidence
 from .errors import AudioTooLong, TranscriptionError, TranscriptionFailed, TranscriptionTimeout
-from .language import DEFAULT_LANGUAGE, detect_dominant_language
+from .language import (
+    DEFAULT_LANGUAGE,
+    LanguageEvidence,
+    channel_language,
+    dominant_language,
+)
 from .limits import check_duration
 from .model_store import assemble_default_model, check_model_dir
 from .output import ChannelTranscript, Clip, TranscriptionOutput, Word
+from .speech import WINDOW_SECONDS, ChannelSpeech, SpeechSpans, SpeechWindow
 
 __all__ = ["WhisperEngine"]
 
@@ -47,7 +60,10 @@ DEFAULT_CHUNK_SECONDS = 600.0
 MAX_DEFAULT_THREADS = 8
 MAX_DEFAULT_WORKERS = 4
 TELEPHONE_VAD = VadOptions(min_silence_duration_ms=500, speech_pad_ms=200)
-"""Speech is split at silences of 0.5 s (a turn of the other party is silence on this channel)."""
+"""The sequential decoder's: speech is split at silences of 0.5 s (a turn of the other party is
+silence on this channel)."""
+BATCHED_VAD = VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=160)
+"""The batched pipeline's (faster-whisper's own default for it): no speech piece longer than a window."""
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -151,27 +167,21 @@ class WhisperEngine:
                 raise AudioTooLong(
                     f"{audio_path.name} decodes to more than {MAX_TRANSCRIBABLE_SECONDS:.0f} s"
                 )
-            if language is None:
-                language = self._detect_language(model, chunk, deadline)
             while len(channels) < len(chunk.channels):
                 channels.append(_ChannelResult())
-            with ThreadPoolExecutor(min(len(chunk.channels), self._workers)) as pool:
-                found = [
-                    pool.submit(
-                        self._transcribe_channel,
-                        model,
-                        samples,
-                        index,
-                        chunk.start,
-                        language,
-                        deadline,
-                        word_timestamps,
-                    )
-                    for index, samples in enumerate(chunk.channels)
+            with ThreadPoolExecutor(self._workers) as pool:
+                spans = list(pool.map(lambda samples: self._speech_spans(samples, deadline), chunk.channels))
+                if language is None:
+                    language = self._detect_language(pool, model, chunk, spans, deadline)
+                windowed = bool(self._batch_size)
+                speech = [
+                    ChannelSpeech.of(samples, channel_spans, windowed=windowed)
+                    for samples, channel_spans in zip(chunk.channels, spans, strict=True)
                 ]
-                for index, channel_clips in enumerate(found):
-                    channels[index].clips.extend(channel_clips.result())
-            del chunk, found  # free this chunk before the decoder builds the next one
+                found = self._decode(pool, model, speech, chunk, language, deadline, word_timestamps)
+                for channel, channel_clips in zip(channels, found, strict=False):
+                    channel.clips.extend(channel_clips)
+            del chunk, spans, speech, found  # free this chunk before the decoder builds the next one
         clips = sorted(
             (clip for channel in channels for clip in channel.clips), key=lambda c: (c.start, c.speaker)
         )
@@ -181,45 +191,87 @@ class WhisperEngine:
             language=language or DEFAULT_LANGUAGE,
         )
 
-    def _detect_language(self, model: WhisperModel, chunk: AudioChunk, deadline: float | None) -> str | None:
+    def _speech_spans(self, samples: FloatArray, deadline: float | None) -> SpeechSpans:
+        """Where the channel speaks (voice-activity detection, on one of the model's workers)."""
         with _holding(self._model_slots, deadline):
-            language = detect_dominant_language(model, chunk.channels, self._vad_options)
+            return get_speech_timestamps(samples, BATCHED_VAD if self._batch_size else self._vad_options)
+
+    def _detect_language(
+        self,
+        pool: ThreadPoolExecutor,
+        model: WhisperModel,
+        chunk: AudioChunk,
+        spans: list[SpeechSpans],
+        deadline: float | None,
+    ) -> str | None:
+        if not model.model.is_multilingual:
+            return DEFAULT_LANGUAGE
+
+        def evidence(samples: FloatArray, channel_spans: SpeechSpans) -> LanguageEvidence | None:
+            with _holding(self._model_slots, deadline):
+                return channel_language(model, samples, channel_spans)
+
+        language = dominant_language(pool.map(evidence, chunk.channels, spans))
         logger.debug("language at %.0f s: %s", chunk.start, language)
         return language
 
-    def _transcribe_channel(
+    def _decode(
+        self,
+        pool: ThreadPoolExecutor,
+        model: WhisperModel,
+        speech: list[ChannelSpeech],
+        chunk: AudioChunk,
+        language: str | None,
+        deadline: float | None,
+        word_timestamps: bool,
+    ) -> list[list[Clip]]:
+        """Each channel's clips, in time; its batches of windows shared among the workers, longest
+        first."""
+        work = [
+            (index, batch)
+            for index, channel in enumerate(speech)
+            for batch in channel.batches(self._batch_size)
+        ]
+        futures: dict[int, Future[list[Clip]]] = {}
+        for item in sorted(range(len(work)), key=lambda item: -_speech_seconds(work[item][1])):
+            index, batch = work[item]
+            futures[item] = pool.submit(
+                self._transcribe_batch,
+                model,
+                speech[index],
+                batch,
+                index,
+                chunk.start,
+                chunk.start + chunk.duration,
+                language,
+                deadline,
+                word_timestamps,
+            )
+        clips: list[list[Clip]] = [[] for _ in speech]
+        for item, (index, _batch) in enumerate(work):
+            clips[index].extend(futures[item].result())
+        return clips
+
+    def _transcribe_batch(
         self,
         model: WhisperModel,
-        samples: FloatArray,
+        channel: ChannelSpeech,
+        windows: tuple[SpeechWindow, ...],
         speaker: int,
         offset: float,
+        end_of_chunk: float,
         language: str | None,
         deadline: float | None,
         word_timestamps: bool = False,
     ) -> list[Clip]:
-        end_of_chunk = offset + samples.shape[0] / SPEECH_SAMPLE_RATE
+        """The clips of some of a channel's windows (the sequential decoder: all of them)."""
         clips: list[Clip] = []
         with _holding(self._model_slots, deadline):
-            if self._batch_size:
-                segments, _info = BatchedInferencePipeline(model).transcribe(
-                    samples,
-                    language=language or DEFAULT_LANGUAGE,
-                    beam_size=self._beam_size,
-                    batch_size=self._batch_size,
-                    vad_filter=True,
-                    word_timestamps=word_timestamps,
-                )
-            else:
-                segments, _info = model.transcribe(
-                    samples,
-                    language=language or DEFAULT_LANGUAGE,
-                    beam_size=self._beam_size,
-                    vad_filter=True,
-                    vad_parameters=self._vad_options,
-                    condition_on_previous_text=False,
-                    word_timestamps=word_timestamps,
-                )
-            for segment in segments:
+            for segment in restore_speech_timestamps(
+                self._decoded(model, channel.speech, windows, language or DEFAULT_LANGUAGE, word_timestamps),
+                list(channel.spans),
+                SPEECH_SAMPLE_RATE,
+            ):
                 _check_deadline(deadline)
                 text = segment.text.strip()
                 if not text:
@@ -244,6 +296,34 @@ class WhisperEngine:
                     )
                 )
         return clips
+
+    def _decoded(
+        self,
+        model: WhisperModel,
+        speech: FloatArray,
+        windows: tuple[SpeechWindow, ...],
+        language: str,
+        word_timestamps: bool,
+    ) -> Iterable[Segment]:
+        """The segments of `windows` of `speech`, timed on the speech."""
+        if self._batch_size:
+            segments, _info = BatchedInferencePipeline(model).transcribe(
+                speech,
+                language=language,
+                beam_size=self._beam_size,
+                batch_size=self._batch_size,
+                clip_timestamps=list(windows),
+                word_timestamps=word_timestamps,
+            )
+        else:
+            segments, _info = model.transcribe(
+                speech,
+                language=language,
+                beam_size=self._beam_size,
+                condition_on_previous_text=False,
+                word_timestamps=word_timestamps,
+            )
+        return segments
 
     def _loaded_model(self) -> WhisperModel:
         with self._load_lock:
@@ -303,3 +383,7 @@ def _holding(slots: threading.Semaphore, deadline: float | None) -> Iterator[Non
         yield
     finally:
         slots.release()
+
+
+def _speech_seconds(windows: tuple[SpeechWindow, ...]) -> float:
+    return sum(window["end"] - window["start"] for window in windows)

