@@ -46,6 +46,8 @@ from support.siprec import SIPP_SCENARIO, prompt, run_cli, why_no_sipp
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STATS = re.compile(r"SIPREC session (\S+) ended; RTP (\{.*\})")
+PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback")
+MAX_PROBLEMS_KEPT = 10
 
 
 def conversation(seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -91,11 +93,14 @@ def run_step(
     def recorded() -> int:
         return int(server.db_rows("SELECT COUNT(*) FROM recordings")[0][0]) - before
 
-    def session_stats() -> list[dict[str, dict[str, int]]]:
-        """The RTP statistics each ended session logged (after its recording was stored)."""
+    def step_log() -> str:
         with server.log_path.open("r", errors="replace") as log:
             log.seek(log_offset)
-            return [ast.literal_eval(match.group(2)) for match in STATS.finditer(log.read())]
+            return log.read()
+
+    def session_stats() -> list[dict[str, dict[str, int]]]:
+        """The RTP statistics each ended session logged (after its recording was stored)."""
+        return [ast.literal_eval(match.group(2)) for match in STATS.finditer(step_log())]
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (recorded() < sessions or len(session_stats()) < sessions):
@@ -114,6 +119,7 @@ def run_step(
     totals = {key: sum(track[key] for session in stats for track in session.values()) for key in (
         "received", "lost", "late", "duplicates", "unknown_payload")}  # fmt: skip
     failed_calls = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", sipp.stdout)
+    problems = [line for line in step_log().splitlines() if PROBLEM.search(line)]
     return {
         "sessions": sessions,
         "sipp_exit_code": sipp.returncode,
@@ -127,6 +133,7 @@ def run_step(
         "wall_seconds": round(time.monotonic() - started, 1),
         "server_cpu_seconds": round(server_cpu, 1),
         "server_cpu_ms_per_session_second": round(server_cpu * 1000 / (sessions * expected), 2),
+        "server_log_problems": {"count": len(problems), "first": problems[:MAX_PROBLEMS_KEPT]},
         "ok": sipp.returncode == 0
         and count == sessions
         and exact == sessions
