@@ -1,12 +1,22 @@
 """RTP ports for recording sessions: blocks of even/odd (RTP/RTCP) pairs from a configured range,
-one pair for each stream a session accepts (never for a refused m-line), each RTP port bound as an
-asyncio datagram endpoint that hands packets to its session under the stream's m-line index."""
+one pair for each stream a session accepts (never for a refused m-line), each RTP port read by the
+event loop and its packets handed to the session under the stream's m-line index.
+
+A packet's time is when the kernel received it (``SO_TIMESTAMPNS``), not when the event loop got
+round to reading it: the session clock anchors each stream by its first packet's arrival, and a
+loop kept busy (hundreds of sessions setting up at once) reads late, which would place one leg of a
+call later than the other. Each wake-up reads every datagram waiting (up to a bound), so a busy
+socket costs one callback per batch rather than per packet. Where the kernel gives no timestamp, the
+read time stands in.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import socket
+import struct
+import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -15,7 +25,18 @@ __all__ = ["RtpPortPool", "RtpReceiver", "parse_port_range"]
 log = logging.getLogger("callvault.sip")
 
 Datagram = Callable[[int, bytes, float], None]
+"""``(m-line index, datagram, arrival)``: `arrival` on the time.monotonic() clock."""
 RECEIVE_BUFFER_BYTES = 1 << 20
+MAX_DATAGRAM_BYTES = 4096
+"""Larger than any RTP packet of the codecs answered (G.711, 20 ms: 172 bytes); a longer one is dropped."""
+MAX_DATAGRAMS_PER_WAKE = 64
+"""Read at most this many datagrams per wake-up, so one flooded socket cannot hold the loop."""
+MAX_QUEUED_SECONDS = 60.0
+"""How far before its read a datagram's kernel time is believed (a wall clock stepped back is not)."""
+SO_TIMESTAMPNS = 35
+"""Linux's ``SO_TIMESTAMPNS`` (and ``SCM_TIMESTAMPNS``), which Python's socket module does not name."""
+TIMESPEC = struct.Struct("@qq")
+ANCILLARY_BYTES = socket.CMSG_SPACE(TIMESPEC.size)
 
 
 def parse_port_range(text: str) -> tuple[int, int]:
@@ -29,22 +50,71 @@ def parse_port_range(text: str) -> tuple[int, int]:
     return first, last
 
 
-class _Endpoint(asyncio.DatagramProtocol):
-    def __init__(self, index: int, on_datagram: Datagram, senders: frozenset[str]) -> None:
+class _Reader:
+    """Reads one stream's RTP socket whenever it is readable (see the module docstring)."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        index: int,
+        on_datagram: Datagram,
+        senders: frozenset[str],
+    ) -> None:
+        self._loop = loop
+        self._sock = sock
         self._index = index
         self._on_datagram = on_datagram
         self._senders = senders
+        self._timestamped = _ask_for_kernel_timestamps(sock)
+        sock.setblocking(False)
+        loop.add_reader(sock.fileno(), self._readable)
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        if addr[0] not in self._senders:
-            return  # not from the recording client: nobody else may put audio into a recording
-        try:
-            self._on_datagram(self._index, data, time.monotonic())
-        except Exception:
-            log.exception("RTP packet handling failed")
+    def close(self) -> None:
+        if self._sock.fileno() >= 0:
+            self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RTP socket error: %s", exc)
+    def _readable(self) -> None:
+        wall_now, now = time.time(), time.monotonic()
+        for _ in range(MAX_DATAGRAMS_PER_WAKE):
+            try:
+                data, ancillary, flags, addr = self._sock.recvmsg(MAX_DATAGRAM_BYTES, ANCILLARY_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. an ICMP error for an earlier send: the socket goes on
+                log.debug("RTP socket error: %s", exc)
+                return
+            if addr[0] not in self._senders or flags & socket.MSG_TRUNC:
+                continue  # only the recording client may put audio into a recording; no RTP is that long
+            arrival = now
+            if self._timestamped:
+                received = _kernel_time(ancillary)
+                if received is not None:
+                    arrival = now - min(max(wall_now - received, 0.0), MAX_QUEUED_SECONDS)
+            try:
+                self._on_datagram(self._index, data, arrival)
+            except Exception:
+                log.exception("RTP packet handling failed")
+
+
+def _ask_for_kernel_timestamps(sock: socket.socket) -> bool:
+    if sys.platform != "linux":
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _kernel_time(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """When the kernel received the datagram (wall clock, seconds), from its ancillary data."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(data)
+            return seconds + nanoseconds / 1e9
+    return None
 
 
 class RtpReceiver:
@@ -55,18 +125,18 @@ class RtpReceiver:
         pool: RtpPortPool,
         base: int,
         indexes: Sequence[int],
-        transports: list[asyncio.DatagramTransport],
+        readers: list[_Reader],
     ) -> None:
         self._pool = pool
         self.base = base
         self.ports = {index: base + 2 * position for position, index in enumerate(indexes)}
         """m-line index -> its RTP port."""
-        self._transports = transports
+        self._readers = readers
 
     def close(self) -> None:
-        for transport in self._transports:
-            transport.close()
-        self._transports = []
+        for reader in self._readers:
+            reader.close()
+        self._readers = []
         self._pool.release(self.base)
 
 
@@ -94,24 +164,24 @@ class RtpPortPool:
             self._next = base + span if base + 2 * span - 1 <= self._last else self._first
             if base in self._in_use or base + span - 1 > self._last:
                 continue
-            transports = await self._bind(loop, base, indexes, on_datagram, senders)
-            if transports is not None:
+            readers = self._bind(loop, base, indexes, on_datagram, senders)
+            if readers is not None:
                 self._in_use.add(base)
-                return RtpReceiver(self, base, indexes, transports)
+                return RtpReceiver(self, base, indexes, readers)
         return None
 
     def release(self, base: int) -> None:
         self._in_use.discard(base)
 
-    async def _bind(
+    def _bind(
         self,
         loop: asyncio.AbstractEventLoop,
         base: int,
         indexes: Sequence[int],
         on_datagram: Datagram,
         senders: frozenset[str],
-    ) -> list[asyncio.DatagramTransport] | None:
-        transports: list[asyncio.DatagramTransport] = []
+    ) -> list[_Reader] | None:
+        readers: list[_Reader] = []
         try:
             for position, index in enumerate(indexes):
                 sock = socket.socket(
@@ -123,13 +193,9 @@ class RtpPortPool:
                 except OSError:
                     sock.close()
                     raise
-                transport, _ = await loop.create_datagram_endpoint(
-                    lambda index=index: _Endpoint(index, on_datagram, senders),  # type: ignore[misc]
-                    sock=sock,
-                )
-                transports.append(transport)
+                readers.append(_Reader(loop, sock, index, on_datagram, senders))
         except OSError:
-            for transport in transports:
-                transport.close()
+            for reader in readers:
+                reader.close()
             return None
-        return transports
+        return readers

@@ -1,0 +1,71 @@
+"""RTP ports read by the event loop: a packet keeps the time the kernel received it however late the
+loop reads it, strangers' packets and oversized datagrams are dropped, and a burst is read whole."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from callvault.api.sip.rtp_ports import MAX_DATAGRAM_BYTES, RtpPortPool
+
+T = TypeVar("T")
+CLIENT = "127.0.0.1"
+PACKET = b"\x80\x00" + bytes(170)
+
+
+def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """In a thread of its own: another test on this worker may leave an event loop running here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def receive(sends: list[tuple[str, bytes]], *, busy_seconds: float = 0.0, wanted: int) -> list[Any]:
+    """Open one RTP port taking packets from CLIENT, send `sends` (source address, datagram) to it,
+    keep the loop busy for `busy_seconds`, then collect `wanted` deliveries: (data, arrival, sent at,
+    busy until)."""
+    pool = RtpPortPool(CLIENT, 30000, 39999)
+    got: list[tuple[bytes, float]] = []
+    receiver = await pool.open(
+        [0], lambda _index, data, arrival: got.append((data, arrival)), frozenset({CLIENT})
+    )
+    assert receiver is not None
+    senders: dict[str, socket.socket] = {}
+    try:
+        sent_at = time.monotonic()
+        for source, data in sends:
+            if source not in senders:
+                senders[source] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                senders[source].bind((source, 0))
+            senders[source].sendto(data, (CLIENT, receiver.ports[0]))
+        time.sleep(busy_seconds)  # the loop is busy: nothing is read meanwhile
+        busy_until = time.monotonic()
+        deadline = time.monotonic() + 10
+        while len(got) < wanted and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # anything more that would arrive
+    finally:
+        receiver.close()
+        for sender in senders.values():
+            sender.close()
+    return [(data, arrival, sent_at, busy_until) for data, arrival in got]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernel receive timestamps are read on Linux only")
+def test_a_packet_read_late_keeps_the_time_the_kernel_received_it() -> None:
+    [(data, arrival, sent_at, busy_until)] = run_loop(receive([(CLIENT, PACKET)], busy_seconds=0.3, wanted=1))
+    assert data == PACKET
+    assert sent_at - 0.05 <= arrival < busy_until - 0.2, (arrival - sent_at, busy_until - sent_at)
+
+
+def test_strangers_and_oversized_datagrams_are_dropped_and_a_burst_is_read_whole() -> None:
+    burst = [(CLIENT, PACKET[:2] + index.to_bytes(2, "big") + PACKET[4:]) for index in range(300)]
+    sends = [("127.0.0.2", PACKET), (CLIENT, bytes(MAX_DATAGRAM_BYTES + 1)), *burst]
+    got = run_loop(receive(sends, wanted=len(burst)))
+    assert [data for data, *_ in got] == [data for _source, data in burst]
