@@ -14,10 +14,10 @@ exactly once: a gap in the timestamps (lost packets, suppressed silence, comfort
 ``at`` that the recorder fills (no silence is made here, but see the last paragraph). A stream is
 anchored to the session clock by its arrival: its first packet, and the first after a new SSRC, a
 restarted clock or a resume, lands where the session had got to when it arrived, in whole 20 ms
-packets, never before audio its track already has. Arrival is when the event loop reads a packet,
-which a busy process does late, so up to `jitter_delay` of lateness counts as on time: two legs
-that start together stay sample-aligned, and a stream whose SSRC changes mid-sentence goes on
-without a gap.
+packets, never before audio its track already has. Arrival is when the kernel received the packet
+(``api/sip/rtp_ports.py``; the read time where the kernel gives none), and up to `jitter_delay` of
+lateness counts as on time: two legs that start together stay sample-aligned, and a stream whose
+SSRC changes mid-sentence goes on without a gap.
 
 Timestamps are trusted as far as the wall clock allows: audio that would lie more than
 `max_ahead` seconds ahead of its arrival (a timestamp jumping hours ahead) is anchored by its
