@@ -267,8 +267,8 @@ def hang_up(
         call = locked.call
         released = media_owner is not None and locked.media_owner == media_owner
         if call.state != "active":
-            if released:
-                calls_repo.update_call(conn, account_id, call_id, media_owner=None)
+            if media_owner is not None:
+                calls_repo.release_media_owner(conn, account_id, call_id, media_owner)
             return False
         owner_alive = not released and _owner_alive(services, locked)
         if orphaned_only and (
