@@ -7,7 +7,9 @@ round to reading it: the session clock anchors each stream by its first packet's
 loop kept busy (hundreds of sessions setting up at once) reads late, which would place one leg of a
 call later than the other. Each wake-up reads every datagram waiting (up to a bound), so a busy
 socket costs one callback per batch rather than per packet. Where the kernel gives no timestamp, the
-read time stands in.
+read time stands in; so it does for the first moments after a host's first timestamping socket
+opens (Linux enables stamping host-wide by deferred work), which a serving process, holding its RTP
+sockets open, meets only at its first session.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from callvault.api.sip.rtp_ports import MAX_DATAGRAM_BYTES, RtpPortPool
 T = TypeVar("T")
 CLIENT = "127.0.0.1"
 PACKET = b"\x80\x00" + bytes(170)
+KERNEL_SETTLE_SECONDS = 0.2
 
 
 def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -38,6 +39,9 @@ async def receive(sends: list[tuple[str, bytes]], *, busy_seconds: float = 0.0, 
     assert receiver is not None
     senders: dict[str, socket.socket] = {}
     try:
+        # Linux turns packet timestamps on for the whole host a moment after the first socket asks
+        # (deferred work); until then a datagram is stamped when read. Let that moment pass.
+        await asyncio.sleep(KERNEL_SETTLE_SECONDS)
         sent_at = time.monotonic()
         for source, data in sends:
             if source not in senders:
