@@ -10,7 +10,7 @@ the result; each step also reports the server's CPU per session-second and the l
 at (benchmarks/quiet.py). Writes benchmarks/results/siprec.json with the command that made it.
 
     .venv/bin/python benchmarks/bench_siprec.py [--sessions 50,100,200,300,400,500] [--seconds 8]
-        [--split-seconds 30]
+        [--split-seconds 30] [--server-log PATH]
 
 The largest passing N is then run again with --split-seconds of speech: from the two runs, the CPU a
 session's media costs per second and what its setup and teardown (INVITE to stored recording) cost.
@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -172,6 +173,7 @@ def main() -> None:
         help="after the steps, the largest passing N again with this much speech: the CPU a session's "
         "media costs per second and what its setup and teardown cost, apart (0: skip)",
     )
+    parser.add_argument("--server-log", type=Path, help="keep the server's log here when the run ends")
     args = parser.parse_args()
     reason = why_no_sipp()
     if reason:
@@ -214,6 +216,8 @@ def main() -> None:
             peak = peak_rss_mib(server.process.pid)
         finally:
             server.stop()
+            if args.server_log:
+                shutil.copyfile(server.log_path, args.server_log)
     result = {
         "command": shlex.join([os.path.relpath(sys.executable, Path.cwd()), *sys.argv]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -27,14 +27,17 @@ class FakeCall:
     tracks: tuple[str, ...]
     events: list[str] = field(default_factory=list)
     audio: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    state_delay: float = 0.0  # how long holding or resuming takes (a slow database)
 
     def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
         self.audio.setdefault(track, []).append(samples)
 
     def hold(self) -> None:
+        time.sleep(self.state_delay)
         self.events.append("hold")
 
     def resume(self) -> None:
+        time.sleep(self.state_delay)
         self.events.append("resume")
 
     def end(self) -> None:
@@ -54,6 +57,7 @@ class FakeCalls:
         self.failing_lookups = 0  # how many more source lookups raise (a database gone away)
         self.ended: list[Callable[[], None]] = []
         self.open_delay = 0.0  # how long creating the call takes (a slow database)
+        self.state_delay = 0.0  # how long each call's hold and resume take
         self.open_error: Exception | None = None
 
     def sources_for(self, address: str) -> list[SipSource]:
@@ -74,7 +78,7 @@ class FakeCalls:
         time.sleep(self.open_delay)
         if self.open_error is not None:
             raise self.open_error
-        call = FakeCall(f"c-{len(self.calls)}", tracks)
+        call = FakeCall(f"c-{len(self.calls)}", tracks, state_delay=self.state_delay)
         self.calls.append(call)
         self.metadata.append(metadata)
         self.opened_for.append(source)

@@ -36,8 +36,12 @@ class Dialog:
     receiver: RtpReceiver
     call: SessionRecording | None = None
     confirmed: asyncio.Event = field(default_factory=asyncio.Event)
+    call_in_use: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while the call is told of a hold, a resume or the end, so it hears them in order."""
     ending: bool = False
     local_cseq: int = 0
+    reinvite_in_progress: int | None = None
+    """The CSeq number of the re-INVITE being handled (no final response yet), if any."""
 
     @property
     def sip_call_id(self) -> str:

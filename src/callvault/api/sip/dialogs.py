@@ -6,7 +6,14 @@ A dialog belongs to the source and address that created it: an in-dialog request
 is a 481, or a 401 when that source has credentials and the address is still one of the source's.
 In a dialog: ACK confirms the 200 OK (over UDP it is resent with doubling intervals until then,
 and a session whose ACK never comes is ended), a re-INVITE renegotiates the streams and holds or
-resumes the call, OPTIONS says what we support, BYE ends the session. A session also ends on the
+resumes the call, OPTIONS says what we support, BYE ends the session.
+
+A dialog handles one re-INVITE at a time (RFC 3261 section 14.2), so a hold and the resume after it
+reach the call in the order they were sent. Over UDP a re-INVITE is answered 100 Trying at once;
+its retransmissions while the call is being held or resumed get the 100 again and are not handled
+a second time (the final response, once sent, is what the listener resends). A re-INVITE with a
+new CSeq while one is in progress gets a 500 with Retry-After, and one still in progress when the
+session ends gets a 487. A session also ends on the
 API hanging its call up, or when a session limit passes (callvault then sends the BYE). Every
 session's jitter buffers are released and its limits checked on one clock (:data:`TICK_SECONDS`).
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
@@ -28,7 +36,14 @@ from callvault.api.sip.transport import Peer, SipTransports
 from callvault.calls.siprec.metadata import ACCEPTED_BODIES, split_siprec_body
 from callvault.calls.siprec.sdp import parse_sdp
 from callvault.calls.siprec.session import is_held
-from callvault.calls.siprec.sip import CallDoesNotExist, MethodNotAllowed, SipError, SipRequest
+from callvault.calls.siprec.sip import (
+    CallDoesNotExist,
+    MethodNotAllowed,
+    RequestTerminated,
+    ServerInternalError,
+    SipError,
+    SipRequest,
+)
 
 __all__ = ["ALLOW", "CALL_ID_HEADER", "TICK_SECONDS", "DialogTable", "capabilities"]
 
@@ -39,6 +54,8 @@ TICK_SECONDS = 0.1
 so the work per release (placing, writing the spool) is paid once per five packets (it was once per
 packet at 0.02 s: 4.4 ms of CPU per session-second, 3.5 now). The jitter window is media time, so the
 tick changes neither what is lost nor where audio lies; a live listener hears it up to 0.1 s later."""
+REINVITE_RETRY_AFTER_SECONDS = 10
+"""A re-INVITE refused because another is in progress is told to try again within this (RFC 3261 14.2)."""
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS"
 CALL_ID_HEADER = "X-Callvault-Call-Id"
 
@@ -180,13 +197,33 @@ class DialogTable:
             self._respond(request, peer, 200, "OK")
             self.spawn(self.end(dialog, send_bye=False))
         elif request.method == "INVITE":
-            self.spawn(self._reinvite(dialog, request, peer))
+            self._reinvite_arrived(dialog, request, peer)
         elif request.method == "OPTIONS":
             self._respond(request, peer, 200, "OK", headers=capabilities())
         else:
             raise MethodNotAllowed(headers=[("Allow", ALLOW)])
 
+    def _reinvite_arrived(self, dialog: Dialog, request: SipRequest, peer: Peer) -> None:
+        number = request.cseq[0]
+        in_progress = dialog.reinvite_in_progress
+        if in_progress is not None and number != in_progress:
+            raise ServerInternalError(
+                "a re-INVITE is still in progress in this dialog",
+                headers=[("Retry-After", str(random.randint(1, REINVITE_RETRY_AFTER_SECONDS)))],
+            )
+        if peer.transport_name == "UDP":
+            self._respond(request, peer, 100, "Trying")
+        if in_progress is None:
+            dialog.reinvite_in_progress = number
+            self.spawn(self._reinvite(dialog, request, peer))
+
     async def _reinvite(self, dialog: Dialog, request: SipRequest, peer: Peer) -> None:
+        try:
+            await self._renegotiate(dialog, request, peer)
+        finally:
+            dialog.reinvite_in_progress = None
+
+    async def _renegotiate(self, dialog: Dialog, request: SipRequest, peer: Peer) -> None:
         session = dialog.session
         try:
             session.renegotiate(parse_sdp(split_siprec_body(request.content_type, request.body).sdp))
@@ -199,17 +236,22 @@ class DialogTable:
             await self._hold(dialog)
         elif not held and session.held:
             await self._resume(dialog)
+        if dialog.ending:
+            self._refuse(request, peer, RequestTerminated())
+            return
         dialog.confirmed = asyncio.Event()
         self._accept(dialog, request, peer, answer)
 
     async def _hold(self, dialog: Dialog) -> None:
         dialog.session.hold(time.monotonic())
         assert dialog.call is not None
-        await asyncio.to_thread(dialog.call.hold)
+        async with dialog.call_in_use:
+            await asyncio.to_thread(dialog.call.hold)
 
     async def _resume(self, dialog: Dialog) -> None:
         assert dialog.call is not None
-        await asyncio.to_thread(dialog.call.resume)
+        async with dialog.call_in_use:
+            await asyncio.to_thread(dialog.call.resume)
         dialog.session.resume(time.monotonic())
 
     # --- the end -----------------------------------------------------------------------------------------
@@ -232,7 +274,8 @@ class DialogTable:
             dialog.send_bye(self._media_address, self._port_for(dialog.peer))
         if dialog.call is not None:
             try:
-                await asyncio.to_thread(dialog.call.end)
+                async with dialog.call_in_use:
+                    await asyncio.to_thread(dialog.call.end)
             except Exception:
                 log.exception("SIPREC session %s: finishing its call failed", dialog.sip_call_id)
         stats = {track: vars(s) for track, s in dialog.session.stats().items()}

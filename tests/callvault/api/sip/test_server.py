@@ -195,6 +195,52 @@ def test_retransmitted_invite_gets_the_same_answer_and_200_is_resent_until_ack(l
     assert len(listener.calls.calls) == 1
 
 
+def reinvite_request(client: Client, direction: str, *, cseq: int | None = None) -> bytes:
+    sdp = offer_sdp("127.0.0.1", (41000, 41002), direction=direction).encode()
+    return client.request("INVITE", body=sdp, content_type="application/sdp", cseq=cseq)
+
+
+def test_a_slow_reinvite_is_handled_once_and_hold_then_resume_reach_the_call_in_order(
+    listener: Listener,
+) -> None:
+    """An SBC retransmits a re-INVITE every 500 ms until it hears back; holding the call can take
+    longer than that on a busy server. The hold must be applied once, and the resume only after it."""
+    listener.calls.state_delay = 0.6
+    client = Client(listener.server.port)
+    assert client.invite().status == 200
+    (call,) = listener.calls.calls
+    hold = reinvite_request(client, "inactive")
+    assert client.receive().status == 100  # type: ignore[union-attr]
+    client.send(hold)  # the client's retransmission while the call is being held
+    assert client.receive().status == 100  # type: ignore[union-attr]
+    reinvite_request(client, "sendonly")  # a new re-INVITE before the first is answered
+    refused = client.final()
+    assert refused.status == 500 and refused.cseq[0] == client.cseq
+    assert 1 <= int(refused.header("Retry-After") or "0") <= 10
+    answered = client.final()
+    assert answered.status == 200 and answered.cseq[0] == client.cseq - 1
+    client.request("ACK", cseq=client.cseq - 1)
+    client.send(hold)  # answered from the response kept for its transaction, not handled again
+    assert client.final().status == 200
+    assert call.events == ["hold"]
+    assert client.reinvite("sendonly").status == 200
+    assert call.events == ["hold", "resume"]
+
+
+def test_a_reinvite_in_progress_when_the_session_ends_gets_487(listener: Listener) -> None:
+    listener.calls.state_delay = 0.5
+    client = Client(listener.server.port)
+    assert client.invite().status == 200
+    (call,) = listener.calls.calls
+    reinvite_request(client, "inactive")
+    assert client.receive().status == 100  # type: ignore[union-attr]
+    client.request("BYE")
+    answers = {(answer.cseq[1], answer.status) for answer in (client.final(), client.final())}
+    assert answers == {("BYE", 200), ("INVITE", 487)}
+    wait_until(lambda: call.events == ["hold", "end"])
+    assert listener.server.active_sessions == 0
+
+
 def test_media_timeout_ends_the_session_with_a_bye(open_source: SipSource) -> None:
     running = Listener(FakeCalls([open_source]), media_timeout=0.5)
     try:
