@@ -190,6 +190,7 @@ def main() -> None:
                 "CALLVAULT_LOG_LEVEL": "info",
                 "CALLVAULT_SIP_RTP_PORTS": "30000-39999",
                 "CALLVAULT_WORKER_THREADS": "1",
+                "CALLVAULT_JOB_POLL_SECONDS": "0.2",  # the default; tests poll faster
             },
         )
         sip_port = server.sip_port

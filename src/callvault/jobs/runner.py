@@ -115,9 +115,8 @@ class JobRunner:
 
     def run_one(self, owner: str) -> bool:
         kinds = list(self._handlers)
-        with self._store.read_statement() as conn:
-            if not jobs_repo.has_runnable(conn, now=utcnow(), kinds=kinds):
-                return False
+        if not jobs_repo.has_runnable(self._store, now=utcnow(), kinds=kinds):
+            return False
         with self._store.write() as conn:
             job = jobs_repo.claim_next(
                 conn, owner=owner, now=utcnow(), lease_seconds=self._lease, kinds=kinds

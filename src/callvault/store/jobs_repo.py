@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import BindParameter, Connection, and_, bindparam, func, insert,
 
 from callvault.domain.deliveries import WebhookAttempt, WebhookDelivery
 from callvault.domain.records import Job
+from callvault.store.database import DriverSelect, MetadataStore
 from callvault.store.tables import jobs, webhook_attempts
 
 _JOB_FIELDS = {f.name for f in dataclasses.fields(Job)}
@@ -66,15 +68,21 @@ def _runnable(now: datetime | BindParameter[datetime]) -> Any:
 
 
 _HAS_RUNNABLE = select(jobs.c.id).where(_runnable(bindparam("now", type_=jobs.c.run_after.type))).limit(1)
-_HAS_RUNNABLE_OF_KINDS = _HAS_RUNNABLE.where(jobs.c.kind.in_(bindparam("kinds", expanding=True)))
-"""Built once: every worker thread asks this several times a second."""
+_HAS_RUNNABLE_OF_KINDS: dict[int, DriverSelect] = {}
+"""By the number of kinds asked for (``kind_0``, ``kind_1``, ...), built once and run on the driver's
+cursor: every worker thread of every process asks this several times a second, idle or not."""
 
 
-def has_runnable(conn: Connection, *, now: datetime, kinds: list[str] | None = None) -> bool:
-    """A cheap read (no write lock) that tells whether claim_next could find anything."""
-    if kinds:
-        return conn.execute(_HAS_RUNNABLE_OF_KINDS, {"now": now, "kinds": kinds}).first() is not None
-    return conn.execute(_HAS_RUNNABLE, {"now": now}).first() is not None
+def has_runnable(store: MetadataStore, *, now: datetime, kinds: Sequence[str]) -> bool:
+    """A cheap read (no write lock, no transaction) that tells whether claim_next could find a job
+    of one of `kinds` (of any kind when none are given)."""
+    if len(kinds) not in _HAS_RUNNABLE_OF_KINDS:
+        query = _HAS_RUNNABLE
+        if kinds:
+            query = query.where(or_(*(jobs.c.kind == bindparam(f"kind_{i}") for i in range(len(kinds)))))
+        _HAS_RUNNABLE_OF_KINDS[len(kinds)] = DriverSelect(query)
+    parameters = {"now": now} | {f"kind_{index}": kind for index, kind in enumerate(kinds)}
+    return store.first_row(_HAS_RUNNABLE_OF_KINDS[len(kinds)], parameters) is not None
 
 
 def claim_next(
