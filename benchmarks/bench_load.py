@@ -265,6 +265,11 @@ class Bench:
         ingest_url = f"{server.url}/ingest/accounts/{ACCOUNT}/calls/c-big/recordings"
         ingest_command = ["curl", "-sS", "-u", f"{server.username}:{server.password}", "-F", "metadata={}"]
         ingest_command += ["-F", f"media=@{big};type=application/octet-stream", "-w", "\n%{time_total}"]
+        # the credential checked before: a first check is an argon2 hash (64 MiB for a moment, by
+        # design), which is the login's memory, not the upload's
+        httpx.get(
+            server.url + _recording_path(_sample_row(self.args.rows)), auth=server.auth
+        ).raise_for_status()
         with _rss_sampler(server.process.pid) as ingest_rss:
             out = subprocess.run(
                 [*ingest_command, ingest_url], capture_output=True, text=True, check=True
