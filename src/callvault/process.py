@@ -12,6 +12,7 @@ cleans up what the crash left.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -83,9 +84,11 @@ def start_liveness_chores(services: Services) -> Callable[[], None]:
 
 
 def start_serving_chores(services: Services) -> Callable[[], None] | None:
-    """Beside the app: the liveness chores (spool recovery, orphaned calls) and the job threads."""
+    """Beside the app: the liveness chores (spool recovery, orphaned calls) and the job threads; then
+    the start-up heap is frozen (:func:`freeze_start_up_heap`)."""
     stop_liveness = start_liveness_chores(services)
     stop_jobs = start_job_threads(services)
+    freeze_start_up_heap()
 
     def stop() -> None:
         stop_liveness()
@@ -93,6 +96,15 @@ def start_serving_chores(services: Services) -> Callable[[], None] | None:
             stop_jobs()
 
     return stop
+
+
+def freeze_start_up_heap() -> None:
+    """Collect what start-up left, then exempt everything still alive (modules, the app, its services:
+    about 170,000 objects) from the cyclic garbage collector. A full collection walks every tracked
+    object, which took ~75 ms here and stopped every request meanwhile: the GET's p99 at 32
+    connections fell from 56-75 ms to 9-15 ms. What is created later is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve_app(settings: Settings) -> FastAPI:

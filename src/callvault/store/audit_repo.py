@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select
+from sqlalchemy import Connection, Dialect, Select, insert, select
 
 from callvault.domain.audit import AccessEntry, Anchor, ChainedEntry, detail_text
 from callvault.store.tables import access_log, access_log_anchors, access_log_head
@@ -66,26 +66,27 @@ def append(conn: Connection, linked: Sequence[ChainedEntry], now: datetime) -> N
     if not linked:
         return
     sqlite = conn.dialect.name == "sqlite"
+    stored_time = _stored_time_of(conn.dialect)
     mark = "?" if sqlite else "%s"
     row_marks = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     head = f"INSERT INTO access_log ({', '.join(_COLUMNS)}) VALUES "
     for start in range(0, len(linked), ROWS_PER_INSERT):
         rows = linked[start : start + ROWS_PER_INSERT]
-        values = [value for stored in rows for value in _values(stored, sqlite)]
+        values = [value for stored in rows for value in _values(stored, stored_time)]
         conn.exec_driver_sql(head + ", ".join([row_marks] * len(rows)), tuple(values))
     last = linked[-1]
     conn.exec_driver_sql(
         f"UPDATE access_log_head SET seq = {mark}, entry_hash = {mark}, updated_at = {mark} "
         f"WHERE id = {HEAD_ROW}",
-        (last.seq, last.entry_hash, _stored_time(now, sqlite)),
+        (last.seq, last.entry_hash, stored_time(now)),
     )
 
 
-def _values(stored: ChainedEntry, sqlite: bool) -> tuple[Any, ...]:
+def _values(stored: ChainedEntry, stored_time: Callable[[datetime], Any]) -> tuple[Any, ...]:
     entry = stored.entry
     return (
         stored.seq,
-        _stored_time(entry.at, sqlite),
+        stored_time(entry.at),
         entry.account_id,
         entry.actor,
         entry.actor_kind,
@@ -100,10 +101,21 @@ def _values(stored: ChainedEntry, sqlite: bool) -> tuple[Any, ...]:
     )
 
 
-def _stored_time(value: datetime, sqlite: bool) -> Any:
-    """A time as the UTCDateTime column stores it (naive UTC; on SQLite its text)."""
-    naive = value.astimezone(UTC).replace(tzinfo=None)
-    return naive.isoformat(" ", "microseconds") if sqlite else naive
+_STORED_TIMES: dict[str, Callable[[datetime], Any]] = {}
+
+
+def _stored_time_of(dialect: Dialect) -> Callable[[datetime], Any]:
+    """What the driver is given for a time in a UTCDateTime column: the column type's own bind
+    processing (the plain SQL above bypasses it), looked up once per dialect."""
+    found = _STORED_TIMES.get(dialect.name)
+    if found is None:
+        processor = access_log.c.at.type.bind_processor(dialect)
+        found = _STORED_TIMES[dialect.name] = processor if processor is not None else _unchanged
+    return found
+
+
+def _unchanged(value: datetime) -> datetime:
+    return value
 
 
 def _chained(row: Any) -> ChainedEntry:
