@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from callvault.settings import Settings
+
 BENCHMARKS = Path(__file__).resolve().parents[1]
 REPO = BENCHMARKS.parent
 PRISM_VERSION = "5.16.0"
@@ -166,6 +168,8 @@ def start_bare_fastapi(body_file: Path, work: Path) -> Running | NotStarted:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--loop",
+        Settings.model_fields["event_loop"].default,  # callvault's own server options
     ]
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
     return _wait_answering(_start("bare-fastapi", command, port, work, "/", env=env), "/")

@@ -1,7 +1,8 @@
 """The bare FastAPI anchor: one `async def` route answering a constant JSON body, nothing else.
 
-Served by uvicorn with callvault's own server options (uvloop, httptools, no access log); the body is
-the bytes of the file named by BENCH_BODY_FILE (callvault's own answer, so both send the same size).
+Served by uvicorn with callvault's own server options (its default event loop, httptools, no access
+log); the body is the bytes of the file named by BENCH_BODY_FILE (callvault's own answer, so both send
+the same size).
 """
 
 from __future__ import annotations

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     websocket_implementation: Literal["wsproto", "websockets-sansio"] = "wsproto"
     """uvicorn's WebSocket protocol. benchmarks/bench_websocket.py compares the two at 200 live streams;
     on a 2-core machine, where the load generator shares the cores, neither was reliably ahead."""
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    """The server's event loop (uvicorn's `loop`; the SIP listener of `serve --sip` shares it). At 256
+    connections uvloop left some requests waiting a second or more in most runs (p99 0.5-1.05 s, up
+    to 76 over wrk's 2 s timeout), the bare FastAPI anchor alike, while asyncio's own loop kept p99 at
+    40-57 ms; at 32 connections both served callvault's GET at the same CPU per request."""
     database_pool_size: int = Field(default=40, ge=1, le=1000)
     """Connections one process keeps open to the database, and as many again while busy: 40 matches
     the request threads; lower it when many processes share one PostgreSQL (its max_connections)."""
