@@ -169,7 +169,7 @@ def start_bare_fastapi(body_file: Path, work: Path) -> Running | NotStarted:
         "--log-level",
         "warning",
         "--loop",
-        Settings.model_fields["event_loop"].default,  # callvault's own server options
+        Settings(sip_listen=None).resolved_event_loop,  # callvault's own, serving HTTP alone
     ]
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file)}
     return _wait_answering(_start("bare-fastapi", command, port, work, "/", env=env), "/")

@@ -50,11 +50,9 @@ class Settings(BaseSettings):
     websocket_implementation: Literal["wsproto", "websockets-sansio"] = "wsproto"
     """uvicorn's WebSocket protocol. benchmarks/bench_websocket.py compares the two at 200 live streams;
     on a 2-core machine, where the load generator shares the cores, neither was reliably ahead."""
-    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
-    """The server's event loop (uvicorn's `loop`; the SIP listener of `serve --sip` shares it). At 256
-    connections uvloop left some requests waiting a second or more in most runs (p99 0.5-1.05 s, up
-    to 76 over wrk's 2 s timeout), the bare FastAPI anchor alike, while asyncio's own loop kept p99 at
-    40-57 ms; at 32 connections both served callvault's GET at the same CPU per request."""
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    """The server's event loop (uvicorn's `loop`); `auto`: uvloop when the process runs the SIP
+    listener (`serve --sip`), asyncio's own loop otherwise (see `resolved_event_loop`)."""
     database_pool_size: int = Field(default=40, ge=1, le=1000)
     """Connections one process keeps open to the database, and as many again while busy: 40 matches
     the request threads; lower it when many processes share one PostgreSQL (its max_connections)."""
@@ -184,6 +182,17 @@ class Settings(BaseSettings):
         if not names or not names <= {"udp", "tcp"}:
             raise ValueError(f"SIP transports must be udp and/or tcp, got {value!r}")
         return ",".join(sorted(names))
+
+    @property
+    def resolved_event_loop(self) -> Literal["asyncio", "uvloop"]:
+        """Measured, each on its own work (2 cores, loads of this machine): at 256 HTTP connections
+        uvloop left some requests waiting a second or more in most runs (p99 0.5-1.05 s, up to 76 over
+        wrk's 2 s timeout; the bare FastAPI anchor alike) where asyncio's loop kept p99 at 40-57 ms, at
+        the same CPU per request; but 400 SIPREC sessions set up in 3 s on uvloop and 6 s on asyncio,
+        at 3.3-3.6 ms of CPU per session-second against 3.5-4.1."""
+        if self.event_loop != "auto":
+            return self.event_loop
+        return "uvloop" if self.sip_listen else "asyncio"
 
     @property
     def resolved_database_url(self) -> str:

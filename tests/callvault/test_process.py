@@ -1,5 +1,6 @@
-"""The composition root's process-wide settings, in a process of their own (they would leak into the
-test process): a serving process exempts its start-up heap from the garbage collector."""
+"""The composition root's process-wide settings: a serving process exempts its start-up heap from the
+garbage collector (in a process of its own: it would leak into the test process), and runs on the
+event loop that suits what it serves."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from callvault.settings import Settings
+
 SERVING_PROCESS = """
 import gc, json, sys
 from pathlib import Path
+
+from callvault.settings import Settings
 from callvault.process import start_serving_chores
 from callvault.services.container import build_services
 from callvault.settings import Settings
@@ -43,3 +48,10 @@ def test_a_serving_process_freezes_its_start_up_heap_and_still_collects_what_com
     assert figures["before"] == 0
     assert figures["frozen"] > 50_000  # the modules, the app's services and their objects
     assert figures["collected"] >= 1
+
+
+def test_the_event_loop_follows_what_the_process_serves() -> None:
+    assert Settings().resolved_event_loop == "asyncio"  # HTTP alone: its tail latency
+    assert Settings(sip_listen="127.0.0.1:5060").resolved_event_loop == "uvloop"  # SIPREC bursts
+    assert Settings(sip_listen="127.0.0.1:5060", event_loop="asyncio").resolved_event_loop == "asyncio"
+    assert Settings(event_loop="uvloop").resolved_event_loop == "uvloop"

@@ -84,7 +84,7 @@ def serve(
             log_level=settings.log_level,
             access_log=settings.access_log,
             ws=settings.websocket_implementation,
-            loop=settings.event_loop,
+            loop=settings.resolved_event_loop,
         )
         return
     settings = settings.model_copy(update={"migrate_on_start": False})
@@ -95,7 +95,7 @@ def serve(
         log_level=settings.log_level,
         access_log=settings.access_log,
         ws=settings.websocket_implementation,
-        loop=settings.event_loop,
+        loop=settings.resolved_event_loop,
     )
 
 
