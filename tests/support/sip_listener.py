@@ -28,12 +28,15 @@ class FakeCall:
     events: list[str] = field(default_factory=list)
     audio: dict[str, list[np.ndarray]] = field(default_factory=dict)
     state_delay: float = 0.0  # how long holding or resuming takes (a slow database)
+    state_error: Exception | None = None  # what holding or resuming raises (a database gone away)
 
     def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
         self.audio.setdefault(track, []).append(samples)
 
     def hold(self) -> None:
         time.sleep(self.state_delay)
+        if self.state_error is not None:
+            raise self.state_error
         self.events.append("hold")
 
     def resume(self) -> None:

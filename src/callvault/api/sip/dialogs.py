@@ -12,8 +12,8 @@ A dialog handles one re-INVITE at a time (RFC 3261 section 14.2), so a hold and 
 reach the call in the order they were sent. Over UDP a re-INVITE is answered 100 Trying at once;
 its retransmissions while the call is being held or resumed get the 100 again and are not handled
 a second time (the final response, once sent, is what the listener resends). A re-INVITE with a
-new CSeq while one is in progress gets a 500 with Retry-After, and one still in progress when the
-session ends gets a 487. A session also ends on the
+new CSeq while one is in progress gets a 500 with Retry-After, one still in progress when the
+session ends gets a 487, and one whose hold or resume failed in the services a 500. A session also ends on the
 API hanging its call up, or when a session limit passes (callvault then sends the BYE). Every
 session's jitter buffers are released and its limits checked on one clock (:data:`TICK_SECONDS`).
 
@@ -220,6 +220,9 @@ class DialogTable:
     async def _reinvite(self, dialog: Dialog, request: SipRequest, peer: Peer) -> None:
         try:
             await self._renegotiate(dialog, request, peer)
+        except Exception:
+            log.exception("SIPREC session %s: holding or resuming its call failed", dialog.sip_call_id)
+            self._refuse(request, peer, ServerInternalError())
         finally:
             dialog.reinvite_in_progress = None
 
@@ -245,8 +248,12 @@ class DialogTable:
     async def _hold(self, dialog: Dialog) -> None:
         dialog.session.hold(time.monotonic())
         assert dialog.call is not None
-        async with dialog.call_in_use:
-            await asyncio.to_thread(dialog.call.hold)
+        try:
+            async with dialog.call_in_use:
+                await asyncio.to_thread(dialog.call.hold)
+        except BaseException:
+            dialog.session.resume(time.monotonic())  # not held: its audio is still recorded
+            raise
 
     async def _resume(self, dialog: Dialog) -> None:
         assert dialog.call is not None

@@ -241,6 +241,19 @@ def test_a_reinvite_in_progress_when_the_session_ends_gets_487(listener: Listene
     assert listener.server.active_sessions == 0
 
 
+def test_a_hold_the_services_fail_is_a_500_and_the_session_goes_on(listener: Listener) -> None:
+    client = Client(listener.server.port)
+    assert client.invite().status == 200
+    (call,) = listener.calls.calls
+    call.state_error = RuntimeError("the database went away")
+    assert client.reinvite("inactive").status == 500
+    call.state_error = None
+    assert client.reinvite("sendonly").status == 200  # the dialog takes the next re-INVITE
+    client.request("BYE")
+    assert client.final().status == 200
+    wait_until(lambda: call.events[-1:] == ["end"])
+
+
 def test_media_timeout_ends_the_session_with_a_bye(open_source: SipSource) -> None:
     running = Listener(FakeCalls([open_source]), media_timeout=0.5)
     try:
