@@ -13,9 +13,11 @@ reach the call in the order they were sent. Over UDP a re-INVITE is answered 100
 its retransmissions while the call is being held or resumed get the 100 again and are not handled
 a second time (the final response, once sent, is what the listener resends). A re-INVITE with a
 new CSeq while one is in progress gets a 500 with Retry-After, one still in progress when the
-session ends gets a 487, and one whose hold or resume failed in the services a 500. A session also ends on the
-API hanging its call up, or when a session limit passes (callvault then sends the BYE). Every
-session's jitter buffers are released and its limits checked on one clock (:data:`TICK_SECONDS`).
+session ends gets a 487, and one whose hold or resume failed in the services a 500.
+
+A session also ends on the API hanging its call up, or when a session limit passes (callvault then
+sends the BYE). Every session's jitter buffers are released and its limits checked on one clock
+(:data:`TICK_SECONDS`).
 
 Responses go out through the listener (``server.py``), which keeps them for retransmissions and is
 the one place a refusal becomes a response.
