@@ -22,6 +22,7 @@ from callvault.media.blobstore import (
     new_blob_key,
     validate_key,
 )
+from callvault.media.durable import fsync_dir
 
 __all__ = ["FileBlobStore"]
 
@@ -63,7 +64,7 @@ class FileBlobStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return BlobInfo(key=key, size=size, sha256=sha256)
 
     def open(
@@ -96,7 +97,7 @@ class FileBlobStore:
             path.unlink()
         except (FileNotFoundError, NotADirectoryError):
             return
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def keys(self) -> Iterator[str]:
         return (entry.key for entry in self.entries())
@@ -154,7 +155,7 @@ class FileBlobStore:
                 new_dir.mkdir()
             except FileExistsError:
                 continue
-            _fsync_dir(new_dir.parent)
+            fsync_dir(new_dir.parent)
 
 
 def _write_behind(
@@ -203,14 +204,6 @@ def _read_range(f: BinaryIO, start: int, end: int | None, chunk_size: int) -> It
             if remaining is not None:
                 remaining -= len(data)
             yield data
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _utc(timestamp: float) -> datetime:

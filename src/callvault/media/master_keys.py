@@ -25,6 +25,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from callvault.media.durable import fsync_dir
+
 KEY_PREFIX = "cvmk1:"
 KEY_SIZE = 32
 _NONCE = 12
@@ -83,7 +85,7 @@ def write_key_file(path: Path, keys: Sequence[MasterKey]) -> None:
     finally:
         os.close(fd)
     os.replace(temp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def create_key_file(path: Path) -> bool:
@@ -99,16 +101,8 @@ def create_key_file(path: Path) -> bool:
         os.fsync(fd)
     finally:
         os.close(fd)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class MasterKeyRing:

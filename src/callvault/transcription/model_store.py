@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from callvault.media.durable import fsync_dir
+
 from .errors import ModelIntegrityError, ModelNotFound
 
 __all__ = [
@@ -136,9 +138,9 @@ def _build_and_publish(source: ModelSource, target: Path, cache_dir: Path) -> No
         for extra in source.extras:
             _copy_synced(extra, staging / extra.name)
         _write_synced(staging / MARKER_NAME, json.dumps({"sha256": source.sha256, "size": size}).encode())
-        _fsync_dir(staging)
+        fsync_dir(staging)
         _publish(staging, target, source)
-        _fsync_dir(cache_dir)
+        fsync_dir(cache_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -188,14 +190,6 @@ def _write_synced(destination: Path, data: bytes) -> None:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _discard(target: Path, cache_dir: Path) -> None:
