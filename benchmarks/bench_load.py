@@ -162,7 +162,7 @@ class Bench:
 
     # -- GET metadata beside Prism, the bare FastAPI app and nginx ---------------------------------
 
-    def get_metadata(self, server: LiveServer, rounds: int = 3) -> dict[str, Any]:
+    def get_metadata(self, server: LiveServer, rounds: int = 4) -> dict[str, Any]:
         """callvault and its anchors in turns (callvault, Prism, bare FastAPI, nginx, callvault, ...),
         `rounds` times each; every figure is the median of its runs, with each server's CPU/request."""
         path = _recording_path(_sample_row(self.args.rows))

@@ -7,8 +7,9 @@ anchor in turns, and reports medians and server CPU.
   beside it) is kept in the results but marked invalid with the reason, and `ratio(..., valid=False)`
   refuses to compare. A ratio
   taken on a loaded machine once reported 8.3x a mock that a quiet run put at 1.0x.
-- `in_turns` runs each contender once per round, alternating (A, B, A, B, ...), so drift on the
-  machine hits both alike; `median` reduces the rounds.
+- `in_turns` runs each contender once per round, in turns, each round starting one contender later
+  (A, B | B, A | ...), so drift on the machine, and any favour to whichever runs first, hits all
+  alike; `median` reduces the rounds.
 - `cpu_seconds(pid)` is a process's user + system CPU: the figure to compare per request, which other
   work on the machine disturbs far less than requests per second.
 """
@@ -81,11 +82,15 @@ class Sections:
 
 
 def in_turns(contenders: Iterable[str], rounds: int, measure: Callable[[str], T]) -> dict[str, list[T]]:
-    """`measure(name)` for each contender, `rounds` times, in turns: A, B, A, B, ..."""
+    """`measure(name)` for each contender, `rounds` times, in turns, each round starting one contender
+    later (A, B, C | B, C, A | C, A, B ...): on a machine whose speed drifts, or that favours the first
+    run after a pause, no contender always takes the same place (A/B pairs on one machine swung 3-5%
+    towards whichever ran first)."""
     names = list(contenders)
     results: dict[str, list[T]] = {name: [] for name in names}
-    for _ in range(rounds):
-        for name in names:
+    for round_number in range(rounds):
+        shift = round_number % len(names) if names else 0
+        for name in names[shift:] + names[:shift]:
             results[name].append(measure(name))
     return results
 

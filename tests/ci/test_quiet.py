@@ -27,11 +27,14 @@ def test_a_quiet_section_is_valid_and_compares() -> None:
     assert quiet.ratio(3.0, None) is None
 
 
-def test_contenders_run_in_turns() -> None:
+def test_contenders_run_in_turns_each_round_starting_one_later() -> None:
     order: list[str] = []
     runs = quiet.in_turns(["callvault", "prism"], 3, lambda name: order.append(name) or len(order))
-    assert order == ["callvault", "prism"] * 3
-    assert runs == {"callvault": [1, 3, 5], "prism": [2, 4, 6]}
+    assert order == ["callvault", "prism", "prism", "callvault", "callvault", "prism"]
+    assert runs == {"callvault": [1, 4, 5], "prism": [2, 3, 6]}
+    order.clear()
+    quiet.in_turns(["a", "b", "c"], 3, lambda name: order.append(name))
+    assert order == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]  # each in each place once
 
 
 def test_the_median_skips_missing_figures() -> None:

@@ -71,7 +71,10 @@ def _credentials(request: Request) -> tuple[str, str]:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The peer's host as the server saw it (after uvicorn's proxy headers), read from the scope:
+    `request.client` builds a named tuple on every call."""
+    client = request.scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def services_of(request: Request) -> Services:

@@ -32,11 +32,16 @@ def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"The request body is larger than the {limit} byte limit of this endpoint")
 
 
-def _declared_length(scope: Scope) -> int | None:
+def _body_framing(scope: Scope) -> tuple[bool, int | None]:
+    """Whether the request has a body at all (RFC 9112 6.3: only with a `Content-Length` or a
+    `Transfer-Encoding`), and its declared length (None when absent or not a number)."""
+    has_body, declared = False, None
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+            has_body, declared = True, int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            has_body = True
+    return has_body, declared
 
 
 class BodyLimitMiddleware:
@@ -50,8 +55,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body, declared = _body_framing(scope)
+        if not has_body:  # nothing to count (most GETs)
+            await self.app(scope, receive, send)
+            return
         limit = body_limit(self.settings, scope["path"])
-        declared = _declared_length(scope)
         if declared is not None and declared > limit:
             error = _too_large(limit)
             response = error_response(error.status, error.type, error.description, {"Connection": "close"})

@@ -18,6 +18,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first entry."""
 
@@ -54,12 +57,13 @@ class AccessEntry(NamedTuple):
     detail: dict[str, Any] = {}  # shared by entries without one, and never changed
 
     def finished(self, result: str) -> AccessEntry:
-        return self._replace(result=result)
+        """The entry with its result (by position: half the cost of `_replace`)."""
+        return AccessEntry._make((*self[:4], result, *self[5:]))
 
 
-@dataclass(frozen=True)
-class ChainedEntry:
-    """An entry as stored: its position in the chain, the hash before it and its own."""
+class ChainedEntry(NamedTuple):
+    """An entry as stored: its position in the chain, the hash before it and its own (a named tuple,
+    like `AccessEntry`: the writer makes one per entry)."""
 
     seq: int
     entry: AccessEntry
@@ -81,8 +85,8 @@ class Anchor:
 
 def canonical_time(value: datetime) -> str:
     """The one spelling of an entry's time (UTC, microseconds) that is hashed and read back."""
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat(timespec="microseconds")
+    naive_utc = value if value.tzinfo is None else _NAIVE_EPOCH + (value - _UTC_EPOCH)
+    return naive_utc.isoformat("T", "microseconds") + "+00:00"  # half the cost of an aware isoformat
 
 
 def detail_text(detail: dict[str, Any]) -> str:
