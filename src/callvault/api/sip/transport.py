@@ -72,6 +72,26 @@ def _deliver(on_message: OnMessage, data: bytes, peer: Peer) -> None:
         log.exception("handling a SIP message from %s failed", peer.host)
 
 
+UDP_RECEIVE_BUFFER_BYTES = 4 << 20
+"""What the SIP UDP socket asks the kernel to queue while the event loop is busy (capped by
+net.core.rmem_max). At the default (~208 KiB) a burst of signalling from 400 sessions holding, resuming
+and hanging up at once overflowed it: the kernel dropped ~500 datagrams, BYEs among them."""
+
+
+def _enlarge_receive_buffer(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER_BYTES)
+    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux reports it doubled
+    if granted < UDP_RECEIVE_BUFFER_BYTES:
+        log.info(
+            "SIP UDP receive buffer is %d KiB (asked for %d; raise net.core.rmem_max for more)",
+            granted >> 10,
+            UDP_RECEIVE_BUFFER_BYTES >> 10,
+        )
+
+
 class _Udp(asyncio.DatagramProtocol):
     def __init__(self, on_message: OnMessage) -> None:
         self._on_message = on_message
@@ -317,6 +337,7 @@ class SipTransports:
                 lambda: _Udp(self._on_message), local_addr=(self.host, self.port)
             )
             self.port = self._udp.get_extra_info("sockname")[1]
+            _enlarge_receive_buffer(self._udp.get_extra_info("socket"))
         if tcp:
             sock = _listening_socket(self.host, self.port)
             self.port = sock.getsockname()[1]

@@ -9,17 +9,19 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from callvault.api.sip.responses import ResponseCache
 from callvault.api.sip.server import CALL_ID_HEADER
-from callvault.api.sip.transport import ConnectionLimits
+from callvault.api.sip.transport import UDP_RECEIVE_BUFFER_BYTES, ConnectionLimits
 from callvault.calls.siprec.digest import ha1
-from callvault.calls.siprec.sip import SipRequest
+from callvault.calls.siprec.sip import SipRequest, SipResponse
 from callvault.domain.sources import SipSource
 from support.server import ServerFactory
 from support.sip_client import Client
@@ -376,3 +378,28 @@ def test_flood_against_a_real_server(server_factory: ServerFactory, tmp_path: ob
     assert client.final().status == 200
     for sock in [stranger, *flood]:
         sock.close()
+
+
+def test_a_burst_of_signalling_while_the_loop_is_busy_is_queued_not_dropped(running: list[Listener]) -> None:
+    """1,000 OPTIONS (~430 KB) arrive while the listener's event loop is blocked: the kernel queues
+    them all for the UDP socket, and every one is answered once the loop runs. At the default receive
+    buffer (~208 KiB) the kernel dropped most of them: BYEs lost this way left sessions running."""
+    rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
+    if rmem_max < UDP_RECEIVE_BUFFER_BYTES:
+        pytest.skip(f"net.core.rmem_max is {rmem_max}: the kernel caps the buffer below what is asked")
+    listener = start(running, [LOCAL])
+    client = Client(listener.server.port)
+    client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER_BYTES)
+    burst = 1000
+    released = threading.Event()
+    listener.loop.call_soon_threadsafe(released.wait, 30)  # the loop is busy until released
+    for number in range(burst):
+        client.request("OPTIONS", cseq=number + 1, branch=f"z9hG4bKburst{number}")
+    released.set()
+    answered = set()
+    client.sock.settimeout(10)
+    while len(answered) < burst:
+        response = client.receive()
+        assert isinstance(response, SipResponse) and response.status == 200
+        answered.add(response.cseq[0])
+    assert answered == set(range(1, burst + 1))
