@@ -10,10 +10,12 @@ the result; each step also reports the server's CPU per session-second and the l
 at (benchmarks/quiet.py). Writes benchmarks/results/siprec.json with the command that made it.
 
     .venv/bin/python benchmarks/bench_siprec.py [--sessions 50,100,200,300,400,500] [--seconds 8]
-        [--split-seconds 30] [--server-log PATH]
+        [--split-seconds 30] [--server-log PATH] [--warm-up 20]
 
-The largest passing N is then run again with --split-seconds of speech: from the two runs, the CPU a
-session's media costs per second and what its setup and teardown (INVITE to stored recording) cost.
+First --warm-up sessions (default 20) run and are reported apart: what a server pays once, for its
+first session, is no session's cost. The largest passing N is then run again with --split-seconds of
+speech: from the two runs, the CPU a session's media costs per second and what its setup and teardown
+(INVITE to stored recording) cost.
 
 Needs SIPp (Debian sip-tester), the Asterisk prompts and root (SIPp replays RTP through a raw socket).
 """
@@ -175,6 +177,13 @@ def main() -> None:
         "media costs per second and what its setup and teardown cost, apart (0: skip)",
     )
     parser.add_argument("--server-log", type=Path, help="keep the server's log here when the run ends")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=20,
+        help="sessions run first and not counted: the server's one-time costs (the first session's "
+        "imports, threads, caches) are no session's (0: none)",
+    )
     args = parser.parse_args()
     reason = why_no_sipp()
     if reason:
@@ -199,6 +208,10 @@ def main() -> None:
         try:
             run_cli(server.env, server.data_dir, "sip-sources", "add", "sipp", "--account", server.account_id,
                     "--network", "127.0.0.1")  # fmt: skip
+            warm_up: dict[str, object] | None = None
+            if args.warm_up:
+                warm_up = run_step(server, sip_port, args.warm_up, args.seconds, work)
+                print(json.dumps({"warm_up": warm_up}))
             for sessions in (int(n) for n in args.sessions.split(",")):
                 state = sections.start(f"{sessions} sessions")
                 step = {**run_step(server, sip_port, sessions, args.seconds, work), "valid": state["valid"]}
@@ -226,6 +239,7 @@ def main() -> None:
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
         "setup": "one `callvault serve --sip` (SQLite, files); SIPp 3.6 on this machine; UDP; 2 PCMU legs",
         "machine_state": sections.report(),
+        "warm_up": warm_up,
         "largest_sessions_without_loss_and_exact": max(passing, default=0),
         "cost_split": split,
         "server_peak_rss_mib": round(peak, 1),
