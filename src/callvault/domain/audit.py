@@ -13,13 +13,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
 
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from callvault.domain.timefmt import as_naive_utc
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first entry."""
@@ -85,8 +84,7 @@ class Anchor:
 
 def canonical_time(value: datetime) -> str:
     """The one spelling of an entry's time (UTC, microseconds) that is hashed and read back."""
-    naive_utc = value if value.tzinfo is None else _NAIVE_EPOCH + (value - _UTC_EPOCH)
-    return naive_utc.isoformat("T", "microseconds") + "+00:00"  # half the cost of an aware isoformat
+    return as_naive_utc(value).isoformat("T", "microseconds") + "+00:00"  # half an aware isoformat's cost
 
 
 def detail_text(detail: dict[str, Any]) -> str:

@@ -26,14 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _as_utc(naive: datetime) -> datetime:
-    """`naive.replace(tzinfo=UTC)`, by arithmetic: 20x cheaper than `replace` with a keyword, which a
-    list of 1,000 recordings (4 times each) feels."""
-    return _UTC_EPOCH + (naive - _NAIVE_EPOCH)
+from callvault.domain.timefmt import as_aware_utc, as_naive_utc
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return _as_utc(value) if value.tzinfo is None else value.astimezone(UTC)
+        return as_aware_utc(value) if value.tzinfo is None else value.astimezone(UTC)
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         """On SQLite, a datetime straight to its stored text, in C (`isoformat`), without SQLAlchemy's
@@ -78,9 +71,7 @@ def _sqlite_text_of_utc(slow: Callable[[Any], Any] | None) -> Callable[[Any], An
     def process(value: Any) -> Any:
         if type(value) is not datetime:
             return slow(value) if slow is not None else value
-        if value.tzinfo is not None:
-            value = _NAIVE_EPOCH + (value - _UTC_EPOCH)  # naive UTC: `astimezone` and `replace` cost more
-        return value.isoformat(" ", "microseconds")
+        return as_naive_utc(value).isoformat(" ", "microseconds")
 
     return process
 

@@ -22,6 +22,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from callvault.api.sip.transport import ask_receive_buffer
+
 __all__ = ["RtpPortPool", "RtpReceiver", "parse_port_range"]
 
 log = logging.getLogger("callvault.sip")
@@ -190,7 +192,7 @@ class RtpPortPool:
                     socket.AF_INET6 if ":" in self._host else socket.AF_INET, socket.SOCK_DGRAM
                 )
                 try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+                    ask_receive_buffer(sock, RECEIVE_BUFFER_BYTES)
                     sock.bind((self._host, base + 2 * position))
                 except OSError:
                     sock.close()

@@ -29,7 +29,7 @@ from typing import cast
 
 from callvault.calls.siprec.sip import MAX_MESSAGE_BYTES, SipError, TcpFramer, error_response
 
-__all__ = ["ConnectionLimits", "Peer", "SipTransports"]
+__all__ = ["ConnectionLimits", "Peer", "SipTransports", "ask_receive_buffer"]
 
 log = logging.getLogger("callvault.sip")
 
@@ -78,12 +78,18 @@ net.core.rmem_max). At the default (~208 KiB) a burst of signalling from 400 ses
 and hanging up at once overflowed it: the kernel dropped ~500 datagrams, BYEs among them."""
 
 
+def ask_receive_buffer(sock: socket.socket, size: int) -> int:
+    """Ask the kernel to queue `size` bytes for `sock` (SIP's and RTP's UDP sockets); the bytes it
+    granted (capped by net.core.rmem_max)."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux reports it doubled
+
+
 def _enlarge_receive_buffer(sock: socket.socket | None) -> None:
     if sock is None:
         return
-    with contextlib.suppress(OSError):
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER_BYTES)
-    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux reports it doubled
+    granted = ask_receive_buffer(sock, UDP_RECEIVE_BUFFER_BYTES)
     if granted < UDP_RECEIVE_BUFFER_BYTES:
         log.info(
             "SIP UDP receive buffer is %d KiB (asked for %d; raise net.core.rmem_max for more)",
