@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import bandwidth
@@ -27,6 +29,7 @@ from bandwidth.models import (
     UpdateCallRecording,
     VoiceApiError,
 )
+from bandwidth.models._wire import Derived, format_wire_datetime, wire_datetime
 
 METADATA_WIRE = {
     "applicationId": "04e88489-df02-4e34-a0ee-27a91849555f",
@@ -383,3 +386,53 @@ def test_wire_from_fields_is_the_models_wire_form(fields: dict[str, object], tra
 def test_wire_from_fields_refuses_a_value_outside_an_enum() -> None:
     with pytest.raises(ValueError):
         CallRecordingMetadata.wire_from_fields(recording_id="r-1", file_format="ogg")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    offset_minutes=st.integers(min_value=-14 * 60, max_value=14 * 60),
+    separator=st.sampled_from([" ", "T"]),
+)
+def test_wire_datetime_of_text_is_the_wire_form_of_the_time_it_spells(
+    moment: datetime, offset_minutes: int, separator: str
+) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    expected = format_wire_datetime(aware)
+    naive_utc = aware.astimezone(UTC).replace(tzinfo=None)
+
+    assert wire_datetime(aware) == expected
+    assert (
+        wire_datetime(naive_utc.isoformat(separator, "microseconds")) == expected
+    )  # as a database stores it
+    assert wire_datetime(naive_utc.isoformat(separator)) == expected
+    assert wire_datetime(aware.isoformat(separator, "microseconds")) == expected
+
+
+def test_wire_datetime_refuses_text_that_is_no_time() -> None:
+    with pytest.raises(ValueError, match="yesterday"):
+        wire_datetime("yesterday at noon")
+
+
+@pytest.mark.parametrize("fields", [FULL_RECORDING_FIELDS, {"recording_id": "r-2", "file_format": "wav"}])
+def test_a_row_writer_writes_what_wire_from_fields_writes(fields: dict[str, object]) -> None:
+    given = {name: value for name, value in fields.items() if name != "duration"}
+    names = list(given)
+    writer = CallRecordingMetadata.wire_row_writer(
+        {
+            **{name: position for position, name in enumerate(names)},
+            "duration": Derived(
+                lambda context, seconds: f"{context}{seconds}S", (len(names),), with_context=True
+            ),
+        }
+    )
+    row = [*given.values(), 7]
+
+    written = writer(row, "PT")
+
+    assert json.dumps(written) == json.dumps(CallRecordingMetadata.wire_from_fields(**given, duration="PT7S"))
+
+
+def test_a_row_writer_refuses_a_field_the_model_does_not_have() -> None:
+    with pytest.raises(ValueError, match="fromNumber"):
+        CallRecordingMetadata.wire_row_writer({"recording_id": 0, "fromNumber": 1})

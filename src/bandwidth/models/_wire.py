@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import pprint
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Self, get_args
@@ -51,6 +52,23 @@ def format_wire_datetime(value: datetime) -> str:
         f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
         f".{utc.microsecond // 1000:03d}Z"
     )
+
+
+_NAIVE_TEXT_LENGTH = len("2022-06-17 22:19:40.375000")
+
+
+def wire_datetime(value: datetime | str) -> str:
+    """`format_wire_datetime` of a datetime or of its ISO-8601 text (naive text is UTC, as a database
+    stores it). Naive text with microseconds and a four-digit year is cut to milliseconds as it is,
+    without a datetime: a list of 1,000 recordings spells 2,000 times."""
+    if isinstance(value, str):
+        if len(value) == _NAIVE_TEXT_LENGTH and value[10] in " T" and value[19] == "." and value[0] != "0":
+            return f"{value[:10]}T{value[11:23]}Z"
+        parsed = parse_iso8601_datetime(value)
+        if not isinstance(parsed, datetime):
+            raise ValueError(f"Not an ISO-8601 date-time: {value!r}")
+        return format_wire_datetime(parsed)
+    return format_wire_datetime(value)
 
 
 def parse_iso8601_datetime(value: Any) -> Any:
@@ -106,27 +124,87 @@ def _wire_plan(model: type[WireModel]) -> list[tuple[str, str, Callable[[Any], A
 
 @functools.cache
 def _wire_writer(model: type[WireModel]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """`wire_from_fields` for `model`, written out from its plan as straight-line code, one `if` per
-    field (a loop over the plan costs 2.5x as much, which a list of 1,000 recordings feels). For each
-    field, in the plan's order: skip None; a datetime as on the wire; an enum field's value checked and
-    written as its value; anything else as it is."""
-    lines = ["def write(values):", "    wire = {}", "    get = values.get"]
-    names: dict[str, Any] = {"datetime": datetime, "format_datetime": format_wire_datetime}
+    """`wire_from_fields` for `model`: each field's value read from the values given by name."""
+    reads = {name: f"get({name!r})" for name, _key, _enum_value in _wire_plan(model)}
+    return _written_out(model, "values", ["get = values.get"], reads, {})
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A field of a wire row that is a function of some of the row's values, and of the writer's
+    context (say, the base URL) first when `with_context`."""
+
+    function: Callable[..., Any]
+    positions: tuple[int, ...]
+    with_context: bool = False
+
+
+RowSource = int | Derived
+"""Where a wire row holds a field: the value at a position, or a function of values (`Derived`)."""
+
+
+def wire_row_writer(
+    model: type[WireModel], sources: Mapping[str, RowSource]
+) -> Callable[[Sequence[Any], Any], dict[str, Any]]:
+    """`write(row, context)`: `model`'s wire form of one row of values, the way `wire_from_fields` writes
+    it from the same values by name (fields not in `sources` are left out, as None is). A datetime
+    field takes a datetime or its ISO-8601 text (a database's own spelling: `wire_datetime`)."""
+    unknown = set(sources) - {name for name, _key, _enum_value in _wire_plan(model)}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+    names: dict[str, Any] = {}
+    reads: dict[str, str] = {}
+    for position, (name, source) in enumerate(sources.items()):
+        if isinstance(source, Derived):
+            names[f"derive_{position}"] = source.function
+            values = [
+                *(["context"] if source.with_context else []),
+                *(f"row[{at}]" for at in source.positions),
+            ]
+            reads[name] = f"derive_{position}({', '.join(values)})"
+        else:
+            reads[name] = f"row[{source}]"
+    return _written_out(model, "row, context", [], reads, names)
+
+
+def _written_out(
+    model: type[WireModel],
+    arguments: str,
+    preamble: list[str],
+    reads: Mapping[str, str],
+    names: dict[str, Any],
+) -> Callable[..., dict[str, Any]]:
+    """A writer of `model`'s wire form, written out from its plan as straight-line code, one `if` per
+    field read (a loop over the plan costs 2.5x as much, which a list of 1,000 recordings feels). For
+    each field in the plan's order that `reads` names: skip None; a datetime as on the wire (its text
+    too, for a datetime field); an enum field's value checked and written as its value; anything else
+    as it is."""
+    lines = [f"def write({arguments}):", "    wire = {}", *(f"    {line}" for line in preamble)]
+    names.update(datetime=datetime, format_datetime=format_wire_datetime, wire_datetime=wire_datetime)
     for position, (name, key, enum_value) in enumerate(_wire_plan(model)):
-        lines += [
-            f"    value = get({name!r})",
-            "    if value is not None:",
-            "        if isinstance(value, datetime):",
-            "            value = format_datetime(value)",
-        ]
-        if enum_value is not None:
-            names[f"enum_value_{position}"] = enum_value
-            lines += ["        else:", f"            value = enum_value_{position}(value)"]
+        if name not in reads:
+            continue
+        lines += [f"    value = {reads[name]}", "    if value is not None:"]
+        if _is_datetime(model, name):
+            lines.append("        value = wire_datetime(value)")
+        else:
+            lines += ["        if isinstance(value, datetime):", "            value = format_datetime(value)"]
+            if enum_value is not None:
+                names[f"enum_value_{position}"] = enum_value
+                lines += ["        else:", f"            value = enum_value_{position}(value)"]
         lines.append(f"        wire[{key!r}] = value")
     lines.append("    return wire")
     exec("\n".join(lines), names)  # names and keys are the model's own, written out by repr
-    writer: Callable[[dict[str, Any]], dict[str, Any]] = names["write"]
+    writer: Callable[..., dict[str, Any]] = names["write"]
     return writer
+
+
+def _is_datetime(model: type[WireModel], name: str) -> bool:
+    return _holds_datetime(model.model_fields[name].annotation)
+
+
+def _holds_datetime(annotation: Any) -> bool:
+    return annotation is datetime or any(_holds_datetime(arg) for arg in get_args(annotation))
 
 
 def _enum_value_of(enum: type[Enum]) -> Callable[[Any], Any]:
@@ -223,6 +301,13 @@ class WireModel(BaseModel):
         ``None`` omitted, enums checked and written as values, datetimes as on the wire. Building and
         dumping a model costs ~50x more, which a list of 1,000 recordings feels."""
         return _wire_writer(cls)(values)
+
+    @classmethod
+    def wire_row_writer(
+        cls, sources: Mapping[str, RowSource]
+    ) -> Callable[[Sequence[Any], Any], dict[str, Any]]:
+        """See `wire_row_writer`: the wire form of rows of values, for a list a server reads by position."""
+        return wire_row_writer(cls, sources)
 
     @classmethod
     def from_dict(cls, obj: Any) -> Self | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -19,6 +20,7 @@ from callvault.media.blobstore import BlobStore
 from callvault.media.encrypted import EncryptedBlobStore, MediaKeyUnavailable
 from callvault.media.sealed_media import MEDIA_TYPE as SEALED_MEDIA_TYPE
 from callvault.media.sealed_media import envelope_prefix
+from callvault.services import wire
 from callvault.services.legal_holds import refuse_if_held
 from callvault.services.media_keys import media_errors
 from callvault.store import jobs_repo, media_keys_repo, recordings_repo
@@ -85,10 +87,13 @@ def _with_transcriptions(
     return [(r, by_id.get(r.recording_id)) for r in found]
 
 
-def list_account_recordings(
-    store: MetadataStore, flt: RecordingFilter
-) -> list[tuple[Recording, TranscriptionState | None]]:
-    return recordings_repo.list_recordings(store, flt)
+def list_account_recordings_json(
+    store: MetadataStore, flt: RecordingFilter, base_url: str
+) -> list[dict[str, Any]]:
+    """The wire JSON of an account's recordings that pass the filter, oldest first, read as wire rows
+    (`wire.recording_rows_json`: no Recording per row)."""
+    rows = recordings_repo.list_recording_rows(store, flt, wire.RECORDING_WIRE_COLUMNS)
+    return wire.recording_rows_json(base_url, rows)
 
 
 def list_call_recordings(

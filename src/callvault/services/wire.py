@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import operator
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
+
+import orjson
 
 from bandwidth.models import (
     CallbackMethodEnum,
@@ -16,6 +22,7 @@ from bandwidth.models import (
 from bandwidth.models import (
     Transcription as WireTranscript,
 )
+from bandwidth.models._wire import Derived
 from callvault.domain.governance import ErasureReceipt, LegalHold
 from callvault.domain.records import Call, Recording, TranscriptionShown
 from callvault.domain.search import TranscriptHit, snippet_html
@@ -24,17 +31,39 @@ from callvault.domain.waveform import WaveformPeaks
 
 
 def recording_path(recording: Recording) -> str:
-    return f"accounts/{recording.account_id}/calls/{recording.call_id}/recordings/{recording.recording_id}"
+    return _recording_path_of(recording.account_id, recording.call_id, recording.recording_id)
+
+
+def _recording_path_of(account_id: str, call_id: str, recording_id: str) -> str:
+    return f"accounts/{account_id}/calls/{call_id}/recordings/{recording_id}"
 
 
 def media_url(base_url: str, recording: Recording) -> str | None:
-    if recording.media_key is None:
-        return None
-    return f"{base_url.rstrip('/')}/{recording_path(recording)}/media"
+    return _media_url_of(
+        base_url.rstrip("/"),
+        recording.account_id,
+        recording.call_id,
+        recording.recording_id,
+        recording.media_key,
+    )
 
 
 def transcription_url(base_url: str, recording: Recording) -> str:
-    return f"{base_url.rstrip('/')}/{recording_path(recording)}/transcription"
+    path = (recording.account_id, recording.call_id, recording.recording_id)
+    return _transcription_url_of(base_url.rstrip("/"), *path)
+
+
+def _transcription_url_of(base: str, account_id: str, call_id: str, recording_id: str) -> str:
+    return f"{base}/{_recording_path_of(account_id, call_id, recording_id)}/transcription"
+
+
+def _media_url_of(
+    base: str, account_id: str, call_id: str, recording_id: str, media_key: str | None
+) -> str | None:
+    """The media's URL under `base` (no trailing slash); None once the media is deleted."""
+    if media_key is None:
+        return None
+    return f"{base}/{_recording_path_of(account_id, call_id, recording_id)}/media"
 
 
 def call_url(base_url: str, account_id: str, call_id: str) -> str:
@@ -64,60 +93,121 @@ def recording_event_fields(base_url: str, recording: Recording) -> dict[str, Any
     }
 
 
-def transcription_fields(
-    base_url: str, recording: Recording, transcription: TranscriptionShown
-) -> dict[str, Any]:
-    """The RecordingTranscriptionMetadata fields of a recording's transcription."""
-    return {
-        "id": transcription.transcription_id,
-        "status": transcription.status,
-        "completed_time": transcription.completed_time,
-        "url": transcription_url(base_url, recording),
-    }
+RECORDING_WIRE_COLUMNS = (
+    "application_id",
+    "account_id",
+    "call_id",
+    "parent_call_id",
+    "recording_id",
+    "to_number",
+    "from_number",
+    "transfer_caller_id",
+    "transfer_to",
+    "duration_seconds",
+    "direction",
+    "channels",
+    "start_time",
+    "end_time",
+    "file_format",
+    "status",
+    "media_key",
+    "recording_name",
+    "source",
+)
+"""What a recording's wire JSON is made of: these columns of its row (Recording's attributes of the same
+names), then its transcription's id, status and completed time (None when it has none): a wire row."""
+_AT = {name: position for position, name in enumerate(RECORDING_WIRE_COLUMNS)}
+_STATE_AT = len(RECORDING_WIRE_COLUMNS)
+_SOURCE_AT = _AT["source"]
+_PATH_AT = (_AT["account_id"], _AT["call_id"], _AT["recording_id"])
+_NO_TRANSCRIPTION = (None, None, None)
+_wire_row_of = operator.attrgetter(*RECORDING_WIRE_COLUMNS)
+
+_TRANSCRIPTION_WRITER = RecordingTranscriptionMetadata.wire_row_writer(
+    {"id": 0, "status": 1, "completed_time": 2, "url": 3}
+)
 
 
-def recording_fields(base_url: str, recording: Recording) -> dict[str, Any]:
-    """The CallRecordingMetadata fields of a recording, but its transcription."""
-    return {
-        "application_id": recording.application_id,
-        "account_id": recording.account_id,
-        "call_id": recording.call_id,
-        "parent_call_id": recording.parent_call_id,
-        "recording_id": recording.recording_id,
-        "to": recording.to_number,
-        "var_from": recording.from_number,
-        "transfer_caller_id": recording.transfer_caller_id,
-        "transfer_to": recording.transfer_to,
-        "duration": format_iso_duration(recording.duration_seconds),
-        "direction": recording.direction,
-        "channels": recording.channels,
-        "start_time": recording.start_time,
-        "end_time": recording.end_time,
-        "file_format": recording.file_format,
-        "status": recording.status,
-        "media_url": media_url(base_url, recording),
-        "recording_name": recording.recording_name,
+def _transcription_wire(
+    base: str,
+    account_id: str,
+    call_id: str,
+    recording_id: str,
+    transcription_id: str | None,
+    status: str | None,
+    completed_time: datetime | str | None,
+) -> dict[str, Any] | None:
+    if transcription_id is None:
+        return None
+    url = _transcription_url_of(base, account_id, call_id, recording_id)
+    return _TRANSCRIPTION_WRITER((transcription_id, status, completed_time, url), None)
+
+
+_RECORDING_WRITER = CallRecordingMetadata.wire_row_writer(
+    {
+        "application_id": _AT["application_id"],
+        "account_id": _AT["account_id"],
+        "call_id": _AT["call_id"],
+        "parent_call_id": _AT["parent_call_id"],
+        "recording_id": _AT["recording_id"],
+        "to": _AT["to_number"],
+        "var_from": _AT["from_number"],
+        "transfer_caller_id": _AT["transfer_caller_id"],
+        "transfer_to": _AT["transfer_to"],
+        "duration": Derived(format_iso_duration, (_AT["duration_seconds"],)),
+        "direction": _AT["direction"],
+        "channels": _AT["channels"],
+        "start_time": _AT["start_time"],
+        "end_time": _AT["end_time"],
+        "file_format": _AT["file_format"],
+        "status": _AT["status"],
+        "media_url": Derived(_media_url_of, (*_PATH_AT, _AT["media_key"]), with_context=True),
+        "recording_name": _AT["recording_name"],
+        "transcription": Derived(
+            _transcription_wire, (*_PATH_AT, _STATE_AT, _STATE_AT + 1, _STATE_AT + 2), with_context=True
+        ),
     }
+)
+"""A wire row -> the CallRecordingMetadata wire JSON (the model's own wire rules, without building a
+model per recording: a list of 1,000 recordings feels every microsecond of a row)."""
 
 
 def recording_json(
     base_url: str, recording: Recording, transcription: TranscriptionShown | None
 ) -> dict[str, Any]:
-    """The CallRecordingMetadata wire JSON of a recording (see WireModel.wire_from_fields: the model's
-    own wire rules, without building a model per recording)."""
-    transcribed = (
-        RecordingTranscriptionMetadata.wire_from_fields(
-            **transcription_fields(base_url, recording, transcription)
-        )
-        if transcription
-        else None
+    """The CallRecordingMetadata wire JSON of a recording and its transcription's state."""
+    state = (
+        (transcription.transcription_id, transcription.status, transcription.completed_time)
+        if transcription is not None
+        else _NO_TRANSCRIPTION
     )
-    wire = CallRecordingMetadata.wire_from_fields(
-        **recording_fields(base_url, recording), transcription=transcribed
-    )
-    if recording.source:
-        wire["source"] = recording.source  # callvault's addition: where a real call's recording came from
+    return _wire_of_row(base_url.rstrip("/"), _wire_row_of(recording) + state)
+
+
+def recording_rows_json(base_url: str, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The wire JSON of wire rows (`RECORDING_WIRE_COLUMNS`) as a database gives them: times as
+    datetimes or as the database's text, the source as JSON text or already decoded."""
+    base = base_url.rstrip("/")
+    return [_wire_of_row(base, row) for row in rows]
+
+
+def _wire_of_row(base: str, row: Sequence[Any]) -> dict[str, Any]:
+    wire = _RECORDING_WRITER(row, base)
+    source = row[_SOURCE_AT]
+    if source is not None:
+        if isinstance(source, str):
+            source = _decoded_json(source)
+        if source:
+            wire["source"] = source  # callvault's addition: where a real call's recording came from
     return wire
+
+
+def _decoded_json(text: str) -> Any:
+    """Stored JSON text (written by `json.dumps`: orjson reads all of it but NaN and Infinity, 4x faster)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def transcriptions_json(result: dict[str, Any]) -> dict[str, Any]:

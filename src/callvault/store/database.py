@@ -182,8 +182,19 @@ class MetadataStore:
         """Every row of `select`, like `first_row` (the API's lists: no SQLAlchemy result per row)."""
         return self._driver_rows(select, params, _all_of)
 
+    def driver_rows(self, select: DriverSelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of `select` as the driver gives it, without the columns' result processing (a time
+        stays the text SQLite stores; JSON stays text where the driver leaves it so): for a list whose
+        reader takes either form, and a row costs no more than the driver's own work."""
+        return self._driver_rows(select, params, _all_of, convert=False)
+
     def _driver_rows(
-        self, select: DriverSelect, params: Mapping[str, Any], fetch: Callable[[Any], Sequence[Any]]
+        self,
+        select: DriverSelect,
+        params: Mapping[str, Any],
+        fetch: Callable[[Any], Sequence[Any]],
+        *,
+        convert: bool = True,
     ) -> list[tuple[Any, ...]]:
         dialect = self.engine.dialect
         sql, parameters = select.sql(dialect, params)
@@ -195,6 +206,8 @@ class MetadataStore:
                 description = cursor.description
             finally:
                 cursor.close()
+        if not convert:
+            return list(rows)
         return [select.convert(dialect, description, row) for row in rows]
 
     async def first_row_async(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -258,28 +258,37 @@ def _where_filter(query: Select[Any], names: Iterable[str]) -> Select[Any]:
     return query.where(*(_FILTERS[name] for name in names if name in _FILTERS))
 
 
-_LISTS: dict[tuple[str, ...], DriverSelect] = {}
-"""The list query of each filter shape, compiled once per database and run on the driver's cursor."""
+_LISTS: dict[tuple[tuple[str, ...], tuple[str, ...]], DriverSelect] = {}
+"""The list query of each (columns, filter shape), compiled once per database and run on the driver's
+cursor."""
 
 
-def list_recordings(
-    store: MetadataStore, flt: RecordingFilter
-) -> list[tuple[Recording, TranscriptionState | None]]:
-    """An account's recordings that pass the filter, oldest first, each with its transcription's state."""
-    statement, parameters = list_statement(flt)
-    return [_recording_and_state(row) for row in store.all_rows(statement, parameters)]
+def list_recording_rows(
+    store: MetadataStore, flt: RecordingFilter, columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """The `columns` of an account's recordings that pass the filter, oldest first, then their
+    transcription's id, status and completed time (NULL when it has none), as the driver gives them
+    (`MetadataStore.driver_rows`)."""
+    statement, parameters = list_statement(flt, columns)
+    return store.driver_rows(statement, parameters)
 
 
-def list_statement(flt: RecordingFilter) -> tuple[DriverSelect, dict[str, Any]]:
-    """The query `list_recordings` runs for `flt`, and its parameters."""
+def list_statement(flt: RecordingFilter, columns: Sequence[str]) -> tuple[DriverSelect, dict[str, Any]]:
+    """The query `list_recording_rows` runs for `flt`, and its parameters."""
     parameters = _filter_parameters(flt) | {"limit": flt.limit}
-    shape = tuple(parameters)
-    if shape not in _LISTS:
-        query = _where_filter(_RECORDING_AND_TRANSCRIPTION_STATE, shape)
-        _LISTS[shape] = DriverSelect(
+    key = (tuple(columns), tuple(parameters))
+    if key not in _LISTS:
+        selected = select(
+            *(recordings.c[name] for name in columns),
+            transcriptions.c.transcription_id,
+            transcriptions.c.status,
+            transcriptions.c.completed_time,
+        ).select_from(_WITH_TRANSCRIPTION)
+        query = _where_filter(selected, key[1])
+        _LISTS[key] = DriverSelect(
             query.order_by(recordings.c.start_time, recordings.c.id).limit(bindparam("limit"))
         )
-    return _LISTS[shape], parameters
+    return _LISTS[key], parameters
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:

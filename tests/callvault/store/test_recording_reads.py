@@ -1,6 +1,7 @@
 """Every way a recording is read back gives the record that was stored: the API's hottest read (on the
-driver's cursor), the lists (records filled in by position) and the plain reads, on SQLite and
-PostgreSQL, with and without a transcription, with times to the microsecond."""
+driver's cursor), the pages (records filled in by position) and the plain reads, on SQLite and
+PostgreSQL, with and without a transcription, with times to the microsecond; and the API's list, read
+as wire rows straight from the driver, gives each recording's wire JSON as its own read does."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import text
 
 from callvault.domain.paging import build_page
 from callvault.domain.recordings import build_filter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
+from callvault.services.wire import RECORDING_WIRE_COLUMNS, recording_json, recording_rows_json
 from callvault.store import recordings_repo
 from callvault.store.database import MetadataStore
 from support import postgres
@@ -102,9 +105,6 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
     stored = {"r-1": full, "r-2": bare}
 
     with store.read_statement() as conn:
-        listed = recordings_repo.list_recordings(
-            store, build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
-        )
         page = recordings_repo.list_recordings_page(
             conn,
             build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None),
@@ -116,7 +116,6 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
     ]
 
     for found in (
-        [recording for recording, _t in listed],
         page,
         [recording for recording in plain if recording is not None],
         [found[0] for found in hottest if found is not None],
@@ -127,11 +126,10 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
             assert all(
                 value.tzinfo is UTC for value in dataclasses.astuple(recording) if isinstance(value, datetime)
             )
-    transcriptions = [t for _r, t in listed] + [found[1] for found in hottest if found is not None]
-    assert [t.transcription_id if t else None for t in transcriptions] == ["t-1", None, "t-1", None]
+    transcriptions = [found[1] for found in hottest if found is not None]
+    assert [t.transcription_id if t else None for t in transcriptions] == ["t-1", None]
     whole = hottest[0][1] if hottest[0] else None
     assert isinstance(whole, Transcription) and whole.request == TranscriptionRequest(base_url="http://x")
-    assert listed[0][1] == TranscriptionState("t-1", whole.status, whole.completed_time)  # no transcript read
     assert recordings_repo.get_recording_with_transcription(store, ACCOUNT, "c-1", "r-missing") is None
 
 
@@ -168,3 +166,65 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
     assert first is not None and first[0] == stored
     assert isinstance(first[1], TranscriptionState) and first[1].transcription_id == "t-7"
     assert missing is None
+
+
+def test_the_list_gives_each_recordings_own_wire_json(store: MetadataStore) -> None:
+    """The list reads wire rows as the driver gives them (SQLite's text times, JSON text) and writes them
+    without a Recording; every field, every None left out, every time, the transcription's state and
+    the source must come out as a recording read on its own writes it."""
+    on_the_hour = START.replace(microsecond=0)
+    recordings = [
+        _recording(1),
+        _recording(2, start_time=on_the_hour, end_time=None, source={}, media_key=None),
+        _recording(
+            3,
+            application_id=None,
+            parent_call_id=None,
+            from_number=None,
+            to_number=None,
+            transfer_caller_id=None,
+            transfer_to=None,
+            direction=None,
+            recording_name='ünïcode "quoted" \\ name\n',
+            source=None,
+            duration_seconds=3725.5,
+        ),
+        _recording(4, start_time=datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), duration_seconds=0.0),
+        _recording(5, start_time=START + timedelta(days=1, microseconds=-START.microsecond + 999)),
+    ]
+    with store.write() as conn:
+        for recording in recordings:
+            recordings_repo.insert_recording(conn, recording)
+        for number in (1, 5):
+            recordings_repo.put_transcription_request(
+                conn, ACCOUNT, f"r-{number}", f"t-{number}", TranscriptionRequest(base_url="http://x"), START
+            )
+        recordings_repo.finish_transcription(
+            conn, "t-5", status="error", completed_time=START, result=None, language=None, error="boom"
+        )
+    base = "http://127.0.0.1:8080/api/v2/"
+    every = build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
+
+    listed = recording_rows_json(
+        base, recordings_repo.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
+    )
+
+    own = []
+    for recording in sorted(recordings, key=lambda r: r.start_time):
+        found = recordings_repo.get_recording_with_transcription(
+            store, ACCOUNT, recording.call_id, recording.recording_id
+        )
+        assert found is not None
+        own.append(recording_json(base, *found))
+    assert orjson.dumps(listed) == orjson.dumps(own)
+    assert [wire["recordingId"] for wire in listed] == ["r-4", "r-2", "r-1", "r-3", "r-5"]
+    by_id = {wire["recordingId"]: wire for wire in listed}
+    assert by_id["r-4"]["startTime"] == "999-12-31T23:59:59.999Z"
+    assert by_id["r-1"]["source"] == {"kind": "siprec", "sessionId": "s-1", "legs": [1, 2]}
+    assert (
+        by_id["r-1"]["transcription"]["id"] == "t-1" and "completedTime" not in by_id["r-1"]["transcription"]
+    )
+    assert by_id["r-2"]["startTime"] == on_the_hour.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert not {"source", "mediaUrl", "endTime"} & set(by_id["r-2"])
+    assert by_id["r-3"]["duration"] == "PT1H2M5.5S" and "from" not in by_id["r-3"]
+    assert by_id["r-5"]["transcription"]["completedTime"] == START.strftime("%Y-%m-%dT%H:%M:%S.123Z")

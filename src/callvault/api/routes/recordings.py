@@ -49,8 +49,7 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
         hits = finding.search(store, flt, parse_query(query["q"]), page.size if page else LIST_LIMIT)
         return JSONResponse([search_hit_json(base, hit, t) for hit, t in hits])
     if page is None:
-        found = recording_service.list_account_recordings(store, flt)
-        return WireJSONResponse([recording_json(base, r, t) for r, t in found])
+        return WireJSONResponse(recording_service.list_account_recordings_json(store, flt, base))
     result = finding.list_page(store, flt, page)
     headers = (
         {"Link": f'<{_next_page_url(request, result.next_token)}>; rel="next"'} if result.next_token else {}
