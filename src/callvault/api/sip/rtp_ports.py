@@ -41,6 +41,8 @@ SO_TIMESTAMPNS = 35
 """Linux's ``SO_TIMESTAMPNS`` (and ``SCM_TIMESTAMPNS``), which Python's socket module does not name."""
 TIMESPEC = struct.Struct("@qq")
 ANCILLARY_BYTES = socket.CMSG_SPACE(TIMESPEC.size)
+_MSG_TRUNC = int(socket.MSG_TRUNC)
+"""As a plain int: `flags & socket.MSG_TRUNC` makes an IntFlag member per datagram (20x the cost)."""
 
 
 def parse_port_range(text: str) -> tuple[int, int]:
@@ -89,7 +91,7 @@ class _Reader:
             except OSError as exc:  # e.g. an ICMP error for an earlier send: the socket goes on
                 log.debug("RTP socket error: %s", exc)
                 return
-            if addr[0] not in self._senders or flags & socket.MSG_TRUNC:
+            if addr[0] not in self._senders or flags & _MSG_TRUNC:
                 continue  # only the recording client may put audio into a recording; no RTP is that long
             arrival = now
             if self._timestamped:
