@@ -18,6 +18,7 @@ The XML is parsed with defusedxml (no DTDs, entities or external references).
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import email.policy
 import re
@@ -114,12 +115,17 @@ def split_siprec_body(content_type: str, body: bytes) -> SiprecBody:
     if media_type != "multipart/mixed":
         raise UnsupportedBody(f"Unsupported body type {media_type or 'none'!r}")
     document = b"Content-Type: " + content_type.encode("utf-8", "replace") + b"\r\n\r\n" + body
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(document)
-    if not message.is_multipart():
+    # compat32: the parts' raw headers and bytes are all this needs; the modern policies parse every
+    # header into objects, 9x the cost (730 us an INVITE)
+    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(document)
+    parts = message.get_payload() if message.is_multipart() else None
+    if not parts or not isinstance(parts, list):
         raise MalformedMetadata("multipart/mixed body has no boundary or no parts")
     sdp: bytes | None = None
     metadata: bytes | None = None
-    for part in message.iter_parts():
+    for part in parts:
+        if not isinstance(part, email.message.Message):
+            continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -31,6 +32,72 @@ def test_multipart_body_and_metadata() -> None:
 def test_sdp_alone_is_a_media_only_reinvite() -> None:
     parts = split_siprec_body("application/sdp", b"v=0\r\n")
     assert parts.metadata is None
+
+
+def _parts(*parts: tuple[bytes, bytes], end: bool = True) -> bytes:
+    body = b"".join(b"--b\r\n" + headers + b"\r\n\r\n" + content + b"\r\n" for headers, content in parts)
+    return body + (b"--b--\r\n" if end else b"")
+
+
+_SDP = offer_sdp("127.0.0.1", (4000, 4002)).encode()
+_METADATA = metadata_xml(caller="sip:Zoë Ünïcode <+15551230001@pbx.example.com>").encode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "multipart/mixed;boundary=b",
+            _parts(
+                (b"Content-Type: application/sdp", _SDP),
+                (
+                    b"Content-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session",
+                    _METADATA,
+                ),
+            ),
+        ),
+        (
+            'multipart/mixed; boundary="b"',
+            _parts(
+                (b"content-type: Application/SDP; charset=utf-8", _SDP),
+                (b"Content-Type:   application/RS-metadata+xml ;x=1", _METADATA),
+            ),
+        ),
+        (
+            "multipart/mixed;boundary=b",
+            _parts(
+                (b"Content-Type:\r\n application/sdp\r\nX-Note: \xe9", _SDP),
+                (
+                    b"Content-Type: application/rs-metadata+xml\r\nContent-Transfer-Encoding: base64",
+                    base64.encodebytes(_METADATA),
+                ),
+            ),
+        ),
+        (
+            "multipart/mixed;boundary=b",
+            _parts(
+                (
+                    b"Content-Type: multipart/alternative;boundary=in",
+                    b"--in\r\nContent-Type: application/sdp\r\n\r\nv=1\r\n--in--",
+                ),
+                (b"Content-Type: application/sdp", _SDP),
+                (b"Content-Type: application/rs-metadata+xml", _METADATA),
+                end=False,
+            ),
+        ),
+    ],
+    ids=[
+        "utf-8 metadata",
+        "header case, parameters, quoted boundary",
+        "folded header, 8-bit header, base64 part",
+        "nested part, no closing boundary",
+    ],
+)
+def test_what_sbcs_send_is_split_to_the_exact_bytes(content_type: str, body: bytes) -> None:
+    parts = split_siprec_body(content_type, body)
+
+    assert parts.sdp == _SDP
+    assert parts.metadata == _METADATA
 
 
 @pytest.mark.parametrize(
