@@ -12,10 +12,16 @@ anchor in turns, and reports medians and server CPU.
   alike; `median` reduces the rounds.
 - `cpu_seconds(pid)` is a process's user + system CPU: the figure to compare per request, which other
   work on the machine disturbs far less than requests per second.
+- `cpu_reference_ms()` times a fixed piece of pure-Python work, and `Sections` records it at the start of
+  each section: how fast this machine ran the interpreter just then. An absolute figure (ms of CPU per
+  session-second, ms per list) from two machines, or from one machine whose speed drifts (a shared VM's
+  did by 10-15% within minutes), compares only beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import statistics
 import time
@@ -42,6 +48,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_reference_ms(repeats: int = 7) -> float:
+    """The fastest of `repeats` runs of a fixed pure-Python workload (dicts, strings, JSON, a hash: what
+    a request's Python does), in ms of this process's CPU."""
+    _reference_work()  # the first run also pays for allocating what the others reuse
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.process_time()
+        _reference_work()
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 2)
+
+
+def _reference_work() -> None:
+    counts: dict[str, int] = {}
+    for i in range(20_000):
+        key = f"key-{i % 97}"
+        counts[key] = counts.get(key, 0) + i
+    document = [{"id": f"r-{i}", "n": i, "tags": [str(i), "x"]} for i in range(2_000)]
+    text = json.dumps({"counts": counts, "rows": document})
+    hashlib.sha256(text.encode()).hexdigest()
+    json.loads(text)
+
+
 class Sections:
     """The load average at the start of each section; which sections started busy."""
 
@@ -57,6 +86,7 @@ class Sections:
             "load_average_1m": load,
             "waited_seconds": round(time.monotonic() - waited, 1),
             "valid": load < self.quiet_load,
+            "cpu_reference_ms": cpu_reference_ms(),
         }
         if not state["valid"]:
             state["invalid_reason"] = (

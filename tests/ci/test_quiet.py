@@ -27,6 +27,13 @@ def test_a_quiet_section_is_valid_and_compares() -> None:
     assert quiet.ratio(3.0, None) is None
 
 
+def test_each_section_records_how_fast_the_machine_ran_python_at_its_start() -> None:
+    calm = quiet.Sections(quiet_load=10_000.0)
+    first, second = calm.start("get"), calm.start("list")
+    assert first["cpu_reference_ms"] > 0 and second["cpu_reference_ms"] > 0
+    assert calm.report()["sections"]["list"]["cpu_reference_ms"] == second["cpu_reference_ms"]
+
+
 def test_contenders_run_in_turns_each_round_starting_one_later() -> None:
     order: list[str] = []
     runs = quiet.in_turns(["callvault", "prism"], 3, lambda name: order.append(name) or len(order))
