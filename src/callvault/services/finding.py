@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from callvault.domain.paging import PageCursor, PageRequest, encode_token
 from callvault.domain.recordings import LIST_LIMIT, RecordingFilter
 from callvault.domain.records import Recording, TranscriptionState
 from callvault.domain.search import TranscriptHit, TranscriptQuery
+from callvault.services import wire
 from callvault.store import recordings_repo, search_repo
 from callvault.store.database import MetadataStore
 
 
 @dataclass(frozen=True)
 class RecordingPage:
-    """One page of recordings with their transcriptions; `next_token` is None on the last page."""
+    """One page of recordings with their transcriptions (the console's list); `next_token` is None on the
+    last page."""
 
     rows: list[tuple[Recording, TranscriptionState | None]]
     next_token: str | None
@@ -33,6 +36,16 @@ def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> 
         assert last.id is not None
         next_token = encode_token(PageCursor(last.start_time, last.id), page.newest_first)
     return RecordingPage([(r, transcriptions.get(r.recording_id)) for r in rows], next_token)
+
+
+def list_page_json(
+    store: MetadataStore, flt: RecordingFilter, page: PageRequest, base_url: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the API's list as wire JSON (read as wire rows, like the whole list), and the next
+    page's token (None on the last page)."""
+    rows, cursor = recordings_repo.list_recording_rows_page(store, flt, page, wire.RECORDING_WIRE_COLUMNS)
+    token = encode_token(cursor, page.newest_first) if cursor is not None else None
+    return wire.recording_rows_json(base_url, rows), token
 
 
 def count_recordings(store: MetadataStore, flt: RecordingFilter, *, up_to: int = LIST_LIMIT) -> int:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Select, create_engine, event
+from sqlalchemy import ColumnElement, Connection, Select, create_engine, event
 from sqlalchemy.engine import Dialect, Engine, make_url
 
 from callvault.store import migrate
@@ -187,6 +187,12 @@ class MetadataStore:
         stays the text SQLite stores; JSON stays text where the driver leaves it so): for a list whose
         reader takes either form, and a row costs no more than the driver's own work."""
         return self._driver_rows(select, params, _all_of, convert=False)
+
+    def as_read(self, column: ColumnElement[Any], value: Any) -> Any:
+        """A value of `column` as the driver gave it (`driver_rows`), as `Connection.execute` returns it."""
+        dialect = self.engine.dialect
+        convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        return convert(value) if convert is not None else value
 
     def _driver_rows(
         self,

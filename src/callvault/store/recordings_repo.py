@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from callvault.domain.ids import is_valid_id
-from callvault.domain.paging import PageRequest
+from callvault.domain.paging import PageCursor, PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
 from callvault.store import peaks_repo, search_index
@@ -258,9 +258,9 @@ def _where_filter(query: Select[Any], names: Iterable[str]) -> Select[Any]:
     return query.where(*(_FILTERS[name] for name in names if name in _FILTERS))
 
 
-_LISTS: dict[tuple[tuple[str, ...], tuple[str, ...]], DriverSelect] = {}
-"""The list query of each (columns, filter shape), compiled once per database and run on the driver's
-cursor."""
+_LISTS: dict[tuple[tuple[str, ...], tuple[str, ...], str], DriverSelect] = {}
+"""The list query of each (columns, filter shape and cursor, whole list or page and order), compiled once
+per database and run on the driver's cursor."""
 
 
 def list_recording_rows(
@@ -273,37 +273,86 @@ def list_recording_rows(
     return store.driver_rows(statement, parameters)
 
 
-def list_statement(flt: RecordingFilter, columns: Sequence[str]) -> tuple[DriverSelect, dict[str, Any]]:
-    """The query `list_recording_rows` runs for `flt`, and its parameters."""
-    parameters = _filter_parameters(flt) | {"limit": flt.limit}
-    key = (tuple(columns), tuple(parameters))
+def list_recording_rows_page(
+    store: MetadataStore, flt: RecordingFilter, page: PageRequest, columns: Sequence[str]
+) -> tuple[list[tuple[Any, ...]], PageCursor | None]:
+    """Up to `page.size` rows like `list_recording_rows`' after the page's cursor, in (start time, id)
+    order or its reverse, and the cursor of the last of them when a next page exists."""
+    statement, parameters = list_statement(flt, columns, page)
+    rows = store.driver_rows(statement, parameters)
+    if len(rows) <= page.size:
+        return rows, None
+    last = rows[page.size - 1]
+    start_time = store.as_read(recordings.c.start_time, last[-1])
+    return rows[: page.size], PageCursor(start_time, int(last[-2]))
+
+
+def _order_of(page: PageRequest | None) -> str:
+    return "newest_first" if page is not None and page.newest_first else "oldest_first"
+
+
+_ORDER = {
+    "oldest_first": (recordings.c.start_time, recordings.c.id),
+    "newest_first": (recordings.c.start_time.desc(), recordings.c.id.desc()),
+}
+"""A list's order (the keyset pages' too): by start time, then row id."""
+_AFTER = {
+    "oldest_first": or_(
+        recordings.c.start_time > bindparam("after_time"),
+        and_(recordings.c.start_time == bindparam("after_time"), recordings.c.id > bindparam("after_id")),
+    ),
+    "newest_first": or_(
+        recordings.c.start_time < bindparam("after_time"),
+        and_(recordings.c.start_time == bindparam("after_time"), recordings.c.id < bindparam("after_id")),
+    ),
+}
+"""The rows after a page's cursor, in each order."""
+
+
+def list_statement(
+    flt: RecordingFilter, columns: Sequence[str], page: PageRequest | None = None
+) -> tuple[DriverSelect, dict[str, Any]]:
+    """The query `list_recording_rows` (or, for a page, `list_recording_rows_page`) runs, and its
+    parameters. A page's rows end with the recording's row id and start time: its cursor."""
+    parameters = _filter_parameters(flt)
+    order = _order_of(page)
+    if page is None:
+        parameters["limit"] = flt.limit
+    else:
+        parameters["limit"] = page.size + 1  # the extra row only says that a next page exists
+        if page.after is not None:
+            parameters |= {"after_time": page.after.start_time, "after_id": page.after.row_id}
+    key = (tuple(columns), tuple(parameters), order if page is None else f"page, {order}")
     if key not in _LISTS:
+        cursor = (  # labelled: a select keeps a column it already has only once
+            (recordings.c.id.label("cursor_id"), recordings.c.start_time.label("cursor_start_time"))
+            if page is not None
+            else ()
+        )
         selected = select(
             *(recordings.c[name] for name in columns),
             transcriptions.c.transcription_id,
             transcriptions.c.status,
             transcriptions.c.completed_time,
+            *cursor,
         ).select_from(_WITH_TRANSCRIPTION)
         query = _where_filter(selected, key[1])
-        _LISTS[key] = DriverSelect(
-            query.order_by(recordings.c.start_time, recordings.c.id).limit(bindparam("limit"))
-        )
+        if "after_id" in parameters:
+            query = query.where(_AFTER[order])
+        _LISTS[key] = DriverSelect(query.order_by(*_ORDER[order]).limit(bindparam("limit")))
     return _LISTS[key], parameters
 
 
 def list_recordings_page(conn: Connection, flt: RecordingFilter, page: PageRequest) -> list[Recording]:
     """Up to `page.size + 1` recordings after the page's cursor in (start time, id) order: the extra
     row only says that a next page exists."""
-    start, row_id = recordings.c.start_time, recordings.c.id
+    order = _order_of(page)
     query = filtered_recordings(flt)
     if page.after is not None:
-        after_time, after_id = page.after.start_time, page.after.row_id
-        if page.newest_first:
-            query = query.where(or_(start < after_time, and_(start == after_time, row_id < after_id)))
-        else:
-            query = query.where(or_(start > after_time, and_(start == after_time, row_id > after_id)))
-    order = (start.desc(), row_id.desc()) if page.newest_first else (start, row_id)
-    return [recording_from_row(row) for row in conn.execute(query.order_by(*order).limit(page.size + 1))]
+        after = {"after_time": page.after.start_time, "after_id": page.after.row_id}
+        query = query.where(_AFTER[order]).params(**after)
+    query = query.order_by(*_ORDER[order]).limit(page.size + 1)
+    return [recording_from_row(row) for row in conn.execute(query)]
 
 
 def count_recordings(conn: Connection, flt: RecordingFilter, *, up_to: int) -> int:

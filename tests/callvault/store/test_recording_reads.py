@@ -16,7 +16,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from callvault.domain.paging import build_page
+from callvault.domain.paging import PageRequest, build_page
 from callvault.domain.recordings import build_filter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
 from callvault.services.wire import RECORDING_WIRE_COLUMNS, recording_json, recording_rows_json
@@ -228,3 +228,34 @@ def test_the_list_gives_each_recordings_own_wire_json(store: MetadataStore) -> N
     assert not {"source", "mediaUrl", "endTime"} & set(by_id["r-2"])
     assert by_id["r-3"]["duration"] == "PT1H2M5.5S" and "from" not in by_id["r-3"]
     assert by_id["r-5"]["transcription"]["completedTime"] == START.strftime("%Y-%m-%dT%H:%M:%S.123Z")
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_keyset_pages_of_wire_rows_are_the_list_cut_in_pieces(
+    store: MetadataStore, newest_first: bool
+) -> None:
+    """Pages of two, their cursors read from the driver's rows (ties in start time broken by row id),
+    give the whole list's wire JSON, in its order or reversed; a whole list read first does not lend a
+    page its query."""
+    with store.write() as conn:
+        for number in range(7):
+            tied = START + timedelta(seconds=number // 2)  # pairs of recordings start at the same time
+            recordings_repo.insert_recording(conn, _recording(number, start_time=tied))
+    every = build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
+    base = "http://127.0.0.1:8080/api/v2"
+    whole = recording_rows_json(
+        base, recordings_repo.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
+    )
+
+    paged: list[dict[str, object]] = []
+    cursor = None
+    for _ in range(10):
+        rows, cursor = recordings_repo.list_recording_rows_page(
+            store, every, PageRequest(2, newest_first, cursor), RECORDING_WIRE_COLUMNS
+        )
+        paged += recording_rows_json(base, rows)
+        if cursor is None:
+            break
+
+    assert [wire["recordingId"] for wire in whole] == [f"r-{n}" for n in range(7)]
+    assert orjson.dumps(paged) == orjson.dumps(list(reversed(whole)) if newest_first else whole)

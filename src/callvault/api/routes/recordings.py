@@ -50,11 +50,9 @@ def list_account_call_recordings(request: Request, accountId: str) -> JSONRespon
         return JSONResponse([search_hit_json(base, hit, t) for hit, t in hits])
     if page is None:
         return WireJSONResponse(recording_service.list_account_recordings_json(store, flt, base))
-    result = finding.list_page(store, flt, page)
-    headers = (
-        {"Link": f'<{_next_page_url(request, result.next_token)}>; rel="next"'} if result.next_token else {}
-    )
-    return WireJSONResponse([recording_json(base, r, t) for r, t in result.rows], headers=headers)
+    found, next_token = finding.list_page_json(store, flt, page, base)
+    headers = {"Link": f'<{_next_page_url(request, next_token)}>; rel="next"'} if next_token else {}
+    return WireJSONResponse(found, headers=headers)
 
 
 def _next_page_url(request: Request, token: str) -> str:

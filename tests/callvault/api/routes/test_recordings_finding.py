@@ -123,6 +123,7 @@ def test_keyset_pages_follow_the_link_header_and_stay_stable_while_recordings_ar
     pages = 0
     while True:
         pages += 1
+        assert response.status_code == 200, response.text
         assert len(response.json()) <= 3
         seen += [r["recordingId"] for r in response.json()]
         if pages == 1:  # a new recording arrives while the client pages
