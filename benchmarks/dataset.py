@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from callvault.domain.recordings import build_filter
 from callvault.services.wire import RECORDING_WIRE_COLUMNS
-from callvault.store import recordings_repo
+from callvault.store import recording_lists
 from callvault.store.database import MetadataStore
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -101,7 +101,7 @@ def query_plans(store: MetadataStore, account_id: str, filters: dict[str, dict[s
             min_start_time=query.get("minStartTime"),
             max_start_time=query.get("maxStartTime"),
         )
-        driver_select, given = recordings_repo.list_statement(flt, RECORDING_WIRE_COLUMNS)
+        driver_select, given = recording_lists.list_statement(flt, RECORDING_WIRE_COLUMNS)
         statement, parameters = driver_select.sql(store.engine.dialect, given)
         explain = "EXPLAIN QUERY PLAN " if store.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
         with store.read() as conn:

@@ -10,7 +10,7 @@ from callvault.domain.recordings import LIST_LIMIT, RecordingFilter
 from callvault.domain.records import Recording, TranscriptionState
 from callvault.domain.search import TranscriptHit, TranscriptQuery
 from callvault.services import wire
-from callvault.store import recordings_repo, search_repo
+from callvault.store import recording_lists, recordings_repo, search_repo
 from callvault.store.database import MetadataStore
 
 
@@ -25,7 +25,7 @@ class RecordingPage:
 
 def list_page(store: MetadataStore, flt: RecordingFilter, page: PageRequest) -> RecordingPage:
     with store.read() as conn:
-        found = recordings_repo.list_recordings_page(conn, flt, page)
+        found = recording_lists.list_recordings_page(conn, flt, page)
         rows = found[: page.size]
         transcriptions = recordings_repo.transcription_states_for(
             conn, flt.account_id, [r.recording_id for r in rows]
@@ -43,7 +43,7 @@ def list_page_json(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the API's list as wire JSON (read as wire rows, like the whole list), and the next
     page's token (None on the last page)."""
-    rows, cursor = recordings_repo.list_recording_rows_page(store, flt, page, wire.RECORDING_WIRE_COLUMNS)
+    rows, cursor = recording_lists.list_recording_rows_page(store, flt, page, wire.RECORDING_WIRE_COLUMNS)
     token = encode_token(cursor, page.newest_first) if cursor is not None else None
     return wire.recording_rows_json(base_url, rows), token
 
@@ -51,7 +51,7 @@ def list_page_json(
 def count_recordings(store: MetadataStore, flt: RecordingFilter, *, up_to: int = LIST_LIMIT) -> int:
     """The number of matching recordings, or `up_to` when there are at least that many."""
     with store.read() as conn:
-        return recordings_repo.count_recordings(conn, flt, up_to=up_to)
+        return recording_lists.count_recordings(conn, flt, up_to=up_to)
 
 
 def search(

@@ -23,7 +23,7 @@ from callvault.media.sealed_media import envelope_prefix
 from callvault.services import wire
 from callvault.services.legal_holds import refuse_if_held
 from callvault.services.media_keys import media_errors
-from callvault.store import jobs_repo, media_keys_repo, recordings_repo
+from callvault.store import jobs_repo, media_keys_repo, recording_lists, recordings_repo
 from callvault.store.database import MetadataStore
 
 DOWNLOAD_CHUNK_BYTES = 1 << 20
@@ -92,7 +92,7 @@ def list_account_recordings_json(
 ) -> list[dict[str, Any]]:
     """The wire JSON of an account's recordings that pass the filter, oldest first, read as wire rows
     (`wire.recording_rows_json`: no Recording per row)."""
-    rows = recordings_repo.list_recording_rows(store, flt, wire.RECORDING_WIRE_COLUMNS)
+    rows = recording_lists.list_recording_rows(store, flt, wire.RECORDING_WIRE_COLUMNS)
     return wire.recording_rows_json(base_url, rows)
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Float, Integer, String, Subquery, Text, func,
 
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.search import MARK_CLOSE, MARK_OPEN, TranscriptHit, TranscriptQuery, snippet_parts
-from callvault.store.recordings_repo import filtered_recordings, recording_from_row
+from callvault.store.recording_lists import filtered_recordings
+from callvault.store.recordings_repo import recording_from_row
 from callvault.store.tables import recordings
 
 SNIPPET_WORDS = 24

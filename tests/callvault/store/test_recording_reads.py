@@ -20,7 +20,7 @@ from callvault.domain.paging import PageRequest, build_page
 from callvault.domain.recordings import build_filter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
 from callvault.services.wire import RECORDING_WIRE_COLUMNS, recording_json, recording_rows_json
-from callvault.store import recordings_repo
+from callvault.store import recording_lists, recordings_repo
 from callvault.store.database import MetadataStore
 from support import postgres
 from support.needs import unavailable
@@ -105,7 +105,7 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
     stored = {"r-1": full, "r-2": bare}
 
     with store.read_statement() as conn:
-        page = recordings_repo.list_recordings_page(
+        page = recording_lists.list_recordings_page(
             conn,
             build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None),
             build_page("10", None, None),  # type: ignore[arg-type]
@@ -206,7 +206,7 @@ def test_the_list_gives_each_recordings_own_wire_json(store: MetadataStore) -> N
     every = build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
 
     listed = recording_rows_json(
-        base, recordings_repo.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
+        base, recording_lists.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
     )
 
     own = []
@@ -244,13 +244,13 @@ def test_keyset_pages_of_wire_rows_are_the_list_cut_in_pieces(
     every = build_filter(ACCOUNT, to=None, from_=None, min_start_time=None, max_start_time=None)
     base = "http://127.0.0.1:8080/api/v2"
     whole = recording_rows_json(
-        base, recordings_repo.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
+        base, recording_lists.list_recording_rows(store, every, RECORDING_WIRE_COLUMNS)
     )
 
     paged: list[dict[str, object]] = []
     cursor = None
     for _ in range(10):
-        rows, cursor = recordings_repo.list_recording_rows_page(
+        rows, cursor = recording_lists.list_recording_rows_page(
             store, every, PageRequest(2, newest_first, cursor), RECORDING_WIRE_COLUMNS
         )
         paged += recording_rows_json(base, rows)

@@ -15,7 +15,7 @@ from callvault.domain.paging import PageCursor, PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording, TranscriptionRequest
 from callvault.domain.search import parse_query
-from callvault.store import migrate, recordings_repo, search_repo
+from callvault.store import migrate, recording_lists, recordings_repo, search_repo
 from callvault.store.database import MetadataStore
 from support import postgres
 from support.needs import unavailable
@@ -212,7 +212,7 @@ def _all_pages(store: MetadataStore, size: int, newest_first: bool, between_page
     flt = RecordingFilter(ACCOUNT)
     while True:
         with store.read() as conn:
-            found = recordings_repo.list_recordings_page(conn, flt, PageRequest(size, newest_first, cursor))
+            found = recording_lists.list_recordings_page(conn, flt, PageRequest(size, newest_first, cursor))
         page = found[:size]
         seen += [r.recording_id for r in page]
         if between_pages:  # a recording arrives while the client pages
@@ -236,8 +236,8 @@ def test_keyset_pages_are_stable_while_recordings_are_added(store: MetadataStore
     assert len(newest_first) == len(set(newest_first))
     assert [r for r in newest_first if r.startswith("r-p")] == list(reversed(originals))
     with store.read() as conn:
-        assert recordings_repo.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=1000) == 29
-        assert recordings_repo.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=10) == 10
+        assert recording_lists.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=1000) == 29
+        assert recording_lists.count_recordings(conn, RecordingFilter(ACCOUNT), up_to=10) == 10
 
 
 def test_the_migration_indexes_transcripts_stored_before_it(tmp_path: Path) -> None:
