@@ -72,7 +72,14 @@ def decode_token(token: str, newest_first: bool) -> PageCursor:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw)
-        cursor = PageCursor(parse_iso_time(payload["t"], "pageToken"), int(payload["i"]))
+        if not (
+            isinstance(payload, dict)
+            and isinstance(payload.get("t"), str)
+            and type(payload.get("i")) is int
+            and 0 <= payload["i"] < 2**63
+        ):
+            raise invalid  # a token we did not write: its time is text, its row id a database's integer
+        cursor = PageCursor(parse_iso_time(payload["t"], "pageToken"), payload["i"])
         same_order = bool(payload["n"]) == newest_first
     except (binascii.Error, ValueError, KeyError, TypeError, ValidationFailed):
         raise invalid from None
