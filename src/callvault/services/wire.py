@@ -30,8 +30,12 @@ from callvault.domain.timefmt import format_iso_duration, format_iso_time, utcno
 from callvault.domain.waveform import WaveformPeaks
 
 
+def _path_of(recording: Recording) -> tuple[str, str, str]:
+    return recording.account_id, recording.call_id, recording.recording_id
+
+
 def recording_path(recording: Recording) -> str:
-    return _recording_path_of(recording.account_id, recording.call_id, recording.recording_id)
+    return _recording_path_of(*_path_of(recording))
 
 
 def _recording_path_of(account_id: str, call_id: str, recording_id: str) -> str:
@@ -39,18 +43,11 @@ def _recording_path_of(account_id: str, call_id: str, recording_id: str) -> str:
 
 
 def media_url(base_url: str, recording: Recording) -> str | None:
-    return _media_url_of(
-        base_url.rstrip("/"),
-        recording.account_id,
-        recording.call_id,
-        recording.recording_id,
-        recording.media_key,
-    )
+    return _media_url_of(base_url.rstrip("/"), *_path_of(recording), recording.media_key)
 
 
 def transcription_url(base_url: str, recording: Recording) -> str:
-    path = (recording.account_id, recording.call_id, recording.recording_id)
-    return _transcription_url_of(base_url.rstrip("/"), *path)
+    return _transcription_url_of(base_url.rstrip("/"), *_path_of(recording))
 
 
 def _transcription_url_of(base: str, account_id: str, call_id: str, recording_id: str) -> str:
