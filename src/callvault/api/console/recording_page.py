@@ -88,7 +88,7 @@ async def recording_page(request: Request, accountId: str, callId: str, recordin
             start_at=_start_at(request.query_params.get("t")),
             media_url=f"{base}/media" if has_media else "",
             peaks_url=f"{base}/peaks",
-            api_url=f"{base_url(request)}/api/v2{recording_path(recording)}",
+            api_url=f"{base_url(request)}/api/v2/{recording_path(recording)}",
             transcribe_action=f"{base}/transcription{kept}" if may(Permission.TRANSCRIBE) else "",
             delete_action=f"{base}/delete{kept}" if may(Permission.DELETE) else "",
             back_url=list_url(accountId, request.query_params),

@@ -88,3 +88,7 @@ def test_a_recording_page_keeps_the_lists_query_for_its_way_back(
         assert {name: values[0] for name, values in query.items()} == wanted | {
             "account": live_server.account_id
         }
+        copied = re.search(r'data-copy="([^"]+/api/v2/[^"]+)"', recording.text)
+        assert copied, "the page offers the recording's API URL to copy"
+    with live_server.client() as api:  # the copied URL is one the API answers, with this recording
+        assert api.get(copied.group(1)).json()["recordingId"] == first["recordingId"]
