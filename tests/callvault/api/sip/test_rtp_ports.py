@@ -73,3 +73,36 @@ def test_strangers_and_oversized_datagrams_are_dropped_and_a_burst_is_read_whole
     sends = [("127.0.0.2", PACKET), (CLIENT, bytes(MAX_DATAGRAM_BYTES + 1)), *burst]
     got = run_loop(receive(sends, wanted=len(burst)))
     assert [data for data, *_ in got] == [data for _source, data in burst]
+
+
+async def two_sessions_one_closed_early() -> tuple[list[bytes], list[bytes], bool]:
+    """Two sessions' ports in one pool: the first closes, the second goes on receiving; then both are
+    closed and the pool's poll stops (no timer left on the loop)."""
+    pool = RtpPortPool(CLIENT, 30000, 39999)
+    first: list[bytes] = []
+    second: list[bytes] = []
+    one = await pool.open([0], lambda _i, data, _a: first.append(data), frozenset({CLIENT}))
+    two = await pool.open([0, 1], lambda _i, data, _a: second.append(data), frozenset({CLIENT}))
+    assert one is not None and two is not None
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(PACKET, (CLIENT, one.ports[0]))
+        deadline = time.monotonic() + 10
+        while not first and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        one.close()
+        for index in range(3):
+            sender.sendto(PACKET[:3] + bytes([index]) + PACKET[4:], (CLIENT, two.ports[index % 2]))
+        while len(second) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        two.close()
+    await asyncio.sleep(0.05)
+    timers = getattr(loop, "_scheduled", None)  # the default loop's timers (uvloop keeps its own)
+    return first, second, timers is None or not any(not timer.cancelled() for timer in timers)
+
+
+def test_one_poll_reads_every_session_and_stops_with_the_last() -> None:
+    first, second, idle = run_loop(two_sessions_one_closed_early())
+    assert first == [PACKET]
+    assert sorted(second) == sorted(PACKET[:3] + bytes([index]) + PACKET[4:] for index in range(3))
+    assert idle, "the poll goes on after the last port closed"
