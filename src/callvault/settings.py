@@ -116,10 +116,12 @@ class Settings(BaseSettings):
     sip_media_timeout: float = 30.0
     sip_jitter_buffer: float = 0.06
     sip_max_hold: float = 3600.0
+    """A SIPREC session held (paused by its client) longer than this is ended, with a BYE."""
+    sip_session_threads: int = Field(default=2, ge=1, le=64)
+    """Threads that open, pause, resume and end SIPREC sessions' calls (more: for PostgreSQL and S3)."""
     siprec_failover_window: float = 300.0
     """A SIPREC session re-established (same session id) within this long after its process died
     continues the same call and recording; later, it is a new call."""
-    """A SIPREC session held (paused by its client) longer than this is ended, with a BYE."""
     sip_max_connections: int = Field(default=1024, ge=1)
     """Open SIP TCP/TLS connections at most (more are closed at accept)."""
     sip_max_connections_per_address: int = Field(default=64, ge=1)

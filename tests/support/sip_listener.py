@@ -29,21 +29,25 @@ class FakeCall:
     audio: dict[str, list[np.ndarray]] = field(default_factory=dict)
     state_delay: float = 0.0  # how long holding or resuming takes (a slow database)
     state_error: Exception | None = None  # what holding or resuming raises (a database gone away)
+    threads: list[str] = field(default_factory=list)  # the threads hold, resume and end ran on
 
     def add_audio(self, track: str, samples: np.ndarray, *, at: int | None = None) -> None:
         self.audio.setdefault(track, []).append(samples)
 
     def hold(self) -> None:
+        self.threads.append(threading.current_thread().name)
         time.sleep(self.state_delay)
         if self.state_error is not None:
             raise self.state_error
         self.events.append("hold")
 
     def resume(self) -> None:
+        self.threads.append(threading.current_thread().name)
         time.sleep(self.state_delay)
         self.events.append("resume")
 
     def end(self) -> None:
+        self.threads.append(threading.current_thread().name)
         self.events.append("end")
 
     def samples(self, track: str) -> np.ndarray:
@@ -62,6 +66,7 @@ class FakeCalls:
         self.open_delay = 0.0  # how long creating the call takes (a slow database)
         self.state_delay = 0.0  # how long each call's hold and resume take
         self.open_error: Exception | None = None
+        self.open_threads: list[str] = []
 
     def sources_for(self, address: str) -> list[SipSource]:
         self.lookups += 1
@@ -78,6 +83,7 @@ class FakeCalls:
         sip_call_id: str,
         on_ended: Callable[[], None],
     ) -> FakeCall:
+        self.open_threads.append(threading.current_thread().name)
         time.sleep(self.open_delay)
         if self.open_error is not None:
             raise self.open_error

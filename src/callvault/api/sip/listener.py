@@ -77,6 +77,7 @@ def build_sip_server(services: Services, listen: str) -> SipServer:
         media_address=plan.media_address,
         rtp_ports=RtpPortPool(plan.host, *plan.rtp_ports),
         realm=settings.sip_realm,
+        session_threads=settings.sip_session_threads,
         media_timeout=settings.sip_media_timeout,
         max_hold=settings.sip_max_hold,
         max_session_length=settings.max_live_session_seconds,

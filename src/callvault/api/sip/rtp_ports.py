@@ -7,7 +7,8 @@ send ten thousand packets a second, each on its own schedule, and waking the loo
 four times the reading itself (the wake-ups, and the thread switches they bring). One poll asks the
 kernel which sockets have datagrams waiting, then reads each of those until it is empty (up to a
 bound, so one flooded socket cannot hold the loop; a socket left with datagrams is polled again at
-once).
+once). Before a session's state changes (a hold, a resume, its end) its ports are read at once, so
+each datagram meets the state it arrived in.
 
 A packet's time is when the kernel received it (``SO_TIMESTAMPNS``), not when the poll got round to
 reading it: the session clock anchors each stream by its first packet's arrival, and reading late
@@ -189,6 +190,13 @@ class RtpReceiver:
         self.ports = {index: base + 2 * position for position, index in enumerate(indexes)}
         """m-line index -> its RTP port."""
         self._readers = readers
+
+    def read_waiting(self) -> None:
+        """Read what the session's ports hold now, before its state changes (a hold, a resume, its
+        end): a datagram belongs to the state it arrived in, not the one the next poll finds."""
+        wall_now, now = time.time(), time.monotonic()
+        for reader in self._readers:
+            reader.read_waiting(wall_now, now)
 
     def close(self) -> None:
         for reader in self._readers:

@@ -22,7 +22,7 @@ the end, the session clock); this module listens, dispatches and answers.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import ipaddress
 import itertools
 import logging
@@ -32,7 +32,7 @@ import time
 
 from callvault.api.sip.authentication import SourceAuthenticator
 from callvault.api.sip.dialog import Dialog
-from callvault.api.sip.dialogs import ALLOW, CALL_ID_HEADER, DialogTable, capabilities
+from callvault.api.sip.dialogs import ALLOW, CALL_ID_HEADER, DialogTable, SessionWork, capabilities
 from callvault.api.sip.responses import ResponseCache
 from callvault.api.sip.rtp_ports import RtpPortPool
 from callvault.api.sip.transport import ConnectionLimits, Peer, SipTransports
@@ -91,8 +91,10 @@ class SipServer:
         udp: bool = True,
         tcp: bool = True,
         tls: tuple[int, ssl.SSLContext] | None = None,
+        session_threads: int = 2,
     ) -> None:
         self._calls = calls
+        self._work = SessionWork(session_threads)
         self._transports = SipTransports(
             host,
             port,
@@ -114,6 +116,7 @@ class SipServer:
             respond=self._respond,
             refuse=self._refuse,
             each_tick=self._responses.expire,
+            work=self._work,
         )
         self._pending_invites: dict[tuple[str, int, str], bool] = {}  # INVITEs being set up: cancelled?
         self._tags = (secrets.token_hex(6) for _ in itertools.count())
@@ -149,6 +152,7 @@ class SipServer:
         await self._dialogs.end_all()
         await self._transports.stop()
         await self._dialogs.cancel_work()
+        self._work.close()
 
     # --- dispatch --------------------------------------------------------------------------------
 
@@ -305,13 +309,15 @@ class SipServer:
         peer.sessions += 1
         try:
             answer = session.answer(receiver.ports, address=self._media_address)
-            call = await asyncio.to_thread(
-                self._calls.open,
-                source,
-                metadata,
-                session.tracks,
-                request.call_id,
-                lambda: self._dialogs.ended_elsewhere(dialog),
+            call = await self._work.run(
+                functools.partial(
+                    self._calls.open,
+                    source,
+                    metadata,
+                    session.tracks,
+                    request.call_id,
+                    lambda: self._dialogs.ended_elsewhere(dialog),
+                )
             )
         except BaseException:
             receiver.close()

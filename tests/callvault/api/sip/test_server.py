@@ -78,6 +78,32 @@ def test_session_records_both_legs_pauses_resumes_and_ends(listener: Listener, t
     assert len(call.samples("inbound")) == 480
     client.request("BYE")
     assert client.final().status == 481
+    # the blocking work ran on the listener's own session threads, not the loop's default executor
+    assert {name.rsplit("_", 1)[0] for name in listener.calls.open_threads + call.threads} == {
+        "siprec-session"
+    }
+
+
+def test_audio_sent_just_before_a_hold_resume_or_bye_meets_the_state_it_arrived_in(
+    listener: Listener,
+) -> None:
+    """RTP ports are polled every 20 ms, SIP is read as it comes: a session's ports are read before its
+    state changes, so a packet sent right before a re-INVITE or BYE is not judged by the new state."""
+    client = Client(listener.server.port, "UDP")
+    response = client.invite()
+    assert response.status == 200, response.reason
+    first, _ = answered_ports(response)
+    (call,) = listener.calls.calls
+    payload = mulaw_encode(np.full(160, 2000, dtype=np.int16))
+    send_rtp(first, [(1, 0, payload), (2, 160, payload)], ssrc=1)
+    assert client.reinvite("inactive").status == 200  # at once: the packets arrived before the hold
+    send_rtp(first, [(3, 320, payload)], ssrc=1)
+    assert client.reinvite("sendonly").status == 200  # at once: that packet arrived while held
+    send_rtp(first, [(4, 480, payload)], ssrc=1)
+    client.request("BYE")  # at once: the packet arrived before the end
+    assert client.final().status == 200
+    wait_until(lambda: call.events[-1:] == ["end"])
+    assert len(call.samples("inbound")) == 3 * 160
 
 
 def test_unknown_source_gets_403_without_parsing_more(listener: Listener) -> None:
