@@ -69,15 +69,17 @@ def get_recording(
     return found
 
 
-async def get_recording_async(
-    store: MetadataStore, account_id: str, call_id: str, recording_id: str
-) -> tuple[Recording, TranscriptionState | None]:
-    """A recording and its transcription's state, for an async route: on the event loop (see
-    `MetadataStore.first_row_async`)."""
-    found = await recordings_repo.get_recording_with_state_async(store, account_id, call_id, recording_id)
-    if found is None:
+async def get_recording_json_async(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str, base_url: str
+) -> dict[str, Any]:
+    """A recording's wire JSON for an async route (the API's GET), read as a wire row on the event loop
+    (`recordings_repo.get_recording_wire_row_async`: no Recording, times as the database gives them)."""
+    row = await recordings_repo.get_recording_wire_row_async(
+        store, account_id, call_id, recording_id, wire.RECORDING_WIRE_COLUMNS
+    )
+    if row is None:
         raise _not_found(account_id, call_id, recording_id)
-    return found
+    return wire.recording_row_json(base_url, row)
 
 
 def _with_transcriptions(

@@ -181,6 +181,11 @@ def recording_json(
     return _wire_of_row(base_url.rstrip("/"), _wire_row_of(recording) + state)
 
 
+def recording_row_json(base_url: str, row: Sequence[Any]) -> dict[str, Any]:
+    """The wire JSON of one wire row, like `recording_rows_json`."""
+    return _wire_of_row(base_url.rstrip("/"), row)
+
+
 def recording_rows_json(base_url: str, rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     """The wire JSON of wire rows (`RECORDING_WIRE_COLUMNS`) as a database gives them: times as
     datetimes or as the database's text, the source as JSON text or already decoded."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -171,11 +172,14 @@ class MetadataStore:
         with self.engine.connect() as conn:
             yield conn.execution_options(sqlite_begin=None) if self.is_sqlite else conn
 
-    def first_row(self, select: DriverSelect, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    def first_row(
+        self, select: DriverSelect, params: Mapping[str, Any], *, convert: bool = True
+    ) -> tuple[Any, ...] | None:
         """The first row of `select`, run on the driver's own cursor, without SQLAlchemy's execution
         layer (which costs more than a point read of SQLite): for the API's hottest read. Like
-        `read_statement`, no transaction around it."""
-        rows = self._driver_rows(select, params, _first_of)
+        `read_statement`, no transaction around it. `convert` False: as the driver gives it (see
+        `driver_rows`)."""
+        rows = self._driver_rows(select, params, _first_of, convert=convert)
         return rows[0] if rows else None
 
     def all_rows(self, select: DriverSelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -217,20 +221,22 @@ class MetadataStore:
         return [select.convert(dialect, description, row) for row in rows]
 
     async def first_row_async(
-        self, select: DriverSelect, params: Mapping[str, Any]
+        self, select: DriverSelect, params: Mapping[str, Any], *, convert: bool = True
     ) -> tuple[Any, ...] | None:
         """`first_row` for an async route, on the event loop: on SQLite the same call (a point read of a
         local file takes microseconds and, in WAL mode, never waits for a writer); on PostgreSQL over
         `store.async_reads` (no thread hop), or in a thread from a loop that is not the server's."""
         if self._async_reads is None:
-            return self.first_row(select, params)
+            return self.first_row(select, params, convert=convert)
         dialect = self.engine.dialect
         sql, parameters = select.sql(dialect, params)
         found = await self._async_reads.first_row(sql, parameters, describe=not select.knows_columns(dialect))
         if found is None:
-            return await asyncio.to_thread(self.first_row, select, params)
+            return await asyncio.to_thread(functools.partial(self.first_row, select, params, convert=convert))
         row, description = found
-        return select.convert(dialect, description, row) if row is not None else None
+        if row is None or not convert:
+            return row
+        return select.convert(dialect, description, row)
 
     async def close_async(self) -> None:
         """Close what the event loop holds (PostgreSQL's asynchronous connections)."""

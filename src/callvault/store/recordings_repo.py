@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -154,21 +155,6 @@ _TRANSCRIPTION_AT = [
 _TRANSCRIPTION_ID_AT = len(recordings.c) + list(transcriptions.c).index(transcriptions.c.transcription_id)
 
 
-_RECORDING_AND_TRANSCRIPTION_STATE = select(
-    recordings, transcriptions.c.transcription_id, transcriptions.c.status, transcriptions.c.completed_time
-).select_from(WITH_TRANSCRIPTION)
-"""One row per recording: its columns, then its transcription's state (NULL when it has none)."""
-_STATE_AT = len(recordings.c)
-
-
-def _recording_and_state(row: Any) -> tuple[Recording, TranscriptionState | None]:
-    """A row of _RECORDING_AND_TRANSCRIPTION_STATE, read by position."""
-    recording = recording_from_row(row)
-    if row[_STATE_AT] is None:
-        return recording, None
-    return recording, TranscriptionState(row[_STATE_AT], row[_STATE_AT + 1], row[_STATE_AT + 2])
-
-
 def _recording_and_transcription(row: Any) -> tuple[Recording, Transcription | None]:
     """A row of _RECORDING_AND_TRANSCRIPTION, read by position (the API's lists read 1,000 at a time)."""
     recording = recording_from_row(row)
@@ -185,8 +171,9 @@ _ONE_RECORDING = (
     recordings.c.recording_id == bindparam("recording_id"),
 )
 _ONE_RECORDING_AND_TRANSCRIPTION = DriverSelect(_RECORDING_AND_TRANSCRIPTION.where(*_ONE_RECORDING))
-_ONE_RECORDING_AND_STATE = DriverSelect(_RECORDING_AND_TRANSCRIPTION_STATE.where(*_ONE_RECORDING))
-"""The hottest read of the API, compiled once and run on the driver's cursor."""
+_ONE_WIRE_ROWS: dict[tuple[str, ...], DriverSelect] = {}
+"""The API's GET (its hottest read) of each set of wire columns, compiled once and run on the driver's
+cursor."""
 
 
 def get_recording_with_transcription(
@@ -200,16 +187,27 @@ def get_recording_with_transcription(
     return _recording_and_transcription(row) if row else None
 
 
-async def get_recording_with_state_async(
-    store: MetadataStore, account_id: str, call_id: str, recording_id: str
-) -> tuple[Recording, TranscriptionState | None] | None:
-    """A recording and its transcription's state (the API's GET), on the event loop (see
-    `MetadataStore.first_row_async`)."""
+async def get_recording_wire_row_async(
+    store: MetadataStore, account_id: str, call_id: str, recording_id: str, columns: Sequence[str]
+) -> tuple[Any, ...] | None:
+    """The `columns` of one recording, then its transcription's id, status and completed time (NULL when
+    it has none), as the driver gives them: a list's row (`recording_lists.list_recording_rows`) for the
+    API's GET, on the event loop (see `MetadataStore.first_row_async`). None without a query for ids
+    that cannot have been stored."""
     if not (is_valid_id(call_id) and is_valid_id(recording_id)):
         return None
-    key = _recording_key(account_id, call_id, recording_id)
-    row = await store.first_row_async(_ONE_RECORDING_AND_STATE, key)
-    return _recording_and_state(row) if row else None
+    statement = _ONE_WIRE_ROWS.get(tuple(columns))
+    if statement is None:
+        selected = select(
+            *(recordings.c[name] for name in columns),
+            transcriptions.c.transcription_id,
+            transcriptions.c.status,
+            transcriptions.c.completed_time,
+        ).select_from(WITH_TRANSCRIPTION)
+        statement = _ONE_WIRE_ROWS[tuple(columns)] = DriverSelect(selected.where(*_ONE_RECORDING))
+    return await store.first_row_async(
+        statement, _recording_key(account_id, call_id, recording_id), convert=False
+    )
 
 
 def _recording_key(account_id: str, call_id: str, recording_id: str) -> dict[str, str]:

@@ -19,7 +19,12 @@ from sqlalchemy import text
 from callvault.domain.paging import PageRequest, build_page
 from callvault.domain.recordings import build_filter
 from callvault.domain.records import Recording, Transcription, TranscriptionRequest, TranscriptionState
-from callvault.services.wire import RECORDING_WIRE_COLUMNS, recording_json, recording_rows_json
+from callvault.services.wire import (
+    RECORDING_WIRE_COLUMNS,
+    recording_json,
+    recording_row_json,
+    recording_rows_json,
+)
 from callvault.store import recording_lists, recordings_repo
 from callvault.store.database import MetadataStore
 from support import postgres
@@ -140,9 +145,13 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
             conn, ACCOUNT, "r-7", "t-7", TranscriptionRequest(base_url="http://x"), START
         )
 
+    async def read(call_id: str, recording_id: str) -> tuple[object, ...] | None:
+        return await recordings_repo.get_recording_wire_row_async(
+            store, ACCOUNT, call_id, recording_id, RECORDING_WIRE_COLUMNS
+        )
+
     async def read_twice_with_connections_dropped_between() -> list[object]:
-        read = recordings_repo.get_recording_with_state_async
-        first = await read(store, ACCOUNT, "c-7", "r-7")
+        first = await read("c-7", "r-7")
         if not store.is_sqlite:  # what a PostgreSQL restart does to every open connection
             with store.write() as conn:
                 conn.execute(
@@ -151,8 +160,8 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
                 )
-        second = await read(store, ACCOUNT, "c-7", "r-7")
-        missing = await read(store, ACCOUNT, "c-7", "r-none")
+        second = await read("c-7", "r-7")
+        missing = await read("c-7", "r-none")
         await store.close_async()
         return [first, second, missing]
 
@@ -163,15 +172,18 @@ def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: 
         ).result()
 
     assert first == second
-    assert first is not None and first[0] == stored
-    assert isinstance(first[1], TranscriptionState) and first[1].transcription_id == "t-7"
+    assert isinstance(first, tuple)
+    state = TranscriptionState("t-7", "processing", None)
+    assert orjson.dumps(recording_row_json("http://x", first)) == orjson.dumps(
+        recording_json("http://x", stored, state)
+    )
     assert missing is None
 
 
 def test_the_list_gives_each_recordings_own_wire_json(store: MetadataStore) -> None:
-    """The list reads wire rows as the driver gives them (SQLite's text times, JSON text) and writes them
-    without a Recording; every field, every None left out, every time, the transcription's state and
-    the source must come out as a recording read on its own writes it."""
+    """The list and the API's GET read wire rows as the driver gives them (SQLite's text times, JSON
+    text) and write them without a Recording; every field, every None left out, every time, the
+    transcription's state and the source must come out as a Recording read on its own writes it."""
     on_the_hour = START.replace(microsecond=0)
     recordings = [
         _recording(1),
@@ -217,6 +229,20 @@ def test_the_list_gives_each_recordings_own_wire_json(store: MetadataStore) -> N
         assert found is not None
         own.append(recording_json(base, *found))
     assert orjson.dumps(listed) == orjson.dumps(own)
+
+    async def each_as_the_get_reads_it() -> list[dict[str, object]]:
+        rows = [
+            await recordings_repo.get_recording_wire_row_async(
+                store, ACCOUNT, recording.call_id, recording.recording_id, RECORDING_WIRE_COLUMNS
+            )
+            for recording in sorted(recordings, key=lambda r: r.start_time)
+        ]
+        await store.close_async()
+        return [recording_row_json(base, row) for row in rows if row is not None]
+
+    with ThreadPoolExecutor(max_workers=1) as own_thread:  # an event loop of its own, as above
+        got = own_thread.submit(asyncio.run, each_as_the_get_reads_it()).result()
+    assert orjson.dumps(got) == orjson.dumps(own)
     assert [wire["recordingId"] for wire in listed] == ["r-4", "r-2", "r-1", "r-3", "r-5"]
     by_id = {wire["recordingId"]: wire for wire in listed}
     assert by_id["r-4"]["startTime"] == "999-12-31T23:59:59.999Z"

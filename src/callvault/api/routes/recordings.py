@@ -74,10 +74,10 @@ def list_call_recordings(request: Request, accountId: str, callId: str) -> JSONR
 @router.get(RECORDING)
 async def get_call_recording(request: Request, accountId: str, callId: str, recordingId: str) -> JSONResponse:
     await authorize_async(request, accountId, Permission.READ)
-    recording, transcription = await recording_service.get_recording_async(
-        services_of(request).store, accountId, callId, recordingId
+    found = await recording_service.get_recording_json_async(
+        services_of(request).store, accountId, callId, recordingId, base_url(request)
     )
-    return WireJSONResponse(recording_json(base_url(request), recording, transcription))
+    return WireJSONResponse(found)
 
 
 @router.delete(RECORDING, status_code=204)
