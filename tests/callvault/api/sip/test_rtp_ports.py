@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from callvault.api.sip.rtp_ports import MAX_DATAGRAM_BYTES, RtpPortPool
+from callvault.api.sip.rtp_ports import MAX_DATAGRAM_BYTES, MAX_DATAGRAMS_PER_READ, RtpPortPool
 
 T = TypeVar("T")
 CLIENT = "127.0.0.1"
@@ -106,3 +106,29 @@ def test_one_poll_reads_every_session_and_stops_with_the_last() -> None:
     assert first == [PACKET]
     assert sorted(second) == sorted(PACKET[:3] + bytes([index]) + PACKET[4:] for index in range(3))
     assert idle, "the poll goes on after the last port closed"
+
+
+async def flood_and_one(flood: int) -> tuple[list[int], int]:
+    """`flood` datagrams to one session's port, then one to another's, all sent before the loop can
+    poll; the order they are delivered in (0: the flooded port, 1: the other)."""
+    pool = RtpPortPool(CLIENT, 30000, 39999)
+    order: list[int] = []
+    flooded = await pool.open([0], lambda _i, _d, _a: order.append(0), frozenset({CLIENT}))
+    other = await pool.open([0], lambda _i, _d, _a: order.append(1), frozenset({CLIENT}))
+    assert flooded is not None and other is not None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for _ in range(flood):  # no await: the loop cannot poll meanwhile
+            sender.sendto(PACKET, (CLIENT, flooded.ports[0]))
+        sender.sendto(PACKET, (CLIENT, other.ports[0]))
+        deadline = time.monotonic() + 10
+        while len(order) < flood + 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+    flooded.close()
+    other.close()
+    return order, order.index(1) if 1 in order else -1
+
+
+def test_a_flooded_port_is_read_in_bounded_pieces_and_holds_up_no_other() -> None:
+    order, other_at = run_loop(flood_and_one(1000))
+    assert order.count(0) == 1000  # the kernel queued the whole flood, and every datagram was read
+    assert 0 <= other_at <= 2 * MAX_DATAGRAMS_PER_READ, other_at
