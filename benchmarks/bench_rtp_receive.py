@@ -22,17 +22,13 @@ import json
 import multiprocessing
 import resource
 import socket
-import sys
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from quiet import Sections, in_turns, median
+from quiet import Sections, in_turns, medians_of, write_results
 
 from callvault.api.sip import rtp_ports
 
-RESULTS = Path(__file__).resolve().parent / "results"
 WAYS = ("polled", "woken")
 FIGURES = ("cpu_us_per_packet", "user_us_per_packet", "system_us_per_packet", "voluntary_switches")
 CLIENT = "127.0.0.1"
@@ -113,30 +109,18 @@ def main() -> None:
         return {**asyncio.run(receive(way, args.sockets, args.seconds)), "valid": state["valid"]}
 
     runs = in_turns(WAYS, args.rounds, measure)
-    summary = {
-        way: {
-            key: median(run[key] for run in measured)
-            for key in (
-                "cpu_us_per_packet",
-                "user_us_per_packet",
-                "system_us_per_packet",
-                "voluntary_switches",
-            )
-        }
-        for way, measured in runs.items()
-    }
-    result = {
-        "command": " ".join([".venv/bin/python", "benchmarks/bench_rtp_receive.py", *sys.argv[1:]]),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sockets": args.sockets,
-        "seconds": args.seconds,
-        "poll_seconds": rtp_ports.POLL_SECONDS,
-        "machine_state": sections.report(),
-        "summary": summary,
-        "runs": runs,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "rtp_receive.json").write_text(json.dumps(result, indent=2) + "\n")
+    summary = medians_of(runs, FIGURES)
+    write_results(
+        "rtp_receive.json",
+        {
+            "sockets": args.sockets,
+            "seconds": args.seconds,
+            "poll_seconds": rtp_ports.POLL_SECONDS,
+            "machine_state": sections.report(),
+            "summary": summary,
+            "runs": runs,
+        },
+    )
     print(json.dumps(summary, indent=2))
 
 

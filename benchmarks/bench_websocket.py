@@ -15,17 +15,15 @@ import argparse
 import json
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from live_streams import run_live_streams
-from quiet import Sections, cpu_seconds, in_turns, median
+from quiet import Sections, cpu_seconds, in_turns, medians_of, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.server import ACCOUNT, LiveServer, start_server
 
-RESULTS = Path(__file__).resolve().parent / "results"
 IMPLEMENTATIONS = ("wsproto", "websockets-sansio")
 FIGURES = ("mark_lag_p50_ms", "mark_lag_p99_ms", "mark_lag_max_ms", "server_cpu_ms_per_stream_second")
 
@@ -81,16 +79,9 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.stop()
+    medians = medians_of(runs, FIGURES)
     summary = {
-        name: {
-            key: median(run[key] for run in measured)
-            for key in (
-                "mark_lag_p50_ms",
-                "mark_lag_p99_ms",
-                "mark_lag_max_ms",
-                "server_cpu_ms_per_stream_second",
-            )
-        }
+        name: medians[name]
         | {
             "every_recording_exact": all(
                 run.get("recordings_with_exact_duration") == args.streams for run in measured
@@ -100,17 +91,16 @@ def main() -> None:
         }
         for name, measured in runs.items()
     }
-    result = {
-        "command": " ".join([".venv/bin/python", "benchmarks/bench_websocket.py", *sys.argv[1:]]),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "streams": args.streams,
-        "seconds": args.seconds,
-        "machine_state": sections.report(),
-        "summary": summary,
-        "runs": runs,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "websocket.json").write_text(json.dumps(result, indent=2) + "\n")
+    result = write_results(
+        "websocket.json",
+        {
+            "streams": args.streams,
+            "seconds": args.seconds,
+            "machine_state": sections.report(),
+            "summary": summary,
+            "runs": runs,
+        },
+    )
     print(json.dumps({k: result[k] for k in ("machine_state", "summary")}, indent=2))
 
 

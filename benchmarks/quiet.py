@@ -24,8 +24,10 @@ import hashlib
 import json
 import os
 import statistics
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,3 +137,26 @@ def ratio(value: float | None, anchor: float | None, *, valid: bool = True) -> f
     if not valid or not value or not anchor:
         return None
     return round(value / anchor, 3)
+
+
+def medians_of(
+    runs: Mapping[str, Sequence[dict[str, Any]]], figures: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """Per contender of `in_turns`, the median of each figure over its runs."""
+    names = tuple(figures)
+    return {
+        name: {key: median(run[key] for run in measured) for key in names} for name, measured in runs.items()
+    }
+
+
+def write_results(file_name: str, result: dict[str, Any]) -> dict[str, Any]:
+    """`result` in benchmarks/results/`file_name`, after the command that made it and when; returns it so."""
+    recorded = {
+        "command": " ".join([".venv/bin/python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        **result,
+    }
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / file_name).write_text(json.dumps(recorded, indent=2) + "\n")
+    return recorded

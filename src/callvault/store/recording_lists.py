@@ -13,8 +13,8 @@ from callvault.domain.paging import PageCursor, PageRequest
 from callvault.domain.recordings import RecordingFilter
 from callvault.domain.records import Recording
 from callvault.store.database import DriverSelect, MetadataStore
-from callvault.store.recordings_repo import WITH_TRANSCRIPTION, recording_from_row
-from callvault.store.tables import recordings, transcriptions
+from callvault.store.recordings_repo import recording_from_row, wire_rows
+from callvault.store.tables import recordings
 
 
 def filtered_recordings(flt: RecordingFilter) -> Select[Any]:
@@ -118,14 +118,7 @@ def list_statement(
             if page is not None
             else ()
         )
-        selected = select(
-            *(recordings.c[name] for name in columns),
-            transcriptions.c.transcription_id,
-            transcriptions.c.status,
-            transcriptions.c.completed_time,
-            *cursor,
-        ).select_from(WITH_TRANSCRIPTION)
-        query = _where_filter(selected, key[1])
+        query = _where_filter(wire_rows(columns, *cursor), key[1])
         if "after_id" in parameters:
             query = query.where(_AFTER[order])
         _LISTS[key] = DriverSelect(query.order_by(*_ORDER[order]).limit(bindparam("limit")))

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Select,
     bindparam,
     delete,
     insert,
@@ -145,6 +147,20 @@ WITH_TRANSCRIPTION = recordings.outerjoin(
     & (transcriptions.c.recording_id == recordings.c.recording_id),
 )
 """Each recording with its transcription, when it has one (the reads here, the lists in `recording_lists`)."""
+
+
+def wire_rows(columns: Sequence[str], *more: ColumnElement[Any]) -> Select[Any]:
+    """Each recording's `columns`, then its transcription's id, status and completed time (NULL when
+    it has none), then `more`: the wire rows of the API's GET here and the lists in `recording_lists`."""
+    return select(
+        *(recordings.c[name] for name in columns),
+        transcriptions.c.transcription_id,
+        transcriptions.c.status,
+        transcriptions.c.completed_time,
+        *more,
+    ).select_from(WITH_TRANSCRIPTION)
+
+
 _RECORDING_AND_TRANSCRIPTION = select(
     recordings, *[c.label(f"transcription_{c.name}") for c in transcriptions.c]
 ).select_from(WITH_TRANSCRIPTION)
@@ -198,13 +214,7 @@ async def get_recording_wire_row_async(
         return None
     statement = _ONE_WIRE_ROWS.get(tuple(columns))
     if statement is None:
-        selected = select(
-            *(recordings.c[name] for name in columns),
-            transcriptions.c.transcription_id,
-            transcriptions.c.status,
-            transcriptions.c.completed_time,
-        ).select_from(WITH_TRANSCRIPTION)
-        statement = _ONE_WIRE_ROWS[tuple(columns)] = DriverSelect(selected.where(*_ONE_RECORDING))
+        statement = _ONE_WIRE_ROWS[tuple(columns)] = DriverSelect(wire_rows(columns).where(*_ONE_RECORDING))
     return await store.first_row_async(
         statement, _recording_key(account_id, call_id, recording_id), convert=False
     )
