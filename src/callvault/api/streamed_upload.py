@@ -23,6 +23,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
 from callvault.domain.errors import ValidationFailed
+from callvault.media.blobstore import Chunk
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -55,11 +56,11 @@ class _UploadChannel:
         self._loop = asyncio.get_running_loop()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._room = asyncio.Semaphore(_BATCHES_AHEAD)
-        self._batch: list[bytes] = []
+        self._batch: list[Chunk] = []
         self._batch_bytes = 0
         self.worker_gone = False
 
-    def add(self, piece: bytes) -> None:
+    def add(self, piece: Chunk) -> None:
         self._batch.append(piece)
         self._batch_bytes += len(piece)
 
@@ -88,7 +89,7 @@ class _UploadChannel:
         self._queue.put(self._batch)
         self._batch, self._batch_bytes = [], 0
 
-    def pieces(self) -> Iterator[bytes]:
+    def pieces(self) -> Iterator[Chunk]:
         """The worker's side: the media's bytes, in order; raises :class:`UploadAborted` on abort."""
         while True:
             batch = self._queue.get()
@@ -118,7 +119,7 @@ class StreamedUpload(Generic[_Stored]):
 
 
 class _UploadReader(Generic[_Stored]):
-    def __init__(self, store_media: Callable[[Iterator[bytes]], _Stored]) -> None:
+    def __init__(self, store_media: Callable[[Iterator[Chunk]], _Stored]) -> None:
         self.store_media = store_media
         self.fields: dict[str, bytes] = {}
         self.parts = 0
@@ -173,7 +174,7 @@ class _UploadReader(Generic[_Stored]):
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.in_media:
             assert self.channel is not None
-            self.channel.add(data[start:end])
+            self.channel.add(memoryview(data)[start:end])  # the body's bytes are never changed: no copy
             return
         if len(self.part.data) + end - start > MAX_SMALL_PART_BYTES:
             raise ValidationFailed(
@@ -206,7 +207,7 @@ class _UploadReader(Generic[_Stored]):
 
 
 async def read_upload(
-    request: Request, store_media: Callable[[Iterator[bytes]], _Stored]
+    request: Request, store_media: Callable[[Iterator[Chunk]], _Stored]
 ) -> StreamedUpload[_Stored]:
     """Read ``request``'s multipart body; ``store_media`` runs in a worker thread over the media part's
     bytes as they arrive, and its result comes back with the small parts."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 __all__ = [
     "BlobEntry",
@@ -24,6 +24,7 @@ __all__ = [
     "BlobStore",
     "BlobStoreError",
     "BlobTooLarge",
+    "Chunk",
     "InvalidBlobKey",
     "MeasuredChunks",
     "PartialWrite",
@@ -36,6 +37,10 @@ MAX_KEY_LENGTH = 512
 _SEGMENT = r"[a-z0-9_-][a-z0-9._-]*"
 _KEY_PATTERN = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 _SUFFIX_PATTERN = re.compile(r"(?:\.[a-z0-9]+)*")
+
+Chunk: TypeAlias = bytes | bytearray | memoryview
+"""A piece of a blob on its way to a store. Whoever passes one on never changes it afterwards, so a
+store may keep it (to write it from another thread) instead of copying it."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ class BlobStore(Protocol):
         ...
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+        self, key: str, chunks: Iterable[Chunk], *, max_size: int | None = None, digest: bool = True
     ) -> BlobInfo:
         """Store ``chunks`` under ``key`` atomically: readers see the old blob or the whole new one.
 
@@ -159,13 +164,13 @@ class MeasuredChunks:
     """The chunks of a write as they pass: counted against ``max_size`` (:class:`BlobTooLarge` past it)
     and, with ``digest``, hashed; ``size`` and ``sha256`` (or ``""``) once they have all passed."""
 
-    def __init__(self, chunks: Iterable[bytes], max_size: int | None, *, digest: bool = True) -> None:
+    def __init__(self, chunks: Iterable[Chunk], max_size: int | None, *, digest: bool = True) -> None:
         self._chunks = chunks
         self._max_size = max_size
         self._hasher = hashlib.sha256() if digest else None
         self.size = 0
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[Chunk]:
         for chunk in self._chunks:
             self.size += len(chunk)
             if self._max_size is not None and self.size > self._max_size:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from callvault.media.blobstore import BlobStoreError
+from callvault.media.blobstore import BlobStoreError, Chunk
 
 MAGIC = b"CVAE"
 VERSION = 1
@@ -33,6 +33,8 @@ TAG_SIZE = 16
 CHUNK_OVERHEAD = NONCE_SIZE + TAG_SIZE
 DATA_KEY_SIZE = 32
 DEFAULT_CHUNK_SIZE = 1 << 16
+SEALED_PIECE_BYTES = 1 << 20
+"""What :func:`encrypt_stream` yields at a time: a blob store writes pieces this large as they are."""
 _HEADER = struct.Struct(">4sBBH16s")
 _CHUNK_PLACE = struct.Struct(">QB")
 
@@ -94,34 +96,79 @@ class PlaintextDigest:
 def encrypt_stream(
     data_key: bytes,
     header: BlobHeader,
-    plaintext: Iterable[bytes],
+    plaintext: Iterable[Chunk],
     digest: PlaintextDigest | None = None,
-) -> Iterator[bytes]:
-    """The encrypted blob of ``plaintext`` (pieces of any size), streamed: header, then each chunk."""
+) -> Iterator[bytearray]:
+    """The encrypted blob of ``plaintext`` (pieces of any size), streamed in pieces of at least
+    :data:`SEALED_PIECE_BYTES` (the header in the first, the last smaller). Each chunk is sealed
+    straight from its piece into the output (a chunk that spans pieces is gathered first), and an
+    output piece is never changed after it is yielded."""
     aead = AESGCM(data_key)
     hasher = hashlib.sha256()
+    out = _SealedPieces(aead, header)
+    chunk_size = header.chunk_size
+    gathered = bytearray(chunk_size)
+    held = 0  # plaintext bytes in `gathered`, sealed once more is known to follow
     size = 0
-    index = 0
-    pending = b""
-    yield header.encode()
     for piece in plaintext:
         hasher.update(piece)
         size += len(piece)
-        data = pending + piece if pending else piece
-        view, offset = memoryview(data), 0
-        while len(data) - offset > header.chunk_size:  # more follows, so this chunk is not the last
-            yield _seal(aead, header, index, view[offset : offset + header.chunk_size], final=False)
-            offset += header.chunk_size
-            index += 1
-        pending = bytes(view[offset:])
-    yield _seal(aead, header, index, pending, final=True)
+        view, offset = memoryview(piece), 0
+        while offset < len(view):
+            if held == chunk_size:
+                yield from out.seal(gathered, final=False)
+                held = 0
+            if not held and len(view) - offset > chunk_size:
+                yield from out.seal(view[offset : offset + chunk_size], final=False)
+                offset += chunk_size
+                continue
+            taken = min(chunk_size - held, len(view) - offset)
+            gathered[held : held + taken] = view[offset : offset + taken]
+            held += taken
+            offset += taken
+    yield from out.seal(memoryview(gathered)[:held], final=True)
+    if rest := out.rest():
+        yield rest
     if digest is not None:
         digest.size, digest.sha256 = size, hasher.hexdigest()
 
 
-def _seal(aead: AESGCM, header: BlobHeader, index: int, chunk: bytes | memoryview, *, final: bool) -> bytes:
-    nonce = os.urandom(NONCE_SIZE)
-    return nonce + aead.encrypt(nonce, chunk, _associated_data(header, index, final))
+class _SealedPieces:
+    """Sealed chunks laid end to end in output pieces of at least :data:`SEALED_PIECE_BYTES`, each
+    chunk's nonce and ciphertext written in place (no copy per chunk, no join)."""
+
+    def __init__(self, aead: AESGCM, header: BlobHeader) -> None:
+        self._aead = aead
+        self._unit = header.unit
+        self._encoded_header = header.encode()
+        self._capacity = HEADER_SIZE + -(-SEALED_PIECE_BYTES // self._unit) * self._unit
+        self._index = 0
+        self._start_piece(self._encoded_header)
+
+    def _start_piece(self, prefix: bytes = b"") -> None:
+        self._piece = bytearray(self._capacity)
+        self._piece[: len(prefix)] = prefix
+        self._filled = len(prefix)
+
+    def seal(self, chunk: bytes | bytearray | memoryview, *, final: bool) -> Iterator[bytearray]:
+        """Seal the next chunk; yields the output piece it filled, if it filled one."""
+        nonce = os.urandom(NONCE_SIZE)
+        start = self._filled + NONCE_SIZE
+        end = start + len(chunk) + TAG_SIZE
+        associated = self._encoded_header + _CHUNK_PLACE.pack(self._index, 1 if final else 0)
+        with memoryview(self._piece) as piece:
+            piece[self._filled : start] = nonce
+            self._aead.encrypt_into(nonce, chunk, associated, piece[start:end])
+        self._filled = end
+        self._index += 1
+        if self._capacity - self._filled < self._unit:
+            yield self.rest()
+            self._start_piece()
+
+    def rest(self) -> bytearray:
+        """The output piece as far as it is filled (after the final chunk: what is left to yield)."""
+        del self._piece[self._filled :]
+        return self._piece
 
 
 def plaintext_size(blob_size: int, chunk_size: int) -> int:

@@ -28,6 +28,7 @@ from callvault.media.blobstore import (
     BlobInfo,
     BlobStore,
     BlobStoreError,
+    Chunk,
     MeasuredChunks,
     PartialWrite,
 )
@@ -101,7 +102,7 @@ class EncryptedBlobStore:
         return self.inner.new_key(suffix)
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+        self, key: str, chunks: Iterable[Chunk], *, max_size: int | None = None, digest: bool = True
     ) -> BlobInfo:
         if not self.encrypt_writes:
             return self.inner.write(key, chunks, max_size=max_size, digest=digest)

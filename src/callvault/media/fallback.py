@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from callvault.media.blobstore import BlobEntry, BlobInfo, BlobStore, PartialWrite
+from callvault.media.blobstore import BlobEntry, BlobInfo, BlobStore, Chunk, PartialWrite
 
 
 class FallbackBlobStore:
@@ -27,7 +27,7 @@ class FallbackBlobStore:
         return self.primary.new_key(suffix)
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+        self, key: str, chunks: Iterable[Chunk], *, max_size: int | None = None, digest: bool = True
     ) -> BlobInfo:
         return self.primary.write(key, chunks, max_size=max_size, digest=digest)
 

@@ -15,6 +15,7 @@ from callvault.media.blobstore import (
     BlobEntry,
     BlobInfo,
     BlobNotFound,
+    Chunk,
     InvalidBlobKey,
     MeasuredChunks,
     PartialWrite,
@@ -29,7 +30,11 @@ __all__ = ["FileBlobStore"]
 TEMP_PREFIX = ".tmp-"
 TEMP_SUFFIX = ".part"
 _WRITE_BYTES = 1 << 20
+FLUSH_BEHIND_BYTES = 16 << 20
 _writers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-write")
+_flushers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blob-flush")
+_sync_data = getattr(os, "fdatasync", os.fsync)
+_drop_from_cache = getattr(os, "posix_fadvise", None)  # Linux; elsewhere pages stay cached
 
 
 class FileBlobStore:
@@ -50,7 +55,7 @@ class FileBlobStore:
         return new_blob_key(suffix)
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+        self, key: str, chunks: Iterable[Chunk], *, max_size: int | None = None, digest: bool = True
     ) -> BlobInfo:
         path = self._path(key)
         self._make_dirs(path.parent)
@@ -159,35 +164,93 @@ class FileBlobStore:
 
 
 def _write_behind(
-    chunks: Iterable[bytes], out: BinaryIO, max_size: int | None, digest: bool
+    chunks: Iterable[Chunk], out: BinaryIO, max_size: int | None, digest: bool
 ) -> tuple[int, str]:
-    """Copy ``chunks`` to ``out`` in writes of a MiB, each made by a writer thread while the next MiB
-    is produced (for an upload: received, hashed, encrypted), one write in flight at a time: the
-    system call and the work before it overlap instead of taking turns. (size, sha256 or "")."""
+    """Copy ``chunks`` to ``out`` in writes of at least a MiB (a chunk that large is written as it is,
+    smaller ones gathered), each made by a writer thread while the next is produced (for an upload:
+    received, hashed, encrypted), one write in flight at a time: the system call and the work before
+    it overlap instead of taking turns. (size, sha256 or "")."""
     measured = MeasuredChunks(chunks, max_size, digest=digest)
-    pending = bytearray()
-    in_flight: Future[None] | None = None
+    behind = _WritesBehind(out)
+    gathered = bytearray()
     try:
         for chunk in measured:
-            pending += chunk
-            if len(pending) >= _WRITE_BYTES:
-                if in_flight is not None:
-                    in_flight.result()
-                in_flight = _writers.submit(_write_all, out, pending)
-                pending = bytearray()
-        if in_flight is not None:
-            written = in_flight
-            in_flight = None
-            written.result()
-        _write_all(out, pending)
+            if not gathered and len(chunk) >= _WRITE_BYTES:
+                behind.write(chunk)
+                continue
+            gathered += chunk
+            if len(gathered) >= _WRITE_BYTES:
+                behind.write(gathered)
+                gathered = bytearray()
+        behind.finish(gathered)
     finally:
-        if in_flight is not None:  # the file is closed after this: never under a write
-            with contextlib.suppress(Exception):
-                in_flight.result()
+        behind.settle()
     return measured.size, measured.sha256
 
 
-def _write_all(out: BinaryIO, data: bytearray) -> None:
+class _WritesBehind:
+    """One file's writes on a writer thread, and its flushes behind them.
+
+    Once :data:`FLUSH_BEHIND_BYTES` more are written, a flusher thread makes them durable
+    (``fdatasync``) while later ones are produced and written, so the disk works through a large blob
+    as it arrives and the fsync that ends the write waits only for the last few MiB. What a flush made
+    durable then leaves the page cache: a large blob written once does not crowd out what is read
+    often, and its next pages reuse the ones just freed. Smaller blobs are never flushed behind. A
+    flush that fails fails the write.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._writing: Future[None] | None = None
+        self._flushing: Future[None] | None = None
+        self._written = 0
+        self._flushed = 0
+
+    def write(self, data: Chunk) -> None:
+        if self._writing is not None:
+            self._writing.result()
+            self._flush_if_due()
+        self._writing = _writers.submit(_write_all, self._out, data)
+        self._written += len(data)
+
+    def finish(self, last: Chunk) -> None:
+        """Write ``last`` here, once the write in flight is done; then wait for any flush."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+        _write_all(self._out, last)
+        if self._flushing is not None:
+            flushing, self._flushing = self._flushing, None
+            flushing.result()
+
+    def settle(self) -> None:
+        """Wait for whatever is still in flight (the file is closed after this: never under a write or
+        a flush); its errors were or will be raised elsewhere."""
+        for pending in (self._writing, self._flushing):
+            if pending is not None:
+                with contextlib.suppress(Exception):
+                    pending.result()
+
+    def _flush_if_due(self) -> None:
+        """Called between writes, none in flight: every byte counted in ``_written`` is written."""
+        if self._written - self._flushed < FLUSH_BEHIND_BYTES:
+            return
+        if self._flushing is not None:
+            if not self._flushing.done():
+                return
+            self._flushing.result()
+        self._flushing = _flushers.submit(_flush_behind, self._out.fileno(), self._written)
+        self._flushed = self._written
+
+
+def _flush_behind(fd: int, length: int) -> None:
+    """Make the file's first ``length`` bytes durable, then drop them from the page cache."""
+    _sync_data(fd)
+    if _drop_from_cache is not None:
+        _drop_from_cache(fd, 0, length, os.POSIX_FADV_DONTNEED)
+
+
+def _write_all(out: BinaryIO, data: Chunk) -> None:
     view = memoryview(data)
     while view:
         view = view[out.write(view) :]

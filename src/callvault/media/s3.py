@@ -18,6 +18,7 @@ from callvault.media.blobstore import (
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
+    Chunk,
     InvalidBlobKey,
     MeasuredChunks,
     PartialWrite,
@@ -107,7 +108,7 @@ class S3BlobStore:
         return new_blob_key(suffix)
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, max_size: int | None = None, digest: bool = True
+        self, key: str, chunks: Iterable[Chunk], *, max_size: int | None = None, digest: bool = True
     ) -> BlobInfo:
         object_key = self._object_key(key)
         upload = _Upload(self.client, self.bucket, object_key)

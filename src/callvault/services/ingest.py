@@ -22,7 +22,7 @@ from callvault.domain.recordings import DIRECTIONS
 from callvault.domain.records import Recording
 from callvault.domain.timefmt import end_time_of, parse_iso_time, utcnow
 from callvault.media.blob_reader import BlobReader
-from callvault.media.blobstore import BlobInfo, BlobStore, BlobTooLarge
+from callvault.media.blobstore import BlobInfo, BlobStore, BlobTooLarge, Chunk
 from callvault.media.probe import HEAD_BYTES, AudioInfo, InvalidAudio, identify_head, probe_stream
 from callvault.services.media_keys import MediaKeyDirectory, seal_if_customer_held
 from callvault.services.validation import parse_body
@@ -82,7 +82,7 @@ def require_call_id(call_id: str) -> None:
     require_id(call_id, "callId")
 
 
-def store_media(blobs: BlobStore, pieces: Iterable[bytes], *, max_upload: int) -> StoredMedia:
+def store_media(blobs: BlobStore, pieces: Iterable[Chunk], *, max_upload: int) -> StoredMedia:
     """Store an upload's audio as it arrives, in one pass (``pieces`` of any size). Its first bytes tell
     the format and refuse what cannot be audio before the rest is written; once stored, the blob is
     probed (a few reads at its head for WAV; an MP3 without a frame count has its frames walked)."""
@@ -109,7 +109,7 @@ def store_media(blobs: BlobStore, pieces: Iterable[bytes], *, max_upload: int) -
     return StoredMedia(blob, info)
 
 
-def _head_of(stream: Iterator[bytes]) -> bytes:
+def _head_of(stream: Iterator[Chunk]) -> bytes:
     head = bytearray()
     for piece in stream:
         head += piece

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -96,3 +97,43 @@ def test_plaintext_is_not_mistaken_for_the_format() -> None:
     assert not cipher.is_encrypted(b"ID3\x04")
     with pytest.raises(BlobIntegrityError):
         cipher.parse_header(b"RIFF" + bytes(40))
+
+
+def test_sealed_pieces_are_a_mib_or_more_and_never_change_after_they_are_yielded() -> None:
+    """The encryption writes each chunk straight into its output piece: pieces of any size and kind
+    (bytes, bytearray, memoryview; smaller and larger than a chunk) give the same blob as any other
+    split, every piece but the last is at least SEALED_PIECE_BYTES, and none is touched once yielded."""
+    plain, key = os.urandom(3 * cipher.SEALED_PIECE_BYTES + 5 * CHUNK + 17), cipher.new_data_key()
+    sizes = [1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 3, 70_000, 333_333]
+    pieces: list[bytes | bytearray | memoryview] = []
+    offset = 0
+    for index in range(10_000):
+        size = sizes[index % len(sizes)]
+        piece = plain[offset : offset + size]
+        pieces.append((bytes, bytearray, memoryview)[index % 3](piece))
+        offset += size
+        if offset >= len(plain):
+            break
+    header = cipher.new_header(CHUNK)
+    digest = cipher.PlaintextDigest()
+    out: list[bytearray] = []
+    as_yielded = []
+    for piece in cipher.encrypt_stream(key, header, pieces, digest):
+        out.append(piece)
+        as_yielded.append(bytes(piece))
+    assert all(len(piece) >= cipher.SEALED_PIECE_BYTES for piece in out[:-1]) and len(out) == 4
+    blob = b"".join(out)
+    assert as_yielded == [bytes(piece) for piece in out]
+    assert blob.startswith(header.encode())
+    assert (digest.size, digest.sha256) == (len(plain), hashlib.sha256(plain).hexdigest())
+    assert _read(blob, key, 0, len(plain) - 1) == plain
+    assert cipher.plaintext_size(len(blob), CHUNK) == len(plain)
+
+
+@pytest.mark.parametrize("size", [CHUNK, 3 * CHUNK])
+def test_a_plaintext_of_whole_chunks_ends_in_a_full_final_chunk(size: int) -> None:
+    plain, key = os.urandom(size), cipher.new_data_key()
+    for piece in (CHUNK, size, 100):
+        blob = _blob(plain, key, cipher.new_header(CHUNK), piece=piece)
+        assert len(blob) == cipher.HEADER_SIZE + (size // CHUNK) * (CHUNK + cipher.CHUNK_OVERHEAD)
+        assert _read(blob, key, size - 1, size - 1) == plain[-1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -10,14 +11,17 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
+from callvault.media import files
 from callvault.media.blobstore import (
     BlobInfo,
     BlobNotFound,
     BlobStore,
     BlobTooLarge,
+    Chunk,
     InvalidBlobKey,
     new_blob_key,
     validate_key,
@@ -356,3 +360,88 @@ def test_a_write_that_fails_after_some_mib_leaves_no_file_and_no_temp(file_store
     with pytest.raises(BlobTooLarge):
         file_store.write(key, mib_then_boom(), max_size=3 << 20)
     assert all_files(file_store.root) == []
+
+
+def test_a_large_blob_is_made_durable_behind_its_writes_and_leaves_the_cache(
+    file_store: FileBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FLUSH_BEHIND_BYTES a flusher fdatasyncs what is written while later MiB are still being
+    produced, then drops exactly that from the page cache; the blob on disk is whole and in order."""
+    flushed = threading.Event()
+    dropped: list[int] = []
+    real_sync = files._sync_data
+
+    def sync_seen(fd: int) -> None:
+        real_sync(fd)
+        flushed.set()
+
+    def drop_seen(fd: int, offset: int, length: int, advice: int) -> None:
+        assert (offset, advice) == (0, os.POSIX_FADV_DONTNEED)
+        assert os.fstat(fd).st_size >= length
+        dropped.append(length)
+
+    monkeypatch.setattr(files, "_sync_data", sync_seen)
+    monkeypatch.setattr(files, "_drop_from_cache", drop_seen)
+    mib = files.FLUSH_BEHIND_BYTES >> 20
+    flushed_while_producing = []
+
+    def pieces() -> Iterator[bytes]:
+        for index in range(3 * mib):
+            if index == 2 * mib:  # the write is not done: the producer is still here
+                flushed_while_producing.append(flushed.wait(timeout=60))
+            yield bytes([index % 251]) * (1 << 20)
+
+    key = file_store.new_key(".bin")
+    assert file_store.write(key, pieces()).size == 3 * mib << 20
+    assert flushed_while_producing == [True]
+    assert dropped and all(length >= mib << 20 and length % (1 << 20) == 0 for length in dropped)
+    with (file_store.root / key).open("rb") as stored:
+        for index in range(3 * mib):
+            assert stored.read(1 << 20) == bytes([index % 251]) * (1 << 20)
+
+
+def test_a_small_blob_is_never_flushed_behind(
+    file_store: FileBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_flush_behind(fd: int) -> None:
+        raise AssertionError("flushed behind")
+
+    monkeypatch.setattr(files, "_sync_data", no_flush_behind)
+    pieces = [os.urandom(1 << 20) for _ in range((files.FLUSH_BEHIND_BYTES >> 20) - 1)]
+    info = file_store.write(file_store.new_key(".bin"), iter(pieces))
+    assert info.size == sum(map(len, pieces))
+
+
+def test_a_flush_behind_that_fails_fails_the_write_and_leaves_nothing(
+    file_store: FileBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_error(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files, "_sync_data", disk_error)
+    pieces = (os.urandom(1 << 20) for _ in range(3 * files.FLUSH_BEHIND_BYTES >> 20))
+    key = file_store.new_key(".bin")
+    with pytest.raises(OSError) as raised:
+        file_store.write(key, pieces)
+    assert raised.value.errno == errno.EIO
+    assert not file_store.exists(key)
+    assert all_files(file_store.root) == []
+
+
+def test_pieces_of_a_mib_or_more_are_written_as_they_are(
+    file_store: FileBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large piece goes to the writer thread itself, not copied; smaller ones are gathered first."""
+    written: list[int] = []
+    real_write_all = files._write_all
+
+    def seen(out: BinaryIO, data: Chunk) -> None:
+        written.append(id(data))
+        real_write_all(out, data)
+
+    monkeypatch.setattr(files, "_write_all", seen)
+    large = [bytearray(os.urandom((1 << 20) + extra)) for extra in (0, 1, 28)]
+    small = [os.urandom(1000) for _ in range(3)]
+    file_store.write(file_store.new_key(".bin"), iter([*large, *small]))
+    assert written[:3] == [id(piece) for piece in large]
+    assert len(written) == 4
