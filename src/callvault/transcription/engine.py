@@ -24,7 +24,8 @@ class Engine(Protocol):
 
         ``detect_language``: pick the dominant of English, French and Spanish, else English.
         ``deadline``: a time.monotonic() value after which TranscriptionTimeout is raised.
-        ``word_timestamps``: give each clip its timed words (what redaction needs).
+        ``word_timestamps``: give each clip its timed words (what redaction needs), decoded with a
+        beam wide enough to keep every digit of a spoken number (``whisper.TIMED_WORDS_BEAM_SIZE``).
         Raises AudioTooShort, AudioTooLong, TranscriptionTimeout or TranscriptionFailed, each with the
         ``status`` to record.
         """

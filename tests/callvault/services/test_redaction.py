@@ -13,7 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from callvault.domain.redaction import RedactionPolicy
+from callvault.services.redaction import redact_output
 from callvault.transcription import Engine, load_engine
+from callvault.transcription.output import ChannelTranscript, Clip, TranscriptionOutput, Word
 from support.asterisk_sounds import ensure_sounds
 from support.needs import unavailable
 from support.server import LiveServer, ServerFactory
@@ -106,3 +109,38 @@ def test_a_held_recording_keeps_its_original_and_the_account_policy_applies_with
         r=created["recordingId"],
     )[0]
     assert original[0] is not None and original[1] == created.get("mediaSha256", original[1])
+
+
+def _clip(speaker: int, start: float, said: str, step: float = 0.4) -> Clip:
+    words = tuple(
+        Word(f" {word}", start + i * step, start + i * step + 0.3) for i, word in enumerate(said.split())
+    )
+    return Clip(speaker, start, words[-1].end, said, 0.9, words)
+
+
+def test_a_card_number_read_across_the_engines_clip_cut_is_one_number() -> None:
+    """The engine cuts clips at its own windows; a card read across that cut (the caller on channel 1)
+    is found whole and redacted in both clips, the agent's digits in between (channel 2) stay apart,
+    and a number resumed after a long pause is not joined to the one before it."""
+    caller_before = _clip(0, 0.0, "my card is 4539 1488")
+    agent = _clip(1, 2.0, "ok 1 2 3 4 5 6 7")
+    caller_after = _clip(0, caller_before.end + 0.5, "0343 6467 thanks")
+    again = _clip(0, caller_after.end + 1.0, "again 4539 1488")
+    resumed = _clip(0, again.end + 30.0, "0343 6467 done")
+    output = TranscriptionOutput(
+        [ChannelTranscript("", 0.9), ChannelTranscript("", 0.9)],
+        [caller_before, agent, caller_after, again, resumed],
+        "en",
+    )
+    redacted = redact_output(output, RedactionPolicy(enabled=True))
+    texts = [clip.text for clip in redacted.output.clips]
+    assert texts == [
+        "my card is [REDACTED]",
+        "ok 1 2 3 4 5 6 7",
+        "[REDACTED] thanks",
+        "again 4539 1488",  # 30 s before the rest: two numbers of 8 digits, neither a card
+        "0343 6467 done",
+    ]
+    assert redacted.kinds == ["card"]
+    assert redacted.spans == [(caller_before.words[3].start - 0.15, caller_after.words[1].end + 0.15)]
+    assert redacted.output.transcripts[0].text.startswith("my card is [REDACTED] [REDACTED] thanks again")
