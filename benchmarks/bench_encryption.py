@@ -33,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from quiet import Sections, cpu_seconds, in_turns, median, ratio
 
-from callvault.media.encrypted import EncryptedBlobStore, StoredKey
+from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.files import FileBlobStore
 from support.audio_files import write_wav
+from support.data_keys import DictKeys
 from support.server import LiveServer, start_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -99,26 +100,12 @@ def _server_side(servers: dict[str, LiveServer], files: list[Path], rounds: int)
     return summary
 
 
-class _Keys:
-    def __init__(self) -> None:
-        self.keys: dict[str, StoredKey] = {}
-
-    def create(self, blob_key: str, data_key: bytes) -> None:
-        self.keys[blob_key] = StoredKey(data_key)
-
-    def lookup(self, blob_key: str) -> StoredKey | None:
-        return self.keys.get(blob_key)
-
-    def forget(self, blob_key: str) -> None:
-        self.keys.pop(blob_key, None)
-
-
 def _store_side(root: Path, size: int, rounds: int) -> dict[str, dict[str, float]]:
     payload = bytes(range(256)) * (size // 256)
     pieces = [payload[i : i + PIECE] for i in range(0, len(payload), PIECE)]
     stores = {
         "plaintext": FileBlobStore(root / "plain"),
-        "encrypted": EncryptedBlobStore(FileBlobStore(root / "enc"), _Keys()),
+        "encrypted": EncryptedBlobStore(FileBlobStore(root / "enc"), DictKeys()),
     }
 
     def write_and_read(name: str) -> tuple[float, float]:

@@ -44,12 +44,13 @@ from quiet import Sections, cpu_seconds, in_turns, median, ratio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from callvault.media.audio import WavWriter
-from callvault.media.encrypted import EncryptedBlobStore, StoredKey
+from callvault.media.encrypted import EncryptedBlobStore
 from callvault.media.files import FileBlobStore
 from callvault.services.notifications import enqueue_webhook
 from callvault.store.database import MetadataStore
 from callvault.webhooks.delivery import WebhookRequest
 from support import postgres
+from support.data_keys import DictKeys
 from support.receiver import WebhookReceiver
 from support.server import ACCOUNT, LiveServer, start_server
 
@@ -434,7 +435,7 @@ def _store_write_speed(directory: Path, source: Path) -> dict[str, Any]:
     """Ingest's storage path alone, in this process: the file's bytes in the 256 KiB pieces a socket
     gives, encrypted, hashed and written durably by the server's own blob store (no HTTP, no database):
     what is left of ingest once receiving the request is taken away."""
-    store = EncryptedBlobStore(FileBlobStore(directory), _MemoryDataKeys())
+    store = EncryptedBlobStore(FileBlobStore(directory), DictKeys())
 
     def pieces() -> Iterator[bytes]:
         with source.open("rb") as media:
@@ -449,22 +450,6 @@ def _store_write_speed(directory: Path, source: Path) -> dict[str, Any]:
         "what": "EncryptedBlobStore(FileBlobStore).write of the file in 256 KiB pieces, in the bench process",
         "mb_per_second": round(info.size / 2**20 / seconds, 1),
     }
-
-
-class _MemoryDataKeys:
-    """The blob store's data keys, held in memory (the server keeps them wrapped in its database)."""
-
-    def __init__(self) -> None:
-        self._keys: dict[str, bytes] = {}
-
-    def create(self, blob_key: str, data_key: bytes) -> None:
-        self._keys[blob_key] = data_key
-
-    def lookup(self, blob_key: str) -> StoredKey | None:
-        return StoredKey(self._keys[blob_key]) if blob_key in self._keys else None
-
-    def forget(self, blob_key: str) -> None:
-        self._keys.pop(blob_key, None)
 
 
 def _curl_download(url: str, size: int, auth: tuple[str, str] | None, runs: int = 3) -> dict[str, Any]:

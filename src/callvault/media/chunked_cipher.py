@@ -139,11 +139,11 @@ class _SealedPieces:
 
     def __init__(self, aead: AESGCM, header: BlobHeader) -> None:
         self._aead = aead
+        self._header = header
         self._unit = header.unit
-        self._encoded_header = header.encode()
         self._capacity = HEADER_SIZE + -(-SEALED_PIECE_BYTES // self._unit) * self._unit
         self._index = 0
-        self._start_piece(self._encoded_header)
+        self._start_piece(header.encode())
 
     def _start_piece(self, prefix: bytes = b"") -> None:
         self._piece = bytearray(self._capacity)
@@ -155,7 +155,7 @@ class _SealedPieces:
         nonce = os.urandom(NONCE_SIZE)
         start = self._filled + NONCE_SIZE
         end = start + len(chunk) + TAG_SIZE
-        associated = self._encoded_header + _CHUNK_PLACE.pack(self._index, 1 if final else 0)
+        associated = _associated_data(self._header, self._index, final)
         with memoryview(self._piece) as piece:
             piece[self._filled : start] = nonce
             self._aead.encrypt_into(nonce, chunk, associated, piece[start:end])

@@ -13,22 +13,7 @@ from callvault.media.blobstore import BlobStore, BlobTooLarge
 from callvault.media.encrypted import BlobIntegrityError, EncryptedBlobStore, MediaKeyUnavailable, StoredKey
 from callvault.media.files import FileBlobStore
 from callvault.media.s3 import S3BlobStore
-
-
-class DictKeys:
-    """A data-key source held in memory (the real one keeps them wrapped in the database)."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, StoredKey] = {}
-
-    def create(self, blob_key: str, data_key: bytes) -> None:
-        self.keys[blob_key] = StoredKey(data_key)
-
-    def lookup(self, blob_key: str) -> StoredKey | None:
-        return self.keys.get(blob_key)
-
-    def forget(self, blob_key: str) -> None:
-        self.keys.pop(blob_key, None)
+from support.data_keys import DictKeys
 
 
 @pytest.fixture(params=["files", "s3"])
