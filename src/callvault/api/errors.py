@@ -10,12 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from callvault.domain.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    ValidationFailed,
     VoiceApiError,
     error_class_for_status,
 )
@@ -85,6 +87,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, error_class_for_status(status).type, description, headers)
 
 
+async def _client_gone(request: Request, exc: Exception) -> JSONResponse:
+    """The client closed the connection before its body ended: one line, no traceback; the answer is
+    never read, but the request's handlers have unwound (no partial upload is kept)."""
+    assert isinstance(exc, ClientDisconnect)
+    log.warning("client went away before its body ended: %s %s", request.method, request.url.path)
+    refused = ValidationFailed("The request body ended early: the client closed the connection")
+    return voice_error_response(refused)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     error = InternalError("An unexpected error occurred; it has been logged")
@@ -95,4 +106,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VoiceApiError, _voice_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -243,6 +243,40 @@ def test_a_refused_websocket_handshake_logs_one_clean_line(
     assert "401" in lines[0]
 
 
+def test_an_upload_cut_off_by_its_client_logs_one_warning_and_keeps_nothing(
+    server_factory: ServerFactory, tmp_path: Path, wav_file: Path
+) -> None:
+    server = server_factory(tmp_path / "data", env_overrides={"CALLVAULT_LOG_LEVEL": "info"})
+    marker = f"c-cut-{uuid.uuid4().hex[:8]}"
+    boundary = "b0undary"
+    media = wav_file.read_bytes()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    declared = len(head) + 64 * 1024 * 1024
+    port = int(server.url.rsplit(":", 1)[1])
+    request = (
+        f"POST /ingest/accounts/{server.account_id}/calls/{marker}/recordings HTTP/1.1\r\n"
+        f"Host: 127.0.0.1\r\nAuthorization: {_basic(server)}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request + head + media + b"\0" * (4 * 1024 * 1024))
+    deadline = time.monotonic() + 60
+    while marker not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with server.client() as client:
+        assert client.get("/healthz").status_code == 200
+    server.stop()
+    log = server.log()
+    lines = [line for line in log.splitlines() if marker in line]
+    assert lines and all("WARNING" in line and "went away" in line for line in lines), lines
+    assert "Traceback" not in log and "unexpected error" not in log
+    assert server.blob_count() == 0
+    assert not list((tmp_path / "data").rglob("*.tmp*"))
+
+
 def test_error_texts_need_no_python_to_read(live_server: LiveServer) -> None:
     with live_server.client() as client:
         response = client.post(
