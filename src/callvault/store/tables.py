@@ -134,7 +134,7 @@ recordings = Table(
     Column("media_sha256", String(64)),
     Column("recording_name", String(256)),
     Column("tag", Text),
-    Column("source", JSON),  # where the audio came from: SIPREC session, CPaaS stream (see domain.sources)
+    Column("source", JSON(none_as_null=True)),  # where the audio came from (see domain.sources); None: NULL
     # A redacted recording (services/redaction.py) names its redacted copy as media_key; these name the
     # original when the account keeps it (or a legal hold forbids removing it).
     Column("original_media_key", String(256)),

@@ -138,6 +138,16 @@ def test_each_read_gives_back_what_was_stored(store: MetadataStore) -> None:
     assert recordings_repo.get_recording_with_transcription(store, ACCOUNT, "c-1", "r-missing") is None
 
 
+def test_a_recording_without_a_source_stores_null_not_json_null(store: MetadataStore) -> None:
+    with store.write() as conn:
+        recordings_repo.insert_recording(conn, _recording(1, source=None))
+        recordings_repo.insert_recording(conn, _recording(2))
+    with store.read_statement() as conn:
+        rows = conn.execute(text("SELECT recording_id, source IS NULL FROM recordings ORDER BY recording_id"))
+        assert [(row[0], bool(row[1])) for row in rows] == [("r-1", True), ("r-2", False)]
+        assert recordings_repo.get_recording(conn, ACCOUNT, "c-1", "r-1").source is None  # type: ignore[union-attr]
+
+
 def test_the_async_read_gives_the_same_and_outlives_a_dropped_connection(store: MetadataStore) -> None:
     with store.write() as conn:
         stored = recordings_repo.insert_recording(conn, _recording(7))
