@@ -37,6 +37,7 @@ import anchors
 import dataset
 import httpx
 import numpy as np
+from anchors.hash_sink import receive_and_hash_speed
 from live_streams import run_live_streams
 from loadgen import wrk, wrk_available
 from quiet import Sections, cpu_seconds, in_turns, median, ratio
@@ -293,9 +294,11 @@ class Bench:
             "ingest": ingest_once,
             "disk": lambda: _durable_write_speed(media_dir, size),
             "store": lambda: _store_write_speed(self.work / "store-only", big),
+            "hash_floor": lambda: receive_and_hash_speed(big),
         }
         runs = in_turns(measures, 3, lambda name: measures[name]())
         ingested, disk_runs, store_runs = runs["ingest"], runs["disk"], runs["store"]
+        floor_runs = runs["hash_floor"]
         ingest = {
             "command": shlex.join([*ingest_command[:3], "USER:PASS", *ingest_command[4:], ingest_url]),
             "file_mb": round(size / 2**20, 1),
@@ -314,10 +317,18 @@ class Bench:
                 "runs_mb_per_second": [run["mb_per_second"] for run in store_runs],
                 "mb_per_second": median(run["mb_per_second"] for run in store_runs),
             },
+            "receive_and_hash_floor": {
+                "command": floor_runs[0]["command"],
+                "what": floor_runs[0]["what"],
+                "runs_mb_per_second": [run["mb_per_second"] for run in floor_runs],
+                "mb_per_second": median(run["mb_per_second"] for run in floor_runs),
+            },
         }
-        ingest["ratio_to_disk_durable_write"] = ratio(
-            ingest["mb_per_second"], ingest["disk_durable_write"]["mb_per_second"]
-        )
+        disk_speed = ingest["disk_durable_write"]["mb_per_second"]
+        floor_speed = ingest["receive_and_hash_floor"]["mb_per_second"]
+        ingest["ratio_to_disk_durable_write"] = ratio(ingest["mb_per_second"], disk_speed)
+        ingest["ratio_to_receive_and_hash_floor"] = ratio(ingest["mb_per_second"], floor_speed)
+        ingest["floor_ratio_to_disk_durable_write"] = ratio(floor_speed, disk_speed)
         recording = {"recordingId": ingested[-1]["recording_id"]}
         media_path = f"/api/v2/accounts/{ACCOUNT}/calls/c-big/recordings/{recording['recordingId']}/media"
         with _rss_sampler(server.process.pid) as download_rss:
