@@ -297,32 +297,17 @@ class Bench:
             "hash_floor": lambda: receive_and_hash_speed(big),
         }
         runs = in_turns(measures, 3, lambda name: measures[name]())
-        ingested, disk_runs, store_runs = runs["ingest"], runs["disk"], runs["store"]
-        floor_runs = runs["hash_floor"]
+        ingested = runs["ingest"]
         ingest = {
             "command": shlex.join([*ingest_command[:3], "USER:PASS", *ingest_command[4:], ingest_url]),
             "file_mb": round(size / 2**20, 1),
-            "runs_mb_per_second": [run["mb_per_second"] for run in ingested],
-            "mb_per_second": median(run["mb_per_second"] for run in ingested),
+            **_speeds(ingested),
             "rss_before_mib": ingested[0]["rss_before_mib"],
             "rss_peak_mib": max(run["rss_peak_mib"] for run in ingested),
             "rss_growth_mib": max(run["rss_growth_mib"] for run in ingested),
-            "disk_durable_write": {
-                "command": disk_runs[0]["command"],
-                "runs_mb_per_second": [run["mb_per_second"] for run in disk_runs],
-                "mb_per_second": median(run["mb_per_second"] for run in disk_runs),
-            },
-            "store_alone": {
-                "what": store_runs[0]["what"],
-                "runs_mb_per_second": [run["mb_per_second"] for run in store_runs],
-                "mb_per_second": median(run["mb_per_second"] for run in store_runs),
-            },
-            "receive_and_hash_floor": {
-                "command": floor_runs[0]["command"],
-                "what": floor_runs[0]["what"],
-                "runs_mb_per_second": [run["mb_per_second"] for run in floor_runs],
-                "mb_per_second": median(run["mb_per_second"] for run in floor_runs),
-            },
+            "disk_durable_write": _speeds(runs["disk"]),
+            "store_alone": _speeds(runs["store"]),
+            "receive_and_hash_floor": _speeds(runs["hash_floor"]),
         }
         disk_speed = ingest["disk_durable_write"]["mb_per_second"]
         floor_speed = ingest["receive_and_hash_floor"]["mb_per_second"]
@@ -428,6 +413,13 @@ def _write_wav(path: Path, megabytes: int) -> None:
         while f.tell() < megabytes * 2**20:
             writer.write(frames)
         writer.close()
+
+
+def _speeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One contender's runs in turns: what it ran (its command, what it is), each run's MB/s, the median."""
+    described: dict[str, Any] = {key: runs[0][key] for key in ("command", "what") if key in runs[0]}
+    speeds = [run["mb_per_second"] for run in runs]
+    return {**described, "runs_mb_per_second": speeds, "mb_per_second": median(speeds)}
 
 
 def _durable_write_speed(directory: Path, size: int) -> dict[str, Any]:

@@ -39,6 +39,19 @@ def _basic(server: LiveServer) -> str:
     return "Basic " + base64.b64encode(f"{server.username}:{server.password}".encode()).decode()
 
 
+def _request_head(server: LiveServer, method: str, path: str, headers: dict[str, str]) -> bytes:
+    """An HTTP/1.1 request's head with the server's credentials and ``headers``."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {_basic(server)}\r\n"
+    return (head + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+
+
+def _media_part_head(boundary: str) -> bytes:
+    return (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+
+
 def _bytes_sent_before_answer(
     server: LiveServer,
     path: str,
@@ -50,13 +63,11 @@ def _bytes_sent_before_answer(
     """Send a chunked body of `total` bytes; stop as soon as the server answers or hangs up.
     Returns how many body bytes went out and the start of the answer."""
     port = int(server.url.rsplit(":", 1)[1])
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {_basic(server)}\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    head += "Transfer-Encoding: chunked\r\n\r\n"
+    head = _request_head(server, method, path, {**headers, "Transfer-Encoding": "chunked"})
     chunk = b"x" * 65536
     sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(head.encode() + (b"%x\r\n" % len(prefix) + prefix + b"\r\n" if prefix else b""))
+        sock.sendall(head + (b"%x\r\n" % len(prefix) + prefix + b"\r\n" if prefix else b""))
         while sent < total:
             readable, _, _ = select.select([sock], [], [], 0)
             if readable:
@@ -81,10 +92,7 @@ def test_a_chunked_upload_stops_at_the_limit_with_413(small_server: LiveServer) 
         f"/ingest/accounts/{small_server.account_id}/calls/c-chunked/recordings",
         {"Content-Type": f"multipart/form-data; boundary={boundary}"},
         total=256 * 1024 * 1024,
-        prefix=(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.wav"\r\n'
-            "Content-Type: audio/wav\r\n\r\n"
-        ).encode(),
+        prefix=_media_part_head(boundary),
     )
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert sent < 32 * 1024 * 1024, f"{sent} bytes went out before the 413"
@@ -249,20 +257,19 @@ def test_an_upload_cut_off_by_its_client_logs_one_warning_and_keeps_nothing(
     server = server_factory(tmp_path / "data", env_overrides={"CALLVAULT_LOG_LEVEL": "info"})
     marker = f"c-cut-{uuid.uuid4().hex[:8]}"
     boundary = "b0undary"
-    media = wav_file.read_bytes()
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="media"; filename="a.wav"\r\n'
-        "Content-Type: audio/wav\r\n\r\n"
-    ).encode()
-    declared = len(head) + 64 * 1024 * 1024
+    part_head = _media_part_head(boundary)
+    request = _request_head(
+        server,
+        "POST",
+        f"/ingest/accounts/{server.account_id}/calls/{marker}/recordings",
+        {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(part_head) + 64 * 1024 * 1024),
+        },
+    )
     port = int(server.url.rsplit(":", 1)[1])
-    request = (
-        f"POST /ingest/accounts/{server.account_id}/calls/{marker}/recordings HTTP/1.1\r\n"
-        f"Host: 127.0.0.1\r\nAuthorization: {_basic(server)}\r\n"
-        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n"
-    ).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request + head + media + b"\0" * (4 * 1024 * 1024))
+        sock.sendall(request + part_head + wav_file.read_bytes() + b"\0" * (4 * 1024 * 1024))
     deadline = time.monotonic() + 60
     while marker not in server.log() and time.monotonic() < deadline:
         time.sleep(0.1)
